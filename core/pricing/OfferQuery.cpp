@@ -16,10 +16,11 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
-double sortPrice(const Offer& o) {
-  if (o.spot) return o.spot->usdPerHour;
-  if (o.onDemand) return o.onDemand->usdPerHour;
-  return std::numeric_limits<double>::infinity();
+// Offers with a spot price first, cheapest first; then the rest by on-demand price.
+std::pair<int, double> sortKey(const Offer& o) {
+  if (o.spot) return {0, o.spot->usdPerHour};
+  if (o.onDemand) return {1, o.onDemand->usdPerHour};
+  return {2, std::numeric_limits<double>::infinity()};
 }
 
 }  // namespace
@@ -43,7 +44,7 @@ bool OfferQuery::matches(const Offer& offer) const {
 std::vector<Offer> selectOffers(const std::vector<Offer>& offers, const OfferQuery& query) {
   std::vector<Offer> out;
   std::ranges::copy_if(offers, std::back_inserter(out), [&](const Offer& o) { return query.matches(o); });
-  std::ranges::stable_sort(out, [](const Offer& a, const Offer& b) { return sortPrice(a) < sortPrice(b); });
+  std::ranges::stable_sort(out, [](const Offer& a, const Offer& b) { return sortKey(a) < sortKey(b); });
   return out;
 }
 

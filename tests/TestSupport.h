@@ -1,0 +1,36 @@
+#pragma once
+
+// Shared helpers for Qt Test executables: readable std::string comparisons, test data paths.
+
+#include <QtTest>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace QTest {
+template <>
+inline char* toString(const std::string& s) {
+  return QTest::toString(QString::fromStdString(s));
+}
+}  // namespace QTest
+
+namespace spotwise::test {
+
+/** The repository root (ctest sets SPOTWISE_SOURCE_DIR). */
+inline std::filesystem::path sourceDir() {
+  const char* dir = std::getenv("SPOTWISE_SOURCE_DIR");
+  return dir ? std::filesystem::path(dir) : std::filesystem::current_path();
+}
+
+inline std::string readText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) qFatal("test data missing: %s", path.string().c_str());
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace spotwise::test

@@ -1,0 +1,136 @@
+#include "ui/mainwindow/MainWindow.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QScreen>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+#include "core/common/Version.h"
+#include "core/pricing/Snapshot.h"
+#include "ui/models/QtConvert.h"
+#include "ui/prices/PricesPage.h"
+
+namespace spotwise::ui {
+
+namespace {
+
+// A page whose feature is still to come: says what it will do.
+QWidget* makeComingPage(const QString& objectName, const QString& title, const QString& text, QWidget* parent) {
+  auto* page = new QWidget(parent);
+  page->setObjectName(objectName);
+  auto* heading = new QLabel(title, page);
+  QFont font = heading->font();
+  font.setPointSizeF(font.pointSizeF() * 1.4);
+  font.setBold(true);
+  heading->setFont(font);
+  auto* body = new QLabel(text, page);
+  body->setWordWrap(true);
+  body->setTextFormat(Qt::PlainText);
+  auto* layout = new QVBoxLayout(page);
+  layout->addWidget(heading);
+  layout->addWidget(body);
+  layout->addStretch(1);
+  return page;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), m_sidebar(new QListWidget(this)), m_pages(new QStackedWidget(this)), m_prices(new PricesPage(this)) {
+  setObjectName(QStringLiteral("mainWindow"));
+  setWindowTitle(QStringLiteral("Spotwise"));
+  setWindowIcon(QIcon(QStringLiteral(":/icons/spotwise.svg")));
+
+  m_sidebar->setObjectName(QStringLiteral("pageListWidget"));
+  m_sidebar->addItems({tr("Prices"), tr("Planner"), tr("Jobs"), tr("Accounts")});
+  m_sidebar->setFixedWidth(150);
+  m_sidebar->setSpacing(2);
+
+  m_pages->setObjectName(QStringLiteral("pageStackedWidget"));
+  m_pages->addWidget(m_prices);
+  m_pages->addWidget(makeComingPage(
+      QStringLiteral("plannerPage"), tr("Planner"),
+      tr("Plan a training run: enter the work (GPU-hours or steps), the GPU and the checkpoint time, and see "
+         "each offer's expected cost and wall time including the work lost to preemptions (P50/P90), "
+         "the best checkpoint interval, and the cheapest choice at an acceptable risk."),
+      this));
+  m_pages->addWidget(makeComingPage(
+      QStringLiteral("jobsPage"), tr("Jobs"),
+      tr("Launch a training run on a spot GPU with one click, or rehearse it on this computer with the Local "
+         "provider. Watch progress, attempts, preemptions and spend against the budget; preempted jobs resume "
+         "from their latest checkpoint by themselves. Stop ends everything, so nothing is left billing."),
+      this));
+  m_pages->addWidget(makeComingPage(
+      QStringLiteral("accountsPage"), tr("Accounts"),
+      tr("Connect AWS, GCP and Azure. Credentials are kept in the operating system's keychain, never in "
+         "Spotwise's settings or logs, and can be imported from ~/.aws/credentials, a GCP service-account key "
+         "or application default credentials, and Azure service-principal environment variables."),
+      this));
+  connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+  auto* central = new QWidget(this);
+  auto* layout = new QHBoxLayout(central);
+  layout->addWidget(m_sidebar);
+  layout->addWidget(m_pages, 1);
+  setCentralWidget(central);
+
+  auto* fileMenu = menuBar()->addMenu(tr("&File"));
+  auto* quit = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+  auto* helpMenu = menuBar()->addMenu(tr("&Help"));
+  auto* about = helpMenu->addAction(tr("&About Spotwise"), this, &MainWindow::showAbout);
+  about->setObjectName(QStringLiteral("aboutAction"));
+
+  m_sidebar->setCurrentRow(PricesPageIndex);
+  loadEmbeddedPrices();
+  restoreWindowState();
+}
+
+void MainWindow::showPage(Page page) { m_sidebar->setCurrentRow(page); }
+
+MainWindow::Page MainWindow::currentPage() const { return static_cast<Page>(m_pages->currentIndex()); }
+
+void MainWindow::showAbout() {
+  QMessageBox::about(this, tr("About Spotwise"),
+                     tr("<h3>Spotwise %1</h3><p>Compare on-demand and spot GPU prices on AWS, GCP and Azure, "
+                        "plan what a training run really costs with preemptions, and run it on spot capacity "
+                        "with checkpoints and automatic resume.</p><p>Built with Qt %2.</p>")
+                         .arg(QString::fromLatin1(kVersion), QString::fromLatin1(qVersion())));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  QSettings settings;
+  settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("mainWindow/state"), saveState());
+  settings.setValue(QStringLiteral("mainWindow/page"), m_pages->currentIndex());
+  event->accept();
+}
+
+void MainWindow::loadEmbeddedPrices() {
+  auto snapshot = pricing::embeddedSnapshot();
+  if (!snapshot) {
+    m_prices->showLoadError(toQString(snapshot.error().message));
+    return;
+  }
+  m_prices->setSnapshot(*snapshot);
+}
+
+void MainWindow::restoreWindowState() {
+  QSettings settings;
+  if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray())) {
+    resize(1200, 720);
+  }
+  restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray());
+  const int page = settings.value(QStringLiteral("mainWindow/page"), PricesPageIndex).toInt();
+  if (page >= 0 && page < m_pages->count()) m_sidebar->setCurrentRow(page);
+}
+
+}  // namespace spotwise::ui

@@ -1,0 +1,115 @@
+#include "ui/models/OfferTableModel.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QLocale>
+
+#include <limits>
+
+#include "ui/models/QtConvert.h"
+
+namespace spotwise::ui {
+
+namespace {
+
+constexpr double kMissing = std::numeric_limits<double>::infinity();
+
+QString money(const std::optional<pricing::Price>& price) {
+  return price ? QStringLiteral("$%1").arg(price->usdPerHour, 0, 'f', 4) : QStringLiteral("—");
+}
+
+QString gpuText(const pricing::Offer& o) {
+  QString text = QStringLiteral("%1 × %2").arg(o.gpuCount).arg(toQString(o.gpuModel));
+  if (o.gpuMemoryGiB > 0) text += QStringLiteral(" (%1 GiB)").arg(o.gpuMemoryGiB, 0, 'f', 0);
+  return text;
+}
+
+QString regionText(const pricing::Offer& o) {
+  return o.zone.empty() ? toQString(o.region) : QStringLiteral("%1 (%2)").arg(toQString(o.region), toQString(o.zone));
+}
+
+}  // namespace
+
+OfferTableModel::OfferTableModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void OfferTableModel::setOffers(std::vector<pricing::Offer> offers) {
+  beginResetModel();
+  m_offers = std::move(offers);
+  endResetModel();
+}
+
+int OfferTableModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(m_offers.size());
+}
+
+int OfferTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant OfferTableModel::data(const QModelIndex& index, int role) const {
+  if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+  const pricing::Offer& o = m_offers[static_cast<std::size_t>(index.row())];
+  const auto savings = o.savingsPercent();
+  if (role == Qt::DisplayRole) {
+    switch (index.column()) {
+      case ProviderColumn: return toQString(pricing::providerDisplayName(o.provider));
+      case RegionColumn: return regionText(o);
+      case InstanceTypeColumn: return toQString(o.instanceType);
+      case GpuColumn: return gpuText(o);
+      case VcpuColumn: return QString::number(o.vcpus, 'f', 0);
+      case RamColumn: return QString::number(o.ramGiB, 'f', 0);
+      case OnDemandColumn: return money(o.onDemand);
+      case SpotColumn: return money(o.spot);
+      case SavingsColumn: return savings ? QStringLiteral("%1 %").arg(*savings, 0, 'f', 1) : QStringLiteral("—");
+      default: return {};
+    }
+  }
+  if (role == kSortRole) {
+    switch (index.column()) {
+      case ProviderColumn: return toQString(pricing::providerDisplayName(o.provider));
+      case RegionColumn: return regionText(o);
+      case InstanceTypeColumn: return toQString(o.instanceType);
+      // GPU: by model, then count.
+      case GpuColumn: return QStringLiteral("%1/%2").arg(toQString(o.gpuModel)).arg(o.gpuCount, 3, 10, QLatin1Char('0'));
+      case VcpuColumn: return o.vcpus;
+      case RamColumn: return o.ramGiB;
+      case OnDemandColumn: return o.onDemand ? o.onDemand->usdPerHour : kMissing;
+      case SpotColumn: return o.spot ? o.spot->usdPerHour : kMissing;
+      case SavingsColumn: return savings ? *savings : -kMissing;
+      default: return {};
+    }
+  }
+  if (role == Qt::TextAlignmentRole && index.column() >= VcpuColumn) {
+    return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+  }
+  if (role == Qt::ToolTipRole) {
+    if (index.column() == SpotColumn && o.spotAboveOnDemand()) {
+      return tr("The spot price is above the on-demand price in this source; check before relying on it.");
+    }
+    if ((index.column() == OnDemandColumn && o.onDemand) || (index.column() == SpotColumn && o.spot)) {
+      const auto& p = index.column() == OnDemandColumn ? *o.onDemand : *o.spot;
+      return tr("Source: %1, as of %2").arg(toQString(p.sourceId), toDateTime(p.asOfUnix).toString(Qt::ISODate));
+    }
+    if (index.column() == OnDemandColumn || index.column() == SpotColumn) return tr("No price published by the source");
+  }
+  if (role == Qt::ForegroundRole && index.column() == SpotColumn && o.spotAboveOnDemand()) {
+    return QBrush(QColor(0xb0, 0x3a, 0x2e));
+  }
+  return {};
+}
+
+QVariant OfferTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return QAbstractTableModel::headerData(section, orientation, role);
+  switch (section) {
+    case ProviderColumn: return tr("Provider");
+    case RegionColumn: return tr("Region");
+    case InstanceTypeColumn: return tr("Instance type");
+    case GpuColumn: return tr("GPUs");
+    case VcpuColumn: return tr("vCPU");
+    case RamColumn: return tr("RAM GiB");
+    case OnDemandColumn: return tr("On-demand $/h");
+    case SpotColumn: return tr("Spot $/h");
+    case SavingsColumn: return tr("Savings");
+    default: return {};
+  }
+}
+
+}  // namespace spotwise::ui

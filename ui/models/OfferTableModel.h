@@ -1,0 +1,47 @@
+#pragma once
+
+#include <QAbstractTableModel>
+
+#include <vector>
+
+#include "core/pricing/Offer.h"
+
+namespace spotwise::ui {
+
+/**
+ * GPU offers as a table. Qt::DisplayRole gives formatted text; kSortRole gives a value that sorts
+ * correctly (numbers as numbers, missing prices after every present one).
+ */
+class OfferTableModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column {
+    ProviderColumn,
+    RegionColumn,
+    InstanceTypeColumn,
+    GpuColumn,
+    VcpuColumn,
+    RamColumn,
+    OnDemandColumn,
+    SpotColumn,
+    SavingsColumn,
+    ColumnCount
+  };
+  static constexpr int kSortRole = Qt::UserRole + 1;
+
+  explicit OfferTableModel(QObject* parent = nullptr);
+
+  void setOffers(std::vector<pricing::Offer> offers);
+  [[nodiscard]] const std::vector<pricing::Offer>& offers() const { return m_offers; }
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+ private:
+  std::vector<pricing::Offer> m_offers;
+};
+
+}  // namespace spotwise::ui
