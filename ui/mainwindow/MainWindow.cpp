@@ -52,7 +52,7 @@ MainWindow::MainWindow(QWidget* parent)
   m_sidebar->setObjectName(QStringLiteral("pageListWidget"));
   m_sidebar->addItems({tr("Prices"), tr("Planner"), tr("Jobs"), tr("Accounts")});
   m_sidebar->setFixedWidth(150);
-  m_sidebar->setSpacing(2);
+  m_sidebar->setStyleSheet(QStringLiteral("QListWidget::item { padding: 6px 8px; }"));
 
   m_pages->setObjectName(QStringLiteral("pageStackedWidget"));
   m_pages->addWidget(m_prices);

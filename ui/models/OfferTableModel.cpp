@@ -81,6 +81,7 @@ QVariant OfferTableModel::data(const QModelIndex& index, int role) const {
     return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
   }
   if (role == Qt::ToolTipRole) {
+    if (index.column() == RegionColumn) return regionText(o);
     if (index.column() == SpotColumn && o.spotAboveOnDemand()) {
       return tr("The spot price is above the on-demand price in this source; check before relying on it.");
     }

@@ -54,8 +54,17 @@ PricesPage::PricesPage(QWidget* parent)
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->setAlternatingRowColors(true);
   m_table->verticalHeader()->hide();
-  m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  // Fixed, content-sized widths (in characters) instead of ResizeToContents, which measures every
+  // row and grows with the catalog; the user can still drag them. Long zone lists elide, with a tooltip.
+  m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+  const int charWidth = fontMetrics().horizontalAdvance(QLatin1Char('x'));
+  const std::pair<int, int> widths[] = {
+      {OfferTableModel::ProviderColumn, 8},  {OfferTableModel::RegionColumn, 22},  {OfferTableModel::InstanceTypeColumn, 26},
+      {OfferTableModel::GpuColumn, 24},      {OfferTableModel::VcpuColumn, 6},     {OfferTableModel::RamColumn, 9},
+      {OfferTableModel::OnDemandColumn, 14}, {OfferTableModel::SpotColumn, 11}};
+  for (const auto& [column, chars] : widths) m_table->horizontalHeader()->resizeSection(column, charWidth * chars);
   m_table->horizontalHeader()->setStretchLastSection(true);
+  m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
   m_table->setWordWrap(false);
 
   auto* top = new QHBoxLayout;
@@ -74,18 +83,18 @@ PricesPage::PricesPage(QWidget* parent)
 
 void PricesPage::setSnapshot(const pricing::Snapshot& snapshot) {
   m_model->setOffers(snapshot.offers);
-  QStringList sources;
+  QStringList ids;
+  QStringList details;
   for (const auto& s : snapshot.sources) {
-    sources << tr("%1 (as of %2)").arg(toQString(s.description), toDateTime(s.asOfUnix).date().toString(Qt::ISODate));
+    ids << toQString(s.id);
+    details << tr("%1: %2, as of %3, revision %4")
+                   .arg(toQString(s.id), toQString(s.description),
+                        toDateTime(s.asOfUnix).date().toString(Qt::ISODate), toQString(s.revision).left(12));
   }
-  m_asOf->setText(tr("Offline snapshot, prices as of %1. Sources: %2.")
-                      .arg(toDateTime(snapshot.oldestAsOf()).date().toString(Qt::ISODate), sources.join(QStringLiteral("; "))));
-  m_asOf->setToolTip(QStringList([&] {
-                       QStringList notes;
-                       for (const auto& n : snapshot.notes) notes << toQString(n);
-                       return notes;
-                     }())
-                         .join(QLatin1Char('\n')));
+  for (const auto& n : snapshot.notes) details << toQString(n);
+  m_asOf->setText(tr("Offline snapshot · prices as of %1 · sources: %2")
+                      .arg(toDateTime(snapshot.oldestAsOf()).date().toString(Qt::ISODate), ids.join(QStringLiteral(", "))));
+  m_asOf->setToolTip(details.join(QLatin1Char('\n')));
   updateCount();
 }
 

@@ -43,7 +43,8 @@ class MainWindowTest : public QObject {
     QCOMPARE(table->model()->rowCount(), static_cast<int>(snapshot->offers.size()));
     auto* asOf = window.findChild<QLabel*>(QStringLiteral("asOfLabel"));
     QVERIFY(asOf->text().contains(QStringLiteral("2026-11-28")));
-    QVERIFY(asOf->text().contains(QStringLiteral("SkyPilot")));
+    QVERIFY(asOf->text().contains(QStringLiteral("skypilot-gcp")));
+    QVERIFY(asOf->toolTip().contains(QStringLiteral("SkyPilot hosted catalog v8, AWS")));
   }
 
   void clickingAHeaderSorts() {
