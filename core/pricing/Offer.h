@@ -24,6 +24,18 @@ struct Price {
 };
 
 /**
+ * How often spot capacity of an offer is reclaimed, as a monthly interruption-frequency range
+ * (AWS Spot Instance Advisor bands: "<5%", "5-10%", ..., ">20%"; Azure eviction-rate bands).
+ */
+struct InterruptionBand {
+  int index = 0;               ///< provider's band index, 0 = least interrupted
+  std::string label;           ///< as published, e.g. "5-10%"
+  double minMonthlyPercent = 0.0;
+  double maxMonthlyPercent = 0.0;
+  std::string sourceId;
+};
+
+/**
  * One GPU machine offer: a machine type in a region (and zone where prices differ by zone),
  * with its on-demand and spot price per hour for the whole machine.
  * Plain value type.
@@ -40,6 +52,7 @@ struct Offer {
   double ramGiB = 0.0;
   std::optional<Price> onDemand;
   std::optional<Price> spot;
+  std::optional<InterruptionBand> interruption;  ///< where the provider publishes one
 
   /** (on-demand − spot) / on-demand × 100, when both prices exist and on-demand > 0. */
   [[nodiscard]] std::optional<double> savingsPercent() const;
