@@ -19,6 +19,19 @@ std::string_view errorCodeName(ErrorCode code) {
   return "internal";
 }
 
+bool isTransient(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::Unavailable:
+    case ErrorCode::DeadlineExceeded:
+      return true;
+    case ErrorCode::ResourceExhausted:
+      return error.httpStatus == 429 || error.providerCode == "RequestLimitExceeded" ||
+             error.providerCode == "Throttling" || error.providerCode == "SlowDown";
+    default:
+      return false;
+  }
+}
+
 std::string Error::toString() const {
   std::string out{errorCodeName(code)};
   out += ": ";

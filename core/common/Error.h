@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,14 +34,22 @@ struct Error {
   ErrorCode code = ErrorCode::Internal;
   std::string message;
   std::optional<int> httpStatus;
-  std::string providerCode;
+  std::string providerCode;                          ///< e.g. "InsufficientInstanceCapacity"
+  std::optional<std::chrono::milliseconds> retryAfter; ///< the provider's Retry-After, when given
 
   /** "invalid-argument: ImportSkyPilot: ..." */
   [[nodiscard]] std::string toString() const;
 };
 
 inline Error makeError(ErrorCode code, std::string message) {
-  return Error{code, std::move(message), std::nullopt, {}};
+  return Error{code, std::move(message), std::nullopt, {}, std::nullopt};
 }
+
+/**
+ * Whether retrying the same call may succeed: the one place this is decided.
+ * Unavailable, DeadlineExceeded and ResourceExhausted with an HTTP 429 (rate limit) are transient;
+ * everything else (including capacity errors, which need another zone or offer) is not.
+ */
+bool isTransient(const Error& error);
 
 }  // namespace spotwise
