@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace spotwise::planner {
@@ -23,17 +25,28 @@ std::string number(double v) {
   return buf;
 }
 
-// Nearest-rank percentile of a sample made of `baseCount` copies of `base` plus `others`.
-// `others` is reordered. Ranks are 1-based: the q-percentile is the value of rank ⌈q·N⌉.
-double percentile(double q, double base, long long baseCount, std::vector<double>& others) {
+// Nearest-rank P50 and P90 of a sample made of `baseCount` copies of `base` plus `others` (reordered).
+// Ranks are 1-based: the q-percentile is the value of rank ⌈q·N⌉. The failure-free runs all take the same
+// time and cost, so they are counted rather than stored; only the other runs are partially sorted, once
+// for P50 and then only above it for P90.
+std::pair<double, double> medianAndP90(double base, long long baseCount, std::vector<double>& others) {
   const long long n = baseCount + static_cast<long long>(others.size());
-  const long long rank = std::max<long long>(1, static_cast<long long>(std::ceil(q * static_cast<double>(n) - 1e-9)));
-  // The failure-free runs all take the same time and cost; every other run is compared against them.
-  const auto below = std::count_if(others.begin(), others.end(), [base](double v) { return v < base; });
-  if (rank > below && rank <= below + baseCount) return base;
-  const long long index = rank <= below ? rank - 1 : rank - 1 - baseCount;
-  std::nth_element(others.begin(), others.begin() + index, others.end());
-  return others[static_cast<std::size_t>(index)];
+  const auto rankOf = [n](double q) {
+    return std::max<long long>(1, static_cast<long long>(std::ceil(q * static_cast<double>(n) - 1e-9)));
+  };
+  const long long below = std::count_if(others.begin(), others.end(), [base](double v) { return v < base; });
+  auto from = others.begin();
+  const auto valueAt = [&](long long rank) {
+    if (rank > below && rank <= below + baseCount) return base;
+    const long long index = rank <= below ? rank - 1 : rank - 1 - baseCount;
+    const auto nth = others.begin() + index;
+    std::nth_element(from, nth, others.end());
+    from = nth;  // everything before is ≤ it: the next, higher rank lies at or after it
+    return *nth;
+  };
+  const double p50 = valueAt(rankOf(0.5));
+  const double p90 = valueAt(rankOf(0.9));
+  return {p50, p90};
 }
 
 struct RunOutcome {
@@ -57,6 +70,9 @@ class RunSimulator {
     const double remainder = spec.shape.workHours - whole * spec.shape.intervalHours;
     m_fullCount = static_cast<long long>(whole);
     m_lastLength = remainder > 1e-9 ? remainder + spec.shape.checkpointHours : 0.0;
+    const double firstRun = failureFreeHours();
+    const bool fitsUnderCap = !spec.maxUptimeHours || firstRun < *spec.maxUptimeHours;
+    m_noPreemptionChance = fitsUnderCap ? std::exp(-spec.ratePerHour * firstRun) : 0.0;
   }
 
   [[nodiscard]] double failureFreeHours() const {
@@ -84,8 +100,19 @@ class RunSimulator {
         break;
       }
       // Time this instance survives: an exponential draw, or the uptime cap if that comes first.
+      double life = kInfinity;
+      if (rate > 0.0) {
+        const double u = rng.uniformPositive();
+        // Most runs are never preempted: −ln(u)/λ ≥ T0 exactly when u ≤ e^(−λ·T0), so the first draw
+        // decides that without a logarithm (same random stream, same result, several times faster).
+        if (events == 0 && u <= m_noPreemptionChance) {
+          spotHours += remaining;
+          break;
+        }
+        life = -std::log(u) / rate;
+      }
       // Reaching the cap stops the VM: for the run that is a preemption like any other.
-      const double life = std::min(rate > 0.0 ? rng.exponential(rate) : kInfinity, cap);
+      life = std::min(life, cap);
       double usable = life;
       if (restarting) {
         if (life < m_restart) {  // preempted while booting/restoring
@@ -128,6 +155,7 @@ class RunSimulator {
   double m_restart;
   long long m_fullCount = 0;
   double m_lastLength = 0.0;
+  double m_noPreemptionChance = 0.0;  ///< e^(−λ·T0): the chance a run is never preempted
 };
 
 }  // namespace
@@ -210,6 +238,11 @@ Result<SimulationResult> simulate(const SimulationSpec& spec) {
   Rng rng(spec.seed);
   std::vector<double> hours;
   std::vector<double> costs;
+  // Only preempted runs are stored: reserve for the expected share of them, with room to spare.
+  const double preemptedShare = 1.0 - std::exp(-spec.ratePerHour * baseHours) + (spec.maxUptimeHours ? 1.0 : 0.0);
+  const auto expectedStored = static_cast<std::size_t>(std::min(1.0, preemptedShare * 1.1 + 0.001) * spec.runs);
+  hours.reserve(expectedStored);
+  costs.reserve(expectedStored);
   long long baseCount = 0;
   double sumHours = 0.0;
   double sumCost = 0.0;
@@ -244,10 +277,8 @@ Result<SimulationResult> simulate(const SimulationSpec& spec) {
   result.costUsd.mean = sumCost / n;
   result.meanPreemptions = static_cast<double>(sumPreemptions) / n;
   result.fallbackShare = static_cast<double>(fallbacks) / n;
-  result.hours.p50 = percentile(0.5, baseHours, baseCount, hours);
-  result.hours.p90 = percentile(0.9, baseHours, baseCount, hours);
-  result.costUsd.p50 = percentile(0.5, baseCost, baseCount, costs);
-  result.costUsd.p90 = percentile(0.9, baseCost, baseCount, costs);
+  std::tie(result.hours.p50, result.hours.p90) = medianAndP90(baseHours, baseCount, hours);
+  std::tie(result.costUsd.p50, result.costUsd.p90) = medianAndP90(baseCost, baseCount, costs);
   if (spec.deadlineHours) result.deadlineProbability = static_cast<double>(inDeadline) / n;
   if (spec.budgetUsd) result.budgetProbability = static_cast<double>(inBudget) / n;
   return result;
