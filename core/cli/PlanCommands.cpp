@@ -122,6 +122,7 @@ nlohmann::json planJson(const OfferPlan& p) {
           {"fallbackShare", sim.fallbackShare},
           {"deadlineProbability", optionalJson(sim.deadlineProbability)},
           {"budgetProbability", optionalJson(sim.budgetProbability)},
+          {"targetProbability", optionalJson(sim.targetProbability)},
           {"onDemandCostUsd", optionalJson(p.onDemandCostUsd)},
           {"savingsPercent", optionalJson(p.savingsPercent)}};
 }

@@ -250,6 +250,7 @@ Result<SimulationResult> simulate(const SimulationSpec& spec) {
   long long fallbacks = 0;
   long long inDeadline = 0;
   long long inBudget = 0;
+  long long onTarget = 0;
   for (int i = 0; i < spec.runs; ++i) {
     const RunOutcome o = simulator.run(rng);
     if (o.exceeded) {
@@ -262,7 +263,10 @@ Result<SimulationResult> simulate(const SimulationSpec& spec) {
     sumPreemptions += o.preemptions;
     fallbacks += o.fellBack ? 1 : 0;
     if (spec.deadlineHours && o.hours <= *spec.deadlineHours) ++inDeadline;
-    if (spec.budgetUsd && o.cost <= *spec.budgetUsd) ++inBudget;
+    const bool inTime = !spec.deadlineHours || o.hours <= *spec.deadlineHours;
+    const bool affordable = !spec.budgetUsd || o.cost <= *spec.budgetUsd;
+    if (spec.budgetUsd && affordable) ++inBudget;
+    if (inTime && affordable) ++onTarget;
     if (o.preemptions == 0) {
       ++baseCount;  // identical to every other failure-free run: counted, not stored
     } else {
@@ -281,6 +285,7 @@ Result<SimulationResult> simulate(const SimulationSpec& spec) {
   std::tie(result.costUsd.p50, result.costUsd.p90) = medianAndP90(baseCost, baseCount, costs);
   if (spec.deadlineHours) result.deadlineProbability = static_cast<double>(inDeadline) / n;
   if (spec.budgetUsd) result.budgetProbability = static_cast<double>(inBudget) / n;
+  if (spec.deadlineHours || spec.budgetUsd) result.targetProbability = static_cast<double>(onTarget) / n;
   return result;
 }
 

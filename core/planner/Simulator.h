@@ -59,6 +59,7 @@ struct SimulationResult {
   double fallbackShare = 0.0;                 ///< share of runs that ended on on-demand
   std::optional<double> deadlineProbability;  ///< share of runs with hours ≤ deadline
   std::optional<double> budgetProbability;    ///< share of runs with cost ≤ budget
+  std::optional<double> targetProbability;    ///< share of runs meeting the deadline and the budget (those set)
   int runs = 0;
 };
 

@@ -62,6 +62,7 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
       case ExpectedHoursColumn: return p->expectedHours();
       case P90HoursColumn: return sim.hours.p90;
       case SavingsColumn: return p->savingsPercent ? QVariant(*p->savingsPercent) : QVariant();
+      case TargetColumn: return sim.targetProbability ? QVariant(*sim.targetProbability) : QVariant();
       case IntervalColumn: return p->shape.intervalHours;
       default: return data(index, Qt::DisplayRole);
     }
@@ -87,6 +88,9 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
       case P90HoursColumn: return hours(sim.hours.p90);
       case SavingsColumn:
         return p->savingsPercent ? locale.toString(*p->savingsPercent, 'f', 1) + QStringLiteral(" %") : QStringLiteral("–");
+      case TargetColumn:
+        return sim.targetProbability ? locale.toString(*sim.targetProbability * 100.0, 'f', 0) + QStringLiteral(" %")
+                                     : QStringLiteral("–");
       case IntervalColumn: return formatInterval(p->shape.intervalHours);
       default: return {};
     }
@@ -104,6 +108,8 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
         return p->onDemandCostUsd ? tr("Against %1 on-demand for the same machine (the work alone, no checkpoints).")
                                         .arg(money(*p->onDemandCostUsd))
                                   : tr("No on-demand price for this machine.");
+      case TargetColumn:
+        return tr("Share of simulated runs that finish within the deadline and the budget you set.");
       case IntervalColumn:
         return p->intervalRecommended
                    ? tr("Recommended: the exact optimum %1 split into equal segments (Young's first order: %2).")
@@ -130,6 +136,7 @@ QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, in
     case ExpectedHoursColumn: return tr("Expected time");
     case P90HoursColumn: return tr("P90 time");
     case SavingsColumn: return tr("Savings vs on-demand");
+    case TargetColumn: return tr("In deadline & budget");
     case IntervalColumn: return tr("Checkpoint every");
     default: return {};
   }

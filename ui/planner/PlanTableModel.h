@@ -28,6 +28,7 @@ class PlanTableModel : public QAbstractTableModel {
     ExpectedHoursColumn,
     P90HoursColumn,
     SavingsColumn,
+    TargetColumn,
     IntervalColumn,
     ColumnCount
   };

@@ -97,8 +97,9 @@ PlannerPage::PlannerPage(QWidget* parent)
   formScroll->setWidget(form);
   formScroll->setWidgetResizable(true);
   formScroll->setFrameShape(QFrame::NoFrame);
-  formScroll->setMinimumWidth(340);
-  formScroll->setMaximumWidth(420);
+  formScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  formScroll->setMinimumWidth(360);
+  formScroll->setMaximumWidth(400);
 
   m_status = new QLabel(tr("Enter the work and press Plan."), this);
   m_status->setObjectName(QStringLiteral("statusLabel"));
@@ -116,8 +117,8 @@ PlannerPage::PlannerPage(QWidget* parent)
   m_table->horizontalHeader()->setStretchLastSection(true);
   const int charWidth = fontMetrics().horizontalAdvance(QLatin1Char('x'));
   const std::pair<int, int> widths[] = {
-      {PlanTableModel::ProviderColumn, 8},       {PlanTableModel::RegionColumn, 22},   {PlanTableModel::InstanceTypeColumn, 24},
-      {PlanTableModel::SpotColumn, 10},          {PlanTableModel::RateColumn, 18},     {PlanTableModel::ExpectedCostColumn, 13},
+      {PlanTableModel::ProviderColumn, 7},       {PlanTableModel::RegionColumn, 16},   {PlanTableModel::InstanceTypeColumn, 26},
+      {PlanTableModel::SpotColumn, 9},           {PlanTableModel::RateColumn, 22},     {PlanTableModel::ExpectedCostColumn, 13},
       {PlanTableModel::P90CostColumn, 11},       {PlanTableModel::ExpectedHoursColumn, 13}, {PlanTableModel::P90HoursColumn, 10},
       {PlanTableModel::SavingsColumn, 12}};
   for (const auto& [column, chars] : widths) m_table->horizontalHeader()->resizeSection(column, charWidth * chars);
@@ -145,7 +146,7 @@ PlannerPage::PlannerPage(QWidget* parent)
   intervalX->setTitleText(tr("Checkpoint interval (hours)"));
   intervalX->setLabelFormat(QStringLiteral("%.2g"));
   auto* intervalY = new QValueAxis(intervalChart);
-  intervalY->setTitleText(tr("Expected cost ($)"));
+  intervalY->setTitleText(tr("Cost ($)"));
   intervalChart->addAxis(intervalX, Qt::AlignBottom);
   intervalChart->addAxis(intervalY, Qt::AlignLeft);
   for (auto* series : {static_cast<QXYSeries*>(m_curve), static_cast<QXYSeries*>(m_optimum), static_cast<QXYSeries*>(m_recommended)}) {
@@ -165,17 +166,18 @@ PlannerPage::PlannerPage(QWidget* parent)
   providerChart->addSeries(m_bars);
   auto* providerX = new QBarCategoryAxis(providerChart);
   auto* providerY = new QValueAxis(providerChart);
-  providerY->setTitleText(tr("Cost of the run ($)"));
+  providerY->setTitleText(tr("Cost ($)"));
   providerChart->addAxis(providerX, Qt::AlignBottom);
   providerChart->addAxis(providerY, Qt::AlignLeft);
   m_bars->attachAxis(providerX);
   m_bars->attachAxis(providerY);
-  providerChart->setTitle(tr("Best offer per provider: spot P50/P90 vs on-demand"));
+  providerChart->setTitle(tr("Best offer per provider vs on-demand"));
   providerChart->legend()->setAlignment(Qt::AlignBottom);
   m_providerView = new QChartView(providerChart, this);
   m_providerView->setObjectName(QStringLiteral("providerChartView"));
   m_providerView->setRenderHint(QPainter::Antialiasing);
   m_providerView->setMinimumHeight(260);
+  m_providerView->setMinimumWidth(320);
 
   m_launchButton = new QPushButton(tr("Launch…"), this);
   m_launchButton->setObjectName(QStringLiteral("launchButton"));
@@ -186,6 +188,8 @@ PlannerPage::PlannerPage(QWidget* parent)
   auto* charts = new QSplitter(Qt::Horizontal, this);
   charts->addWidget(m_intervalView);
   charts->addWidget(m_providerView);
+  charts->setStretchFactor(0, 3);
+  charts->setStretchFactor(1, 2);
   auto* results = new QSplitter(Qt::Vertical, this);
   results->addWidget(m_table);
   results->addWidget(charts);
@@ -263,8 +267,10 @@ void PlannerPage::buildForm(QWidget* form) {
   m_restart->setToolTip(tr("Minutes from a preemption to training again: new instance, boot, driver, restoring the "
                            "checkpoint. Empty: the default per provider for an image with the driver installed."));
   addField(tr("Restart (min)"), m_restart, PlanField::Restart, QStringLiteral("restartErrorLabel"));
-  m_driverAtBoot = new QCheckBox(tr("Image installs the GPU driver at boot (+8 min)"), form);
+  m_driverAtBoot = new QCheckBox(tr("Driver installed at boot (+8 min)"), form);
   m_driverAtBoot->setObjectName(QStringLiteral("driverAtBootCheckBox"));
+  m_driverAtBoot->setToolTip(tr("The machine image installs the NVIDIA driver at every boot, adding about 8 minutes to "
+                                "each restart when the restart time is left to its default."));
   layout->addRow(QString(), m_driverAtBoot);
   m_interval = lineEdit(QStringLiteral("intervalLineEdit"), QString(), tr("empty: the optimum per offer"));
   addField(tr("Checkpoint every (h)"), m_interval, PlanField::Interval, QStringLiteral("intervalErrorLabel"));
@@ -281,25 +287,24 @@ void PlannerPage::buildForm(QWidget* form) {
   m_rate = lineEdit(QStringLiteral("rateLineEdit"), QString(), tr("empty: band or default per offer"));
   m_rate->setToolTip(tr("Your own preemption rate per instance-hour for every offer, e.g. 0.01 = one per 100 hours."));
   addField(tr("Preemptions per hour"), m_rate, PlanField::RateOverride, QStringLiteral("rateErrorLabel"));
-  m_preemptible = new QCheckBox(tr("GCP: preemptible VMs (stopped after 24 h)"), form);
+  m_preemptible = new QCheckBox(tr("GCP preemptible VMs (24 h at most)"), form);
   m_preemptible->setObjectName(QStringLiteral("gcpPreemptibleCheckBox"));
+  m_preemptible->setToolTip(tr("Plan GCP offers as preemptible VMs, which GCP stops after at most 24 h, instead of "
+                               "spot VMs, which have no time limit. Both cost the same."));
   layout->addRow(QString(), m_preemptible);
 
-  m_fallback = new QCheckBox(tr("Continue on on-demand after"), form);
+  m_fallback = new QCheckBox(tr("Fall back to on-demand"), form);
   m_fallback->setObjectName(QStringLiteral("fallbackCheckBox"));
+  m_fallback->setToolTip(tr("After this many preemptions, continue the run on the same machine on-demand, where it "
+                            "is no longer interrupted (and costs the on-demand price)."));
+  layout->addRow(QString(), m_fallback);
   m_fallbackAfter = new QSpinBox(form);
   m_fallbackAfter->setObjectName(QStringLiteral("fallbackSpinBox"));
   m_fallbackAfter->setRange(1, 1000);
   m_fallbackAfter->setValue(3);
-  m_fallbackAfter->setSuffix(tr(" preemptions"));
   m_fallbackAfter->setEnabled(false);
   connect(m_fallback, &QCheckBox::toggled, m_fallbackAfter, &QWidget::setEnabled);
-  auto* fallbackRow = new QWidget(form);
-  auto* fallbackLayout = new QHBoxLayout(fallbackRow);
-  fallbackLayout->setContentsMargins(0, 0, 0, 0);
-  fallbackLayout->addWidget(m_fallback);
-  fallbackLayout->addWidget(m_fallbackAfter, 1);
-  addField(tr("Fallback"), fallbackRow, PlanField::Fallback, QStringLiteral("fallbackErrorLabel"));
+  addField(tr("…after preemptions"), m_fallbackAfter, PlanField::Fallback, QStringLiteral("fallbackErrorLabel"));
 
   m_deadline = lineEdit(QStringLiteral("deadlineLineEdit"), QString(), tr("optional, hours"));
   addField(tr("Deadline (h)"), m_deadline, PlanField::Deadline, QStringLiteral("deadlineErrorLabel"));

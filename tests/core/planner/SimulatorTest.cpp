@@ -113,6 +113,12 @@ class SimulatorTest : public QObject {
     const auto r = simulate(s);
     QVERIFY(std::abs(*r->deadlineProbability - std::exp(-0.01 * 41.0)) < 0.008);
     QCOMPARE(*r->budgetProbability, *r->deadlineProbability);
+    QCOMPARE(*r->targetProbability, *r->deadlineProbability);  // here in time ⇔ within budget
+    s.budgetUsd = 1000.0;  // every run affordable: meeting both is meeting the deadline
+    QCOMPARE(*simulate(s)->targetProbability, *simulate(s)->deadlineProbability);
+    s.budgetUsd = 1.0;     // none affordable
+    QCOMPARE(*simulate(s)->targetProbability, 0.0);
+    QVERIFY(!simulate(spec(shape, 0.01))->targetProbability);
   }
 
   void gcpPreemptibleCapStopsTheVmAt24Hours() {

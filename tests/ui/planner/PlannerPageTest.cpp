@@ -194,6 +194,32 @@ class PlannerPageTest : public QObject {
     QVERIFY(sets[2]->at(0) > sets[1]->at(0));
   }
 
+  void deadlineAndBudgetGiveTheChanceOfMeetingThem() {
+    auto page = makePage();
+    auto* runs = child<QSpinBox>(*page, "runsSpinBox");
+    runs->setFocus();
+    QTest::keyClick(runs, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClicks(runs, QStringLiteral("20000"));
+    retype(child<QLineEdit>(*page, "deadlineLineEdit"), QStringLiteral("1000"));
+    clickPlan(*page);
+    QTRY_VERIFY_WITH_TIMEOUT(!page->isPlanning(), 30000);
+    auto* model = page->model();
+    QVERIFY(model->rowCount() > 0);
+    for (int r = 0; r < model->rowCount(); ++r) {
+      QCOMPARE(model->index(r, PlanTableModel::TargetColumn).data(PlanTableModel::kValueRole).toDouble(), 1.0);
+      QCOMPARE(model->index(r, PlanTableModel::TargetColumn).data().toString(), QStringLiteral("100 %"));
+    }
+    retype(child<QLineEdit>(*page, "budgetLineEdit"), QStringLiteral("1"));  // $1 buys no 40 h run
+    clickPlan(*page);
+    QTRY_VERIFY_WITH_TIMEOUT(!page->isPlanning(), 30000);
+    for (int r = 0; r < model->rowCount(); ++r) {
+      QCOMPARE(model->index(r, PlanTableModel::TargetColumn).data(PlanTableModel::kValueRole).toDouble(), 0.0);
+    }
+    retype(child<QLineEdit>(*page, "budgetLineEdit"), QStringLiteral("0"));
+    clickPlan(*page);
+    QVERIFY(child<QLabel>(*page, "budgetErrorLabel")->text().contains(QStringLiteral("more than $0")));
+  }
+
   void launchWaitsForTheJobsFeature() {
     auto page = makePage();
     auto* launch = child<QPushButton>(*page, "launchButton");
