@@ -274,10 +274,12 @@ class PlannerPageTest : public QObject {
           "longest gap %lld ms",
           clickMs, expected, totalMs, ticks, longestGap);
     QVERIFY(clickMs < 500);
-    // The GUI thread's 10 ms timer keeps firing while offers are planned. (Planning on Qt's global pool,
-    // which the raster paint engine also uses, stalled it for the whole plan: one gap of ~930 ms.)
+    // The GUI thread's 10 ms timer keeps firing while offers are planned. Planning on Qt's global pool, which
+    // the raster paint engine also waits on, stalled it for the whole plan (one gap of ~95 % of it); on a
+    // shared, loaded machine gaps of a few hundred ms still happen, so the bound is relative to the plan.
     QVERIFY2(ticks >= 10, "the GUI thread's timer should keep firing while offers are planned");
-    QVERIFY2(longestGap < 300, qPrintable(QStringLiteral("the GUI thread stalled for %1 ms").arg(longestGap)));
+    QVERIFY2(longestGap < totalMs / 2,
+             qPrintable(QStringLiteral("the GUI thread stalled for %1 of %2 ms").arg(longestGap).arg(totalMs)));
     QCOMPARE(page->model()->rowCount() + static_cast<int>(0), expected);
     QVERIFY(insertedWhilePlanning >= 1);
     QVERIFY2(firstRows < expected, "the first rows should appear before the last offer is planned");
