@@ -67,6 +67,9 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
       default: return data(index, Qt::DisplayRole);
     }
   }
+  if (role == Qt::EditRole && column == RateColumn) {
+    return p->hazard.source == planner::HazardSource::UserOverride ? locale.toString(p->hazard.ratePerHour, 'g', 6) : QString();
+  }
   if (role == Qt::DisplayRole) {
     switch (column) {
       case ProviderColumn: return toQString(pricing::providerDisplayName(p->offer.provider));
@@ -97,7 +100,9 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
   }
   if (role == Qt::ToolTipRole) {
     switch (column) {
-      case RateColumn: return toQString(p->hazard.basis);
+      case RateColumn:
+        return toQString(p->hazard.basis) + QLatin1Char('\n') +
+               tr("Double-click to set your own rate for this offer (preemptions per hour; empty to undo).");
       case ExpectedCostColumn:
       case ExpectedHoursColumn:
         return tr("Mean of %L1 simulated runs (P50 %2, %3). Daly's formula, without the 24 h cap or fallback: %4.")
@@ -121,6 +126,32 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
   }
   if (role == Qt::TextAlignmentRole && column >= SpotColumn) return QVariant(Qt::AlignRight | Qt::AlignVCenter);
   return {};
+}
+
+Qt::ItemFlags PlanTableModel::flags(const QModelIndex& index) const {
+  Qt::ItemFlags f = QAbstractTableModel::flags(index);
+  if (index.isValid() && index.column() == RateColumn) f |= Qt::ItemIsEditable;
+  return f;
+}
+
+bool PlanTableModel::setData(const QModelIndex& index, const QVariant& value, int role) {
+  const planner::OfferPlan* p = index.isValid() ? planAt(index.row()) : nullptr;
+  if (!p || role != Qt::EditRole || index.column() != RateColumn) return false;
+  const QString key = toQString(planner::offerKey(p->offer));
+  const QString text = value.toString().trimmed();
+  if (text.isEmpty()) {
+    if (p->hazard.source == planner::HazardSource::UserOverride) Q_EMIT rateOverrideCleared(key);
+    return true;
+  }
+  bool ok = false;
+  double rate = QLocale().toDouble(text, &ok);
+  if (!ok) rate = QLocale::c().toDouble(text, &ok);
+  if (!ok || !std::isfinite(rate) || rate < 0.0) {
+    Q_EMIT rateOverrideRejected(tr("The preemption rate for %1 must be a number in [0, ∞) per hour, not “%2”.").arg(key, text));
+    return false;
+  }
+  Q_EMIT rateOverrideSet(key, rate);
+  return true;
 }
 
 QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, int role) const {

@@ -46,9 +46,18 @@ class PlanTableModel : public QAbstractTableModel {
   int columnCount(const QModelIndex& parent = {}) const override;
   QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
   QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+  /** The preemption rate of a row can be edited: the user's own rate for that offer. */
+  Qt::ItemFlags flags(const QModelIndex& index) const override;
+  /** Editing the rate emits rateOverrideSet/Cleared (the page replans); a bad value emits rateOverrideRejected. */
+  bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
 
   /** "45 min", "3 h 30 min": how a checkpoint interval reads. */
   static QString formatInterval(double hours);
+
+ Q_SIGNALS:
+  void rateOverrideSet(const QString& offerKey, double ratePerHour);
+  void rateOverrideCleared(const QString& offerKey);
+  void rateOverrideRejected(const QString& message);
 
  private:
   std::vector<planner::OfferPlan> m_plans;

@@ -209,6 +209,19 @@ PlannerPage::PlannerPage(QWidget* parent)
   layout->addWidget(title);
   layout->addLayout(body, 1);
 
+  // A rate typed into the table applies to that offer only; the plan is redone with it.
+  // Replanning resets the model, so it waits until the table's editor has finished committing.
+  const auto replanSoon = [this] { QTimer::singleShot(0, this, [this] { startPlanning(); }); };
+  connect(m_model, &PlanTableModel::rateOverrideSet, this, [this, replanSoon](const QString& key, double rate) {
+    m_offerOverrides[toStdString(key)] = rate;
+    replanSoon();
+  });
+  connect(m_model, &PlanTableModel::rateOverrideCleared, this, [this, replanSoon](const QString& key) {
+    m_offerOverrides.erase(toStdString(key));
+    replanSoon();
+  });
+  connect(m_model, &PlanTableModel::rateOverrideRejected, this, [this](const QString& message) { m_status->setText(message); });
+
   connect(m_watcher, &QFutureWatcher<PlanOutcome>::resultsReadyAt, this, &PlannerPage::showResults);
   connect(m_watcher, &QFutureWatcher<PlanOutcome>::finished, this, &PlannerPage::finishPlanning);
 }
@@ -439,6 +452,7 @@ std::optional<planner::PlanRequest> PlannerPage::readForm() {
   request.hazard.risk = static_cast<planner::RiskPoint>(m_risk->currentData().toInt());
   request.hazard.gcpVmKind = m_preemptible->isChecked() ? planner::GcpVmKind::Preemptible : planner::GcpVmKind::Spot;
   request.hazard.overrideRatePerHour = read(m_rate, PlanField::RateOverride, false);
+  request.hazard.offerOverrides = m_offerOverrides;
   if (m_fallback->isChecked()) request.fallbackAfterPreemptions = m_fallbackAfter->value();
   request.deadlineHours = read(m_deadline, PlanField::Deadline, false);
   request.budgetUsd = read(m_budget, PlanField::Budget, false);

@@ -4,6 +4,7 @@
 #include <QHash>
 #include <QWidget>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,6 +100,7 @@ class PlannerPage : public QWidget {
   int m_expected = 0;
   int m_done = 0;
   QStringList m_skipped;
+  std::map<std::string, double> m_offerOverrides;  ///< rates the user set for single offers, by offerKey()
 
   QComboBox* m_gpu = nullptr;
   QComboBox* m_gpuCount = nullptr;

@@ -220,6 +220,61 @@ class PlannerPageTest : public QObject {
     QVERIFY(child<QLabel>(*page, "budgetErrorLabel")->text().contains(QStringLiteral("more than $0")));
   }
 
+  void aRateTypedIntoTheTableAppliesToThatOffer() {
+    auto page = makePage();
+    auto* runs = child<QSpinBox>(*page, "runsSpinBox");
+    runs->setFocus();
+    QTest::keyClick(runs, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClicks(runs, QStringLiteral("20000"));
+    clickPlan(*page);
+    QTRY_VERIFY_WITH_TIMEOUT(!page->isPlanning(), 30000);
+    auto* model = page->model();
+    auto* table = child<QTableView>(*page, "planTableView");
+    const std::string key = spotwise::planner::offerKey(model->planAt(0)->offer);
+    const auto rowOf = [&] {
+      for (int r = 0; r < model->rowCount(); ++r) {
+        if (spotwise::planner::offerKey(model->planAt(r)->offer) == key) return r;
+      }
+      return -1;
+    };
+    const auto editRate = [&](const QString& text) {
+      const QRect cell = table->visualRect(model->index(rowOf(), PlanTableModel::RateColumn));
+      QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, cell.center());
+      QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, cell.center());
+      auto* editor = qobject_cast<QLineEdit*>(QApplication::focusWidget());
+      QVERIFY(editor);
+      QTest::keyClick(editor, Qt::Key_A, Qt::ControlModifier);
+      QTest::keyClick(editor, Qt::Key_Backspace);
+      if (!text.isEmpty()) QTest::keyClicks(editor, text);
+      QTest::keyClick(editor, Qt::Key_Return);
+    };
+
+    QSignalSpy replanned(page.get(), &PlannerPage::planningFinished);
+    editRate(QStringLiteral("0.5"));
+    QTRY_COMPARE_WITH_TIMEOUT(replanned.count(), 1, 30000);
+    const auto* edited = model->planAt(rowOf());
+    QCOMPARE(edited->hazard.source, spotwise::planner::HazardSource::UserOverride);
+    QCOMPARE(edited->hazard.ratePerHour, 0.5);
+    QVERIFY(!edited->hazard.assumption);
+    for (const auto& p : model->plans()) {
+      if (spotwise::planner::offerKey(p.offer) != key) QCOMPARE(p.hazard.source, spotwise::planner::HazardSource::ProviderDefault);
+    }
+    // The riskier rate makes the offer dearer than the one it beat, so it moved down the ranking.
+    QVERIFY(rowOf() > 0);
+
+    QSignalSpy set(model, &PlanTableModel::rateOverrideSet);
+    editRate(QStringLiteral("-2"));  // the delegate commits on the next turn of the event loop
+    QTRY_VERIFY2(child<QLabel>(*page, "statusLabel")->text().contains(QStringLiteral("[0, ∞)")),
+                 qPrintable(child<QLabel>(*page, "statusLabel")->text()));
+    QCOMPARE(set.count(), 0);
+    QVERIFY(!page->isPlanning());
+    QCOMPARE(model->planAt(rowOf())->hazard.ratePerHour, 0.5);
+
+    editRate(QString());  // empty: back to the default
+    QTRY_COMPARE_WITH_TIMEOUT(replanned.count(), 2, 30000);
+    QCOMPARE(model->planAt(rowOf())->hazard.source, spotwise::planner::HazardSource::ProviderDefault);
+  }
+
   void launchWaitsForTheJobsFeature() {
     auto page = makePage();
     auto* launch = child<QPushButton>(*page, "launchButton");
