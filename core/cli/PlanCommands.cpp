@@ -57,9 +57,12 @@ nlohmann::json optionalJson(const std::optional<double>& v) {
 }
 
 void printTable(std::ostream& out, const std::vector<OfferPlan>& plans) {
-  const std::vector<std::string> header{"#", "provider", "region", "instance_type", "spot_usd_h", "preempt_per_h", "rate_source",
-                                        "exp_cost_usd", "p90_cost_usd", "exp_hours", "p90_hours", "savings_pct",
-                                        "checkpoint_every"};
+  std::vector<std::string> header{"#", "provider", "region", "instance_type", "spot_usd_h", "preempt_per_h", "rate_source",
+                                  "exp_cost_usd", "p90_cost_usd", "exp_hours", "p90_hours", "savings_pct",
+                                  "checkpoint_every"};
+  // With a deadline or budget: the share of simulated runs meeting them.
+  const bool target = !plans.empty() && plans.front().simulation.targetProbability.has_value();
+  if (target) header.push_back("on_target_pct");
   std::vector<std::vector<std::string>> rows{header};
   int rank = 0;
   for (const auto& p : plans) {
@@ -72,6 +75,7 @@ void printTable(std::ostream& out, const std::vector<OfferPlan>& plans) {
                     fixed(p.expectedCostUsd(), 2), fixed(p.simulation.costUsd.p90, 2), fixed(p.expectedHours(), 1),
                     fixed(p.simulation.hours.p90, 1), p.savingsPercent ? fixed(*p.savingsPercent, 1) : "-",
                     duration(p.shape.intervalHours)});
+    if (target) rows.back().push_back(fixed(p.simulation.targetProbability.value_or(0.0) * 100.0, 0));
   }
   std::vector<std::size_t> width(header.size(), 0);
   for (const auto& row : rows) {

@@ -64,6 +64,21 @@ class PlanCliTest : public QObject {
     QVERIFY(r.out.find("nan") == std::string::npos);
   }
 
+  void deadlineAndBudgetAddTheChanceOfMeetingThem() {
+    const auto r = cli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2", "--deadline-hours", "1000",
+                        "--budget", "1", "--runs", "2000"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    QVERIFY(r.out.find("on_target_pct") != std::string::npos);
+    const auto j = nlohmann::json::parse(cli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2",
+                                              "--deadline-hours", "1000", "--runs", "2000", "--json"})
+                                             .out);
+    QCOMPARE(j["offers"][0]["targetProbability"].get<double>(), 1.0);
+    QCOMPARE(j["offers"][0]["deadlineProbability"].get<double>(), 1.0);
+    QVERIFY(j["offers"][0]["budgetProbability"].is_null());
+    const auto none = cli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2", "--runs", "2000"});
+    QVERIFY(none.out.find("on_target_pct") == std::string::npos);
+  }
+
   void riskAndPreemptibleChangeTheNumbers() {
     const auto typical = nlohmann::json::parse(
         cli({"plan", "--gpu", "H100", "--hours", "40", "--checkpoint-min", "2", "--provider", "gcp", "--runs", "5000", "--json"}).out);
