@@ -359,6 +359,26 @@ class PlannerPageTest : public QObject {
     for (const auto& p : page->model()->plans()) QCOMPARE(p.offer.gpuModel, std::string("A100-80GB"));
   }
 
+  void closingThePageWhilePlanningDropsTheRest() {
+    auto page = makePage();
+    chooseByKeys(child<QComboBox>(*page, "gpuComboBox"), QStringLiteral("H100"));
+    chooseByKeys(child<QComboBox>(*page, "gpuCountComboBox"), QStringLiteral("8"));
+    auto* runs = child<QSpinBox>(*page, "runsSpinBox");
+    runs->setFocus();
+    QTest::keyClick(runs, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClicks(runs, QStringLiteral("2000000"));
+    clickPlan(*page);
+    QTRY_VERIFY_WITH_TIMEOUT(page->model()->rowCount() > 0, 30000);  // offers are being simulated now
+    QVERIFY(page->isPlanning());
+    QElapsedTimer clock;
+    clock.start();
+    page.reset();  // offers not yet started are dropped; only those already running are waited for
+    const qint64 closeMs = clock.elapsed();
+    qInfo("closed in %lld ms while planning", closeMs);
+    QVERIFY2(closeMs < 1000, qPrintable(QStringLiteral("closing waited %1 ms").arg(closeMs)));
+    QTest::qWait(100);  // nothing arrives for the deleted page
+  }
+
   void mainWindowHostsThePlanner() {
     spotwise::ui::MainWindow window;
     window.show();
