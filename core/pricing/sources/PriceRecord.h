@@ -33,6 +33,7 @@ struct PriceRecord {
   double vcpus = 0.0;
   double ramGiB = 0.0;
   std::string gpuModel;       ///< normalised; empty = not stated by the source
+  double gpuMemoryGiB = 0.0;  ///< per GPU; 0 = not stated
 };
 
 /** An interruption band for a machine type in a region (AWS Spot Instance Advisor, Linux). */
