@@ -111,7 +111,8 @@ CatalogResult buildCatalog(const std::vector<PriceRecord>& records, const std::v
       if (!zone.empty() && regionLevel != zones.end()) {
         for (const auto& [kind, index] : regionLevel->second) {
           auto& slot = kind == PriceKind::Spot ? offer.spot : offer.onDemand;
-          if (!slot) slot = toPrice(records[index]);
+          // The newest wins; on a tie the zone's own price (it is more precise).
+          if (!slot || records[index].asOfUnix > slot->asOfUnix) slot = toPrice(records[index]);
         }
       }
       if (key.provider == CloudProvider::Aws) {

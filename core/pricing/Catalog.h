@@ -25,8 +25,9 @@ struct CatalogResult {
  *   comes first in `sourcePriority` (sources not listed come after, in name order); then the first
  *   record given.
  * - Zone-level records (AWS DescribeSpotPriceHistory, SkyPilot per-zone prices) make one offer per
- *   zone; a region-level price of the same machine fills a zone offer's missing kind, and the
- *   region-level offer is then not listed separately.
+ *   zone; a region-level price of the same machine fills a zone offer's missing kind or replaces
+ *   an older zone price (newest wins; a tie keeps the zone's own), and the region-level offer is
+ *   then not listed separately.
  * - A price missing from every source stays missing (never $0); records with a price ≤ 0 are left
  *   out and counted. Offers whose spot price exceeds on-demand are kept (Offer::spotAboveOnDemand)
  *   and counted in the notes.
