@@ -4,6 +4,7 @@
 #include <QColor>
 #include <QLocale>
 
+#include <algorithm>
 #include <limits>
 
 #include "ui/models/QtConvert.h"
@@ -28,7 +29,23 @@ QString regionText(const pricing::Offer& o) {
   return o.zone.empty() ? toQString(o.region) : QStringLiteral("%1 (%2)").arg(toQString(o.region), toQString(o.zone));
 }
 
+QString ageText(std::int64_t seconds) {
+  if (seconds < 3600) return QObject::tr("%1 min").arg(std::max<std::int64_t>(0, seconds / 60));
+  if (seconds < 2 * 86400) return QObject::tr("%1 h").arg(seconds / 3600);
+  return QObject::tr("%1 d").arg(seconds / 86400);
+}
+
 }  // namespace
+
+std::optional<std::int64_t> OfferTableModel::priceAgeSeconds(const pricing::Offer& o) const {
+  std::optional<std::int64_t> oldest;
+  for (const auto* p : {&o.onDemand, &o.spot}) {
+    if (*p && (!oldest || (*p)->asOfUnix < *oldest)) oldest = (*p)->asOfUnix;
+  }
+  if (!oldest) return std::nullopt;
+  const std::int64_t now = m_now != 0 ? m_now : QDateTime::currentSecsSinceEpoch();
+  return now - *oldest;
+}
 
 OfferTableModel::OfferTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
@@ -59,6 +76,11 @@ QVariant OfferTableModel::data(const QModelIndex& index, int role) const {
       case OnDemandColumn: return money(o.onDemand);
       case SpotColumn: return money(o.spot);
       case SavingsColumn: return savings ? QStringLiteral("%1 %").arg(*savings, 0, 'f', 1) : QStringLiteral("—");
+      case InterruptionColumn: return o.interruption ? toQString(o.interruption->label) : QStringLiteral("—");
+      case AgeColumn: {
+        const auto age = priceAgeSeconds(o);
+        return age ? ageText(*age) : QStringLiteral("—");
+      }
       default: return {};
     }
   }
@@ -74,6 +96,11 @@ QVariant OfferTableModel::data(const QModelIndex& index, int role) const {
       case OnDemandColumn: return o.onDemand ? o.onDemand->usdPerHour : kMissing;
       case SpotColumn: return o.spot ? o.spot->usdPerHour : kMissing;
       case SavingsColumn: return savings ? *savings : -kMissing;
+      case InterruptionColumn: return o.interruption ? static_cast<double>(o.interruption->index) : kMissing;
+      case AgeColumn: {
+        const auto age = priceAgeSeconds(o);
+        return age ? static_cast<double>(*age) : kMissing;
+      }
       default: return {};
     }
   }
@@ -90,6 +117,10 @@ QVariant OfferTableModel::data(const QModelIndex& index, int role) const {
       return tr("Source: %1, as of %2").arg(toQString(p.sourceId), toDateTime(p.asOfUnix).toString(Qt::ISODate));
     }
     if (index.column() == OnDemandColumn || index.column() == SpotColumn) return tr("No price published by the source");
+    if (index.column() == InterruptionColumn) {
+      return o.interruption ? tr("Spot interruption frequency %1 per month (%2)").arg(toQString(o.interruption->label), toQString(o.interruption->sourceId))
+                            : tr("The provider publishes no interruption band for this offer");
+    }
   }
   if (role == Qt::ForegroundRole && index.column() == SpotColumn && o.spotAboveOnDemand()) {
     return QBrush(QColor(0xb0, 0x3a, 0x2e));
@@ -109,6 +140,8 @@ QVariant OfferTableModel::headerData(int section, Qt::Orientation orientation, i
     case OnDemandColumn: return tr("On-demand $/h");
     case SpotColumn: return tr("Spot $/h");
     case SavingsColumn: return tr("Savings");
+    case InterruptionColumn: return tr("Interruptions");
+    case AgeColumn: return tr("Price age");
     default: return {};
   }
 }
