@@ -1,15 +1,22 @@
+// Start-up: the Prices page built, filled from the embedded snapshot and shown, against the
+// reference of an empty Qt Widgets window shown (both offscreen, in this process).
 // The Prices table with 100,000 offers: one filter change / keystroke (setFilter → proxy re-filter
 // and re-sort by spot price), against the reference of Qt's own QSortFilterProxyModel doing the
 // same search through data() (setFilterFixedString over every column).
 //   build/release/tests/bench/PricesFilterBench
 #include <benchmark/benchmark.h>
 
-#include <QCoreApplication>
+#include <QApplication>
+#include <QStandardPaths>
+#include <QTest>
+#include <QWidget>
 #include <QSortFilterProxyModel>
 
 #include "core/pricing/Snapshot.h"
 #include "ui/models/OfferTableModel.h"
 #include "ui/prices/OfferFilterProxy.h"
+#include "ui/prices/PricesPage.h"
+#include "ui/prices/RefreshController.h"
 
 namespace {
 
@@ -65,13 +72,39 @@ void BM_QtFixedStringFilter_Reference(benchmark::State& state) {
   state.counters["offers"] = static_cast<double>(model.rowCount());
 }
 
+void BM_PricesPageFirstShow(benchmark::State& state) {
+  for (auto _ : state) {
+    spotwise::ui::PricesPage page;
+    page.resize(1200, 720);
+    auto snapshot = spotwise::pricing::embeddedSnapshot();
+    page.setSnapshot(*snapshot);
+    page.show();
+    benchmark::DoNotOptimize(QTest::qWaitForWindowExposed(&page));
+    QCoreApplication::processEvents();
+    page.refreshController()->wait();
+  }
+}
+
+void BM_EmptyWindowFirstShow_Reference(benchmark::State& state) {
+  for (auto _ : state) {
+    QWidget window;
+    window.resize(1200, 720);
+    window.show();
+    benchmark::DoNotOptimize(QTest::qWaitForWindowExposed(&window));
+    QCoreApplication::processEvents();
+  }
+}
+
+BENCHMARK(BM_PricesPageFirstShow)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(BM_EmptyWindowFirstShow_Reference)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(BM_OfferFilterProxyKeystroke)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(BM_QtFixedStringFilter_Reference)->Unit(benchmark::kMillisecond)->Iterations(16);
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  QCoreApplication app(argc, argv);
+  QStandardPaths::setTestModeEnabled(true);  // the page's price history goes to a test folder
+  QApplication app(argc, argv);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -53,6 +53,68 @@ void OfferTableModel::setOffers(std::vector<pricing::Offer> offers) {
   beginResetModel();
   m_offers = std::move(offers);
   endResetModel();
+  if (m_sortColumn >= 0) sort(m_sortColumn, m_sortOrder);
+}
+
+void OfferTableModel::sort(int column, Qt::SortOrder order) {
+  if (column < 0 || column >= ColumnCount) return;
+  m_sortColumn = column;
+  m_sortOrder = order;
+  auto key = [&](const pricing::Offer& o) -> double {
+    switch (column) {
+      case OnDemandColumn: return o.onDemand ? o.onDemand->usdPerHour : kMissing;
+      case SpotColumn: return o.spot ? o.spot->usdPerHour : kMissing;
+      case SavingsColumn: return o.savingsPercent().value_or(-kMissing);
+      case VcpuColumn: return o.vcpus;
+      case RamColumn: return o.ramGiB;
+      case InterruptionColumn: return o.interruption ? o.interruption->index : kMissing;
+      case AgeColumn: return priceAgeSeconds(o).value_or(static_cast<std::int64_t>(1) << 62);
+      default: return 0;
+    }
+  };
+  auto text = [&](const pricing::Offer& o) {
+    switch (column) {
+      case RegionColumn: return std::tie(o.region, o.zone, o.zone);
+      case InstanceTypeColumn: return std::tie(o.instanceType, o.region, o.zone);
+      default: return std::tie(o.gpuModel, o.region, o.zone);
+    }
+  };
+  const bool numeric = column >= VcpuColumn || column == GpuColumn;
+  std::vector<std::pair<double, std::size_t>> numericKeys;
+  beginResetModel();
+  if (numeric) {
+    // Precomputed keys: one pass, then a sort of (key, index) pairs.
+    numericKeys.reserve(m_offers.size());
+    for (std::size_t i = 0; i < m_offers.size(); ++i) {
+      const auto& o = m_offers[i];
+      numericKeys.emplace_back(column == GpuColumn ? 0.0 : key(o), i);
+    }
+    if (column == GpuColumn) {
+      std::ranges::stable_sort(numericKeys, [&](const auto& a, const auto& b) {
+        const auto& x = m_offers[a.second];
+        const auto& y = m_offers[b.second];
+        return order == Qt::AscendingOrder ? std::tie(x.gpuModel, x.gpuCount) < std::tie(y.gpuModel, y.gpuCount)
+                                           : std::tie(y.gpuModel, y.gpuCount) < std::tie(x.gpuModel, x.gpuCount);
+      });
+    } else {
+      std::ranges::stable_sort(numericKeys, [&](const auto& a, const auto& b) {
+        return order == Qt::AscendingOrder ? a.first < b.first : b.first < a.first;
+      });
+    }
+    std::vector<pricing::Offer> sorted;
+    sorted.reserve(m_offers.size());
+    for (const auto& [k, i] : numericKeys) sorted.push_back(std::move(m_offers[i]));
+    m_offers = std::move(sorted);
+  } else {
+    std::ranges::stable_sort(m_offers, [&](const pricing::Offer& a, const pricing::Offer& b) {
+      if (column == ProviderColumn) {
+        const auto pa = pricing::providerDisplayName(a.provider), pb = pricing::providerDisplayName(b.provider);
+        return order == Qt::AscendingOrder ? pa < pb : pb < pa;
+      }
+      return order == Qt::AscendingOrder ? text(a) < text(b) : text(b) < text(a);
+    });
+  }
+  endResetModel();
 }
 
 int OfferTableModel::rowCount(const QModelIndex& parent) const {

@@ -19,10 +19,9 @@ double priceOr(const std::optional<pricing::Price>& p, double missing) { return 
 
 }  // namespace
 
-OfferFilterProxy::OfferFilterProxy(OfferTableModel* model, QObject* parent) : QSortFilterProxyModel(parent), m_model(model) {
-  setSourceModel(model);
-  setSortRole(OfferTableModel::kSortRole);
+OfferFilterProxy::OfferFilterProxy(OfferTableModel* model, QObject* parent) : QAbstractTableModel(parent), m_model(model) {
   connect(model, &QAbstractItemModel::modelReset, this, &OfferFilterProxy::offersChanged);
+  connect(model, &QAbstractItemModel::dataChanged, this, [this] { refilter(); });
   offersChanged();
 }
 
@@ -34,7 +33,17 @@ void OfferFilterProxy::offersChanged() {
     m_haystack.push_back(lower(std::string(pricing::providerDisplayName(o.provider)) + " " + o.region + " " + o.zone + " " +
                                o.instanceType + " " + std::to_string(o.gpuCount) + " x " + o.gpuModel));
   }
-  invalidateFilter();
+  refilter();
+}
+
+void OfferFilterProxy::refilter() {
+  beginResetModel();
+  m_rows.clear();
+  const std::size_t n = m_model->offers().size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (accepts(i)) m_rows.push_back(static_cast<int>(i));
+  }
+  endResetModel();
 }
 
 void OfferFilterProxy::setFilter(const OfferFilter& filter) {
@@ -42,17 +51,33 @@ void OfferFilterProxy::setFilter(const OfferFilter& filter) {
   m_searchLower = lower(filter.search.trimmed().toStdString());
   m_gpu = filter.gpuModel.toStdString();
   m_region = filter.region.toStdString();
-  invalidateFilter();
+  refilter();
+}
+
+int OfferFilterProxy::sourceRow(int proxyRow) const {
+  return proxyRow >= 0 && proxyRow < static_cast<int>(m_rows.size()) ? m_rows[static_cast<std::size_t>(proxyRow)] : -1;
 }
 
 const pricing::Offer* OfferFilterProxy::offerAt(int proxyRow) const {
-  const QModelIndex source = mapToSource(index(proxyRow, 0));
-  if (!source.isValid()) return nullptr;
-  return &m_model->offers()[static_cast<std::size_t>(source.row())];
+  const int row = sourceRow(proxyRow);
+  return row < 0 ? nullptr : &m_model->offers()[static_cast<std::size_t>(row)];
 }
 
-bool OfferFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex&) const {
-  const auto& o = m_model->offers()[static_cast<std::size_t>(sourceRow)];
+int OfferFilterProxy::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(m_rows.size()); }
+
+int OfferFilterProxy::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : m_model->columnCount(); }
+
+QVariant OfferFilterProxy::data(const QModelIndex& index, int role) const {
+  if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+  return m_model->data(m_model->index(sourceRow(index.row()), index.column()), role);
+}
+
+QVariant OfferFilterProxy::headerData(int section, Qt::Orientation orientation, int role) const {
+  return m_model->headerData(section, orientation, role);
+}
+
+bool OfferFilterProxy::accepts(std::size_t sourceRow) const {
+  const auto& o = m_model->offers()[sourceRow];
   if (!m_gpu.empty() && o.gpuModel != m_gpu) return false;
   if (o.gpuCount < m_filter.minGpuCount) return false;
   if (m_filter.provider && o.provider != *m_filter.provider) return false;
@@ -63,27 +88,10 @@ bool OfferFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex&) const
     const double price = m_filter.spotOnly ? priceOr(o.spot, kInf) : std::min(priceOr(o.spot, kInf), priceOr(o.onDemand, kInf));
     if (price > *m_filter.maxUsdPerHour) return false;
   }
-  if (!m_searchLower.empty() && m_haystack[static_cast<std::size_t>(sourceRow)].find(m_searchLower) == std::string::npos) return false;
+  if (!m_searchLower.empty() && m_haystack[sourceRow].find(m_searchLower) == std::string::npos) return false;
   return true;
 }
 
-bool OfferFilterProxy::lessThan(const QModelIndex& left, const QModelIndex& right) const {
-  const auto& offers = m_model->offers();
-  const auto& a = offers[static_cast<std::size_t>(left.row())];
-  const auto& b = offers[static_cast<std::size_t>(right.row())];
-  constexpr double kInf = std::numeric_limits<double>::infinity();
-  switch (left.column()) {
-    case OfferTableModel::OnDemandColumn: return priceOr(a.onDemand, kInf) < priceOr(b.onDemand, kInf);
-    case OfferTableModel::SpotColumn: return priceOr(a.spot, kInf) < priceOr(b.spot, kInf);
-    case OfferTableModel::SavingsColumn: return a.savingsPercent().value_or(-kInf) < b.savingsPercent().value_or(-kInf);
-    case OfferTableModel::VcpuColumn: return a.vcpus < b.vcpus;
-    case OfferTableModel::RamColumn: return a.ramGiB < b.ramGiB;
-    case OfferTableModel::InstanceTypeColumn: return a.instanceType < b.instanceType;
-    case OfferTableModel::ProviderColumn: return pricing::providerDisplayName(a.provider) < pricing::providerDisplayName(b.provider);
-    case OfferTableModel::RegionColumn: return std::tie(a.region, a.zone) < std::tie(b.region, b.zone);
-    case OfferTableModel::GpuColumn: return std::tie(a.gpuModel, a.gpuCount) < std::tie(b.gpuModel, b.gpuCount);
-    default: return QSortFilterProxyModel::lessThan(left, right);
-  }
-}
+void OfferFilterProxy::sort(int column, Qt::SortOrder order) { m_model->sort(column, order); }
 
 }  // namespace spotwise::ui

@@ -1,6 +1,7 @@
 // The Prices page offscreen: filters, search, sorting, CSV, banner, chart data and a live refresh
 // against a real loopback HTTP server (one source failing).
 #include <QBarSet>
+#include <QLineSeries>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -230,6 +231,12 @@ class PricesPageTest : public QObject {
     QTest::keyClicks(search, QStringLiteral("p3.8xlarge"));
     QCOMPARE(page.proxy()->rowCount(), 1);
     QCOMPARE(page.proxy()->offerAt(0)->onDemand->usdPerHour, 12.24);
+    // Selecting it draws its recorded history: one on-demand point, at the refresh time.
+    auto* table = page.findChild<QTableView*>(QStringLiteral("offersTableView"));
+    table->setCurrentIndex(page.proxy()->index(0, 0));
+    QCOMPARE(page.charts()->historyOnDemand()->count(), 1);
+    QCOMPARE(page.charts()->historyOnDemand()->at(0).y(), 12.24);
+    QCOMPARE(page.charts()->historySpot()->count(), 0);
   }
 };
 

@@ -31,6 +31,14 @@ std::optional<double> parseMemoryGiB(std::string_view text) {
   return parseDouble(digits);
 }
 
+/** What is kept of a selected product until its price arrives: little, so memory stays small. */
+struct Selected {
+  std::string instanceType, regionCode;
+  int gpus = 0;
+  float vcpus = 0, ramGiB = 0;
+  bool priced = false;
+};
+
 class OfferParser {
  public:
   OfferParser(std::istream& in, const AwsOfferOptions& options) : m_reader(in), m_options(options) {}
@@ -77,7 +85,7 @@ class OfferParser {
                                " GPU products left out by the Linux/Shared/Used/NA/No License required selection");
     }
     std::size_t unpriced = 0;
-    for (const auto& [sku, product] : m_selected) unpriced += m_priced.contains(sku) ? 0 : 1;
+    for (const auto& [sku, product] : m_selected) unpriced += product.priced ? 0 : 1;
     if (unpriced > 0) m_result.notes.push_back(std::to_string(unpriced) + " selected GPU products had no hourly USD on-demand price");
     if (m_zeroPrices > 0) m_result.notes.push_back(std::to_string(m_zeroPrices) + " $0 hourly prices left out (a missing price is never $0)");
     return std::move(m_result);
@@ -161,8 +169,13 @@ class OfferParser {
         product.preInstalledSw != "NA" || product.licenseModel != "No License required") {
       return;
     }
-    std::string sku = product.sku;
-    m_selected.emplace(std::move(sku), std::move(product));
+    Selected kept;
+    kept.instanceType = std::move(product.instanceType);
+    kept.regionCode = std::move(product.regionCode);
+    kept.gpus = static_cast<int>(*gpus);
+    kept.vcpus = static_cast<float>(parseDouble(product.vcpu).value_or(0));
+    kept.ramGiB = static_cast<float>(parseMemoryGiB(product.memory).value_or(0));
+    m_selected.emplace(std::move(product.sku), std::move(kept));
   }
 
   Result<void> readTerms() {
@@ -194,7 +207,7 @@ class OfferParser {
   }
 
   /** One SKU's OnDemand terms: {"SKU.CODE": {priceDimensions: {...}, ...}, ...}. */
-  Result<void> readSkuTerms(const Product* product) {
+  Result<void> readSkuTerms(Selected* product) {
     if (m_reader.next() != Token::BeginObject) return failure("an OnDemand SKU entry is not an object");
     for (;;) {
       Token token = m_reader.next();
@@ -214,7 +227,7 @@ class OfferParser {
     }
   }
 
-  Result<void> readDimensions(const Product* product) {
+  Result<void> readDimensions(Selected* product) {
     if (m_reader.next() != Token::BeginObject) return failure("priceDimensions is not an object");
     for (;;) {
       Token token = m_reader.next();
@@ -263,8 +276,8 @@ class OfferParser {
         ++m_zeroPrices;
         continue;
       }
-      if (m_priced.contains(product->sku)) continue;  // one hourly price per product
-      m_priced.emplace(product->sku, *price);
+      if (product->priced) continue;  // one hourly price per product
+      product->priced = true;
       PriceRecord record;
       record.provider = CloudProvider::Aws;
       record.region = product->regionCode.empty() ? m_options.regionHint : product->regionCode;
@@ -272,9 +285,9 @@ class OfferParser {
       record.kind = PriceKind::OnDemand;
       record.usdPerHour = *price;
       record.sourceId = m_options.sourceId;
-      record.gpuCount = static_cast<int>(parseDouble(product->gpu).value_or(0));
-      record.vcpus = parseDouble(product->vcpu).value_or(0);
-      record.ramGiB = parseMemoryGiB(product->memory).value_or(0);
+      record.gpuCount = product->gpus;
+      record.vcpus = product->vcpus;
+      record.ramGiB = product->ramGiB;
       m_result.records.push_back(std::move(record));
     }
   }
@@ -283,8 +296,7 @@ class OfferParser {
   const AwsOfferOptions& m_options;
   ParsedPrices m_result;
   std::unordered_map<std::string, std::string> m_header;
-  std::unordered_map<std::string, Product> m_selected;
-  std::unordered_map<std::string, double> m_priced;
+  std::unordered_map<std::string, Selected> m_selected;
   std::size_t m_gpuProducts = 0;
   std::size_t m_zeroPrices = 0;
   bool m_sawProducts = false;
