@@ -88,7 +88,17 @@ std::string normalizePath(std::string_view path) {
 std::string canonicalUri(std::string_view path, bool normalize) {
   if (normalize) return uriEncode(normalizePath(path), true);
   if (path.empty()) return "/";
-  return uriEncode(uriDecode(path), true);
+  // Segment by segment, so that an encoded slash inside a key (%2F) stays encoded.
+  std::string out;
+  std::size_t start = 0;
+  while (true) {
+    const auto end = path.find('/', start);
+    out += uriEncode(uriDecode(path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start)));
+    if (end == std::string_view::npos) break;
+    out += '/';
+    start = end + 1;
+  }
+  return out;
 }
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
