@@ -14,6 +14,7 @@ signature from that key (wrong secret: EC2 401 AuthFailure, S3 403 SignatureDoes
 """
 
 import http.client
+import logging
 import json
 import os
 import sys
@@ -36,6 +37,8 @@ except ImportError as e:
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
+BUCKET = "spotwise-lab"
+LAB_REGIONS = ("us-east-1", "us-west-2")
 # The public SSM parameter of AWS's Deep Learning AMI (GPU, OSS NVIDIA driver, Ubuntu 22.04).
 DLAMI_PARAMETER = "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "te", "trailer", "upgrade"}
@@ -60,12 +63,15 @@ class Proxy:
             resp = conn.getresponse()
             data = resp.read()
             out = {k: v for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP}
+            if method == "HEAD" and resp.getheader("Content-Length") is not None:
+                out["Content-Length"] = resp.getheader("Content-Length")  # the object's size
             return resp.status, out, data
         finally:
             conn.close()
 
 
 def main():
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
     moto.start()
     _, port = moto.get_host_and_port()
@@ -81,13 +87,18 @@ def main():
     from moto.ec2.models import ec2_backends
     from moto.ssm.models import Parameter, ssm_backends
     from moto.core.utils import utcnow
-    ec2 = ec2_backends[ACCOUNT][REGION]
-    gpu_ami = sorted(ec2.amis.keys())[0]
-    ssm = ssm_backends[ACCOUNT][REGION]
-    ssm._parameters[DLAMI_PARAMETER] = [Parameter(
-        account_id=ACCOUNT, name=DLAMI_PARAMETER, value=gpu_ami, parameter_type="String",
-        description="lab: Deep Learning AMI", allowed_pattern=None, keyid=None,
-        last_modified_date=utcnow(), version=1, data_type="aws:ec2:image")]
+    gpu_amis = {}
+    for region in LAB_REGIONS:  # the DLAMI parameter names a real moto image in each lab region
+        ami = sorted(ec2_backends[ACCOUNT][region].amis.keys())[0]
+        gpu_amis[region] = ami
+        ssm_backends[ACCOUNT][region]._parameters[DLAMI_PARAMETER] = [Parameter(
+            account_id=ACCOUNT, name=DLAMI_PARAMETER, value=ami, parameter_type="String",
+            description="lab: Deep Learning AMI", allowed_pattern=None, keyid=None,
+            last_modified_date=utcnow(), version=1, data_type="aws:ec2:image")]
+    gpu_ami = gpu_amis[REGION]
+
+    from moto.s3.models import s3_backends
+    s3_backends[ACCOUNT]["aws"].create_bucket(BUCKET, REGION)
 
     server = labhttp.LabServer(Proxy(port)).start()
 
@@ -111,7 +122,7 @@ def main():
     labhttp.control_loop({
         "endpoint": server.url, "direct": direct, "region": REGION, "accountId": ACCOUNT,
         "accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"],
-        "gpuAmi": gpu_ami, "ssmParameter": DLAMI_PARAMETER,
+        "gpuAmi": gpu_ami, "gpuAmis": gpu_amis, "bucket": BUCKET, "ssmParameter": DLAMI_PARAMETER,
     }, commands)
     server.shutdown()
     moto.stop()

@@ -28,6 +28,16 @@ LaunchSpec sampleSpec() {
   return spec;
 }
 
+Ec2Placement placement(std::string image, std::string device = "/dev/sda1", std::string subnet = {},
+                       std::vector<std::string> groups = {}) {
+  Ec2Placement p;
+  p.imageId = std::move(image);
+  p.rootDeviceName = std::move(device);
+  p.subnetId = std::move(subnet);
+  p.securityGroupIds = std::move(groups);
+  return p;
+}
+
 std::string sample(std::string_view name) {
   return test::readText(test::sourceDir() / "tests/data/aws" / std::string(name));
 }
@@ -38,7 +48,7 @@ class Ec2ApiTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void runInstancesAsksForOneTimeSpotThatTerminates() {
-    const auto params = buildRunInstances(sampleSpec(), Ec2Placement{"ami-0abc", "/dev/sda1", {}, {}, "gp3"});
+    const auto params = buildRunInstances(sampleSpec(), placement("ami-0abc", "/dev/sda1"));
     QVERIFY(params.ok());
     QCOMPARE(param(*params, "Action"), std::string("RunInstances"));
     QCOMPARE(param(*params, "Version"), std::string("2016-11-15"));
@@ -70,7 +80,7 @@ class Ec2ApiTest : public QObject {
     auto spec = sampleSpec();
     spec.maxPricePerHour.reset();
     spec.instanceIdentity = "arn:aws:iam::123456789012:instance-profile/spotwise";
-    auto params = buildRunInstances(spec, Ec2Placement{"ami-0abc", "/dev/xvda", "subnet-1", {"sg-1", "sg-2"}, "gp3"});
+    auto params = buildRunInstances(spec, placement("ami-0abc", "/dev/xvda", "subnet-1", {"sg-1", "sg-2"}));
     QVERIFY(params.ok());
     QCOMPARE(param(*params, "InstanceMarketOptions.SpotOptions.MaxPrice"), std::string("<absent>"));
     QCOMPARE(param(*params, "IamInstanceProfile.Arn"), spec.instanceIdentity);
@@ -79,7 +89,7 @@ class Ec2ApiTest : public QObject {
     QCOMPARE(param(*params, "SecurityGroupId.2"), std::string("sg-2"));
     QCOMPARE(param(*params, "BlockDeviceMapping.1.DeviceName"), std::string("/dev/xvda"));
     spec.spot = false;
-    params = buildRunInstances(spec, Ec2Placement{"ami-0abc"});
+    params = buildRunInstances(spec, placement("ami-0abc"));
     QVERIFY(params.ok());
     QCOMPARE(param(*params, "InstanceMarketOptions.MarketType"), std::string("<absent>"));
   }
@@ -87,27 +97,27 @@ class Ec2ApiTest : public QObject {
   void runInstancesRejectsBadSpecs_data() {
     QTest::addColumn<QString>("what");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("no job") << "job" << "job id is empty";
-    QTest::newRow("attempt 0") << "attempt" << "attempt must be 1";
-    QTest::newRow("no type") << "type" << "no instance type";
-    QTest::newRow("tiny disk") << "disk" << "root volume of 2 GiB";
-    QTest::newRow("zero price") << "price" << "price cap must be positive";
-    QTest::newRow("huge script") << "script" << "EC2 user data takes at most 16384";
-    QTest::newRow("no image") << "image" << "no image id";
+    QTest::newRow("no job") << QStringLiteral("job") << QStringLiteral("job id is empty");
+    QTest::newRow("attempt 0") << QStringLiteral("attempt") << QStringLiteral("attempt must be 1");
+    QTest::newRow("no type") << QStringLiteral("type") << QStringLiteral("no instance type");
+    QTest::newRow("tiny disk") << QStringLiteral("disk") << QStringLiteral("root volume of 2 GiB");
+    QTest::newRow("zero price") << QStringLiteral("price") << QStringLiteral("price cap must be positive");
+    QTest::newRow("huge script") << QStringLiteral("script") << QStringLiteral("EC2 user data takes at most 16384");
+    QTest::newRow("no image") << QStringLiteral("image") << QStringLiteral("no image id");
   }
   void runInstancesRejectsBadSpecs() {
     QFETCH(QString, what);
     QFETCH(QString, expected);
     auto spec = sampleSpec();
-    Ec2Placement placement{"ami-1"};
-    if (what == "job") spec.jobId.clear();
-    if (what == "attempt") spec.attempt = 0;
-    if (what == "type") spec.instanceType.clear();
-    if (what == "disk") spec.rootVolumeGiB = 2;
-    if (what == "price") spec.maxPricePerHour = 0.0;
-    if (what == "script") spec.startupScript.assign(17000, 'x');
-    if (what == "image") placement.imageId.clear();
-    const auto params = buildRunInstances(spec, placement);
+    Ec2Placement where = placement("ami-1");
+    if (what == QLatin1String("job")) spec.jobId.clear();
+    if (what == QLatin1String("attempt")) spec.attempt = 0;
+    if (what == QLatin1String("type")) spec.instanceType.clear();
+    if (what == QLatin1String("disk")) spec.rootVolumeGiB = 2;
+    if (what == QLatin1String("price")) spec.maxPricePerHour = 0.0;
+    if (what == QLatin1String("script")) spec.startupScript.assign(17000, 'x');
+    if (what == QLatin1String("image")) where.imageId.clear();
+    const auto params = buildRunInstances(spec, where);
     QVERIFY(!params.ok());
     QCOMPARE(params.error().code, ErrorCode::InvalidArgument);
     QVERIFY2(params.error().message.starts_with("RunInstances: "), params.error().message.c_str());
@@ -218,16 +228,16 @@ class Ec2ApiTest : public QObject {
     QTest::addColumn<int>("status");
     QTest::addColumn<int>("expected");
     QTest::addColumn<bool>("transient");
-    QTest::newRow("capacity") << "InsufficientInstanceCapacity" << 500 << int(ErrorCode::ResourceExhausted) << false;
-    QTest::newRow("price") << "SpotMaxPriceTooLow" << 400 << int(ErrorCode::FailedPrecondition) << false;
-    QTest::newRow("spot count") << "MaxSpotInstanceCountExceeded" << 400 << int(ErrorCode::ResourceExhausted) << false;
-    QTest::newRow("vcpu") << "VcpuLimitExceeded" << 400 << int(ErrorCode::ResourceExhausted) << false;
-    QTest::newRow("unauthorized") << "UnauthorizedOperation" << 403 << int(ErrorCode::PermissionDenied) << false;
-    QTest::newRow("auth") << "AuthFailure" << 401 << int(ErrorCode::Unauthenticated) << false;
-    QTest::newRow("ami missing") << "InvalidAMIID.NotFound" << 400 << int(ErrorCode::NotFound) << false;
-    QTest::newRow("ami malformed") << "InvalidAMIID.Malformed" << 400 << int(ErrorCode::InvalidArgument) << false;
-    QTest::newRow("throttled") << "RequestLimitExceeded" << 503 << int(ErrorCode::ResourceExhausted) << true;
-    QTest::newRow("internal") << "InternalError" << 500 << int(ErrorCode::Unavailable) << true;
+    QTest::newRow("capacity") << QStringLiteral("InsufficientInstanceCapacity") << 500 << int(ErrorCode::ResourceExhausted) << false;
+    QTest::newRow("price") << QStringLiteral("SpotMaxPriceTooLow") << 400 << int(ErrorCode::FailedPrecondition) << false;
+    QTest::newRow("spot count") << QStringLiteral("MaxSpotInstanceCountExceeded") << 400 << int(ErrorCode::ResourceExhausted) << false;
+    QTest::newRow("vcpu") << QStringLiteral("VcpuLimitExceeded") << 400 << int(ErrorCode::ResourceExhausted) << false;
+    QTest::newRow("unauthorized") << QStringLiteral("UnauthorizedOperation") << 403 << int(ErrorCode::PermissionDenied) << false;
+    QTest::newRow("auth") << QStringLiteral("AuthFailure") << 401 << int(ErrorCode::Unauthenticated) << false;
+    QTest::newRow("ami missing") << QStringLiteral("InvalidAMIID.NotFound") << 400 << int(ErrorCode::NotFound) << false;
+    QTest::newRow("ami malformed") << QStringLiteral("InvalidAMIID.Malformed") << 400 << int(ErrorCode::InvalidArgument) << false;
+    QTest::newRow("throttled") << QStringLiteral("RequestLimitExceeded") << 503 << int(ErrorCode::ResourceExhausted) << true;
+    QTest::newRow("internal") << QStringLiteral("InternalError") << 500 << int(ErrorCode::Unavailable) << true;
   }
   void mapsEc2Errors() {
     QFETCH(QString, code);
