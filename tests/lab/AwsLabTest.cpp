@@ -339,10 +339,14 @@ class AwsLabTest : public QObject {
     QCOMPARE(head->size, std::uint64_t{1000});
     QVERIFY(!head->etag.empty());
     QVERIFY(head->modifiedUnix > 1700000000);
-    const auto listed = s3.list("jobs/j1/", within());
-    QVERIFY(listed.ok());
-    QCOMPARE(listed->size(), std::size_t{2});
+    // The prefix has no '/': moto 5.2.1 rejects botocore's own signature when a query value holds
+    // an encoded slash (%2F), which is what AWS expects; tests/core/auth checks our side of that.
+    const auto listed = s3.list("jobs", within());
+    QVERIFY2(listed.ok(), listed.ok() ? "" : listed.error().toString().c_str());
+    QCOMPARE(listed->size(), std::size_t{3});
     QCOMPARE(listed->at(0).key, std::string("jobs/j1/checkpoints/1/model weights 1.bin"));
+    QCOMPARE(listed->at(0).size, std::uint64_t{1000});
+    QCOMPARE(listed->at(2).key, std::string("jobs/j2/status.json"));
     QVERIFY(s3.remove("jobs/j1/status.json", within()).ok());
     QVERIFY(s3.remove("jobs/j1/never-was", within()).ok());
     const auto gone = s3.head("jobs/j1/status.json", within());
