@@ -9,6 +9,8 @@ test ended, passed, failed or crashed) the peer shuts down, so nothing is left r
 Faults (the "kind" of a fault):
   status      answer `status` with `body` (and `contentType`, `retryAfter`, `headers`)
   slow        wait `seconds` and then serve the request normally
+  late        serve the request (the change happens), then wait `seconds` before answering: the
+              client times out although the server acted, the case idempotency tokens exist for
   hang        never answer (hold the connection for `seconds`, default 60): a client timeout
   truncate    announce a longer Content-Length than sent, then close: a truncated body
   nonjson     answer 200 with an HTML page instead of the API's JSON/XML
@@ -109,6 +111,17 @@ class LabHandler(http.server.BaseHTTPRequestHandler):
         fault = book.take(method, text)
         if fault and self._apply_fault(fault):
             return
+        if fault and fault["kind"] == "late":
+            try:
+                answer = self.server.app.handle(self, method, parts.path, parts.query, self.headers, body)
+            finally:
+                time.sleep(float(fault.get("seconds", 5)))
+            self.close_connection = True
+            try:
+                self._send(*answer)
+            except OSError:
+                pass  # the client gave up, as intended
+            return
         try:
             status, headers, out = self.server.app.handle(self, method, parts.path, parts.query,
                                                           self.headers, body)
@@ -150,6 +163,8 @@ class LabHandler(http.server.BaseHTTPRequestHandler):
             return True
         if kind == "slow":
             time.sleep(float(fault.get("seconds", 1)))
+            return False
+        if kind == "late":
             return False
         if kind == "hang":
             time.sleep(float(fault.get("seconds", 60)))
