@@ -63,7 +63,7 @@ std::string S3Store::objectUrl(std::string_view key, std::string_view query) con
 
 Result<http::Response> S3Store::call(std::string_view operation, std::string method, std::string url, std::string body,
                                      http::Headers headers, http::Idempotency idempotency, const CallOptions& options,
-                                     std::function<bool(std::string_view)> onData) {
+                                     std::function<bool(std::string_view)> onData, std::function<void()> onAttempt) {
   if (m_settings.bucket.empty()) return makeError(ErrorCode::FailedPrecondition, std::string(operation) + ": no bucket configured");
   return callWithRetry(
       m_transport, operation, idempotency, options,
@@ -80,6 +80,7 @@ Result<http::Response> S3Store::call(std::string_view operation, std::string met
           if (!hasType) request.headers.emplace_back("Content-Type", "application/octet-stream");
         }
         request.body = body;
+        if (onAttempt) onAttempt();
         if (onData) {
           request.onData = onData;
           request.maxBodyBytes = 0;
@@ -169,13 +170,17 @@ Result<std::string> S3Store::get(std::string_view key, const CallOptions& option
 Result<void> S3Store::getFile(std::string_view key, const std::filesystem::path& file, const CallOptions& options) {
   const auto partial = std::filesystem::path(file).concat(".part");
   std::ofstream out;
+  // Each attempt starts the file again: a retried download never appends to a broken one.
+  const auto restart = [&] {
+    if (out.is_open()) out.close();
+    out.open(partial, std::ios::binary | std::ios::trunc);
+  };
   auto response = call("GetObject", "GET", objectUrl(key), "", {}, http::Idempotency::Idempotent, options,
                        [&](std::string_view chunk) {
-                         if (!out.is_open()) out.open(partial, std::ios::binary | std::ios::trunc);
                          out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
                          return static_cast<bool>(out);
-                       });
-  // Each attempt starts the file again: a retried download never appends to a broken one.
+                       },
+                       restart);
   if (out.is_open()) out.close();
   if (!response) {
     std::error_code ignored;

@@ -31,7 +31,7 @@ class S3Store final : public ObjectStore {
  private:
   Result<http::Response> call(std::string_view operation, std::string method, std::string url, std::string body,
                               http::Headers headers, http::Idempotency idempotency, const CallOptions& options,
-                              std::function<bool(std::string_view)> onData = {});
+                              std::function<bool(std::string_view)> onData = {}, std::function<void()> onAttempt = {});
   Result<void> putMultipart(std::string_view key, const std::filesystem::path& file, std::uint64_t size,
                             const CallOptions& options);
 

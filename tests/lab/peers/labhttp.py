@@ -20,6 +20,7 @@ BODY" (so an EC2 Action=RunInstances form field matches too), and applies `count
 """
 
 import base64
+import http.client
 import http.server
 import json
 import re
@@ -256,3 +257,34 @@ def book_commands(book):
 
 def b64(data):
     return base64.b64encode(data).decode()
+
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "te", "trailer", "upgrade", "expect"}
+
+
+class Proxy:
+    """Forwards every request unchanged (Host header included, so signatures still verify)."""
+
+    def __init__(self, upstream_port):
+        self.port = upstream_port
+
+    def handle(self, handler, method, path, query, headers, body):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.putrequest(method, path + ("?" + query if query else ""), skip_host=True,
+                            skip_accept_encoding=True)
+            for k, v in headers.items():
+                if k.lower() not in HOP_BY_HOP:
+                    conn.putheader(k, v)
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            data = resp.read()
+            out = {k: v for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP}
+            if method == "HEAD" and resp.getheader("Content-Length") is not None:
+                out["Content-Length"] = resp.getheader("Content-Length")  # the object's size
+            return resp.status, out, data
+        finally:
+            conn.close()
+
+

@@ -13,7 +13,6 @@ the IAM user, its access key and an allow-all policy. Every later call must carr
 signature from that key (wrong secret: EC2 401 AuthFailure, S3 403 SignatureDoesNotMatch).
 """
 
-import http.client
 import logging
 import json
 import os
@@ -41,33 +40,6 @@ BUCKET = "spotwise-lab"
 LAB_REGIONS = ("us-east-1", "us-west-2")
 # The public SSM parameter of AWS's Deep Learning AMI (GPU, OSS NVIDIA driver, Ubuntu 22.04).
 DLAMI_PARAMETER = "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id"
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "te", "trailer", "upgrade"}
-
-
-class Proxy:
-    """Forwards every request unchanged (Host header included, so signatures still verify)."""
-
-    def __init__(self, upstream_port):
-        self.port = upstream_port
-
-    def handle(self, handler, method, path, query, headers, body):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            conn.putrequest(method, path + ("?" + query if query else ""), skip_host=True,
-                            skip_accept_encoding=True)
-            for k, v in headers.items():
-                if k.lower() not in HOP_BY_HOP:
-                    conn.putheader(k, v)
-            conn.putheader("Content-Length", str(len(body)))
-            conn.endheaders(body)
-            resp = conn.getresponse()
-            data = resp.read()
-            out = {k: v for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP}
-            if method == "HEAD" and resp.getheader("Content-Length") is not None:
-                out["Content-Length"] = resp.getheader("Content-Length")  # the object's size
-            return resp.status, out, data
-        finally:
-            conn.close()
 
 
 def main():
@@ -100,7 +72,7 @@ def main():
     from moto.s3.models import s3_backends
     s3_backends[ACCOUNT]["aws"].create_bucket(BUCKET, REGION)
 
-    server = labhttp.LabServer(Proxy(port)).start()
+    server = labhttp.LabServer(labhttp.Proxy(port)).start()
 
     def preempt(req):
         backend = ec2_backends[ACCOUNT][req.get("region", REGION)]
