@@ -17,7 +17,7 @@ Transport realTransport(http::HttpClient& client) {
 Result<http::Response> callWithRetry(const Transport& transport, std::string_view operation,
                                      http::Idempotency idempotency, const CallOptions& options,
                                      const RequestFactory& build, const ErrorMapper& mapError,
-                                     const ResponseCheck& check) {
+                                     const ResponseCheck& check, const std::function<bool(int status)>& isSuccess) {
   using namespace std::chrono;
   const std::string op(operation);
   http::RetryContext context(*transport.sleeper, *transport.clock,
@@ -44,7 +44,7 @@ Result<http::Response> callWithRetry(const Transport& transport, std::string_vie
       if (!e.message.starts_with(op)) e.message = op + ": " + e.message;
       return e;
     }
-    if (response->status >= 200 && response->status < 300) {
+    if ((response->status >= 200 && response->status < 300) || (isSuccess && isSuccess(response->status))) {
       if (check)
         if (auto bad = check(op, *response)) return *bad;
       return response;

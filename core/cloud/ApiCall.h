@@ -45,8 +45,10 @@ using ResponseCheck = std::function<std::optional<Error>(std::string_view operat
  * One API call with retries: each attempt gets a request from `build`, with a timeout of
  * min(attemptTimeout, time left before options.deadline) and options.stop as its stop token.
  * A non-2xx response becomes `mapError`'s Error (Retry-After kept); a 2xx response that `check`
- * rejects fails the attempt with check's Error (Unavailable: a garbled answer is worth retrying). A transport failure that
- * cut a body short (DataLoss) counts as Unavailable: the next attempt may get the whole body.
+ * rejects fails the attempt with check's Error (Unavailable: a garbled answer is worth retrying).
+ * `isSuccess` widens what counts as success (GCS answers 308 to a resumable chunk).
+ * A transport failure that cut a body short (DataLoss) counts as Unavailable: the next attempt
+ * may get the whole body.
  * Retried per transport.retry while isTransient() says so; NonIdempotent calls are tried once
  * (callers make a mutation Idempotent only when it carries an idempotency token).
  * DeadlineExceeded when the deadline passes, Cancelled when stopped.
@@ -54,6 +56,7 @@ using ResponseCheck = std::function<std::optional<Error>(std::string_view operat
 Result<http::Response> callWithRetry(const Transport& transport, std::string_view operation,
                                      http::Idempotency idempotency, const CallOptions& options,
                                      const RequestFactory& build, const ErrorMapper& mapError,
-                                     const ResponseCheck& check = {});
+                                     const ResponseCheck& check = {},
+                                     const std::function<bool(int status)>& isSuccess = {});
 
 }  // namespace spotwise::cloud

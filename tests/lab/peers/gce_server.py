@@ -1,4 +1,5 @@
-"""GCP in the lab: an OAuth token endpoint and a Compute Engine v1 contract server.
+"""GCP in the lab: an OAuth token endpoint, a Compute Engine v1 contract server and the Cloud
+Storage JSON API objects methods (media and resumable uploads, in memory).
 
 Run with gcloud's bundled Python (it has google-auth 2.x, cryptography and gcloud's generated
 compute v1 classes): see gcloud_python() in this file's caller, LabPeer.h / GcpLabTest.cpp.
@@ -133,6 +134,8 @@ class Gce:
         self.operations = {}      # name -> dict (with private fields _done_at, _zone)
         self.by_request_id = {}   # requestId -> operation name
         self.next_op_error = None
+        self.objects = {}         # (bucket, name) -> {"bytes", "generation", ...}
+        self.sessions = {}        # resumable upload id -> state
         self.url = None
         self.next_id = 1000
 
@@ -152,8 +155,10 @@ class Gce:
         if claims.get("iss") != SA_EMAIL or "scope" not in claims:
             return 400, {"Content-Type": "application/json"}, json.dumps(
                 {"error": "invalid_grant", "error_description": "bad iss/scope"}).encode()
-        if "https://www.googleapis.com/auth/cloud-platform" not in claims["scope"].split() and \
-                "https://www.googleapis.com/auth/compute" not in claims["scope"].split():
+        scopes = claims["scope"].split()
+        if not any(s in scopes for s in ("https://www.googleapis.com/auth/cloud-platform",
+                                          "https://www.googleapis.com/auth/compute",
+                                          "https://www.googleapis.com/auth/devstorage.read_write")):
             return 400, {"Content-Type": "application/json"}, json.dumps(
                 {"error": "invalid_scope", "error_description": "no compute scope"}).encode()
         token = "ya29.lab-" + secrets.token_urlsafe(24)
@@ -380,6 +385,8 @@ class Gce:
         if not self.authorized(headers):
             return gce_error(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, "
                              "login cookie or other valid authentication credential.", "authError", "UNAUTHENTICATED")
+        if path.startswith("/storage/v1/") or path.startswith("/upload/storage/v1/"):
+            return self.storage(method, path, query, headers, body)
         m = re.match(r"^/compute/v1/projects/([^/]+)/(.*)$", path)
         if not m or m.group(1) != PROJECT:
             return gce_error(404, "The resource '%s' was not found" % path, "notFound", "NOT_FOUND")
@@ -398,6 +405,101 @@ class Gce:
         if m and ((method == "GET" and not m.group(3)) or (method == "POST" and m.group(3))):
             return self.operation(m.group(1), m.group(2), bool(m.group(3)))
         return gce_error(404, "no such method %s %s" % (method, path), "notFound", "NOT_FOUND")
+
+    # --- Cloud Storage JSON API (objects in one in-memory bucket per name) -----------------------
+    def object_resource(self, bucket, name, data):
+        import hashlib
+        return {"kind": "storage#object", "bucket": bucket, "name": name, "size": str(len(data["bytes"])),
+                "generation": str(data["generation"]), "etag": data["etag"], "updated": data["updated"],
+                "md5Hash": base64.b64encode(hashlib.md5(data["bytes"]).digest()).decode(),
+                "contentType": data.get("contentType", "application/octet-stream")}
+
+    def store_object(self, bucket, name, payload, content_type):
+        with self.lock:
+            self.next_id += 1
+            data = {"bytes": payload, "generation": self.next_id, "etag": "CL%dEAE=" % self.next_id,
+                    "updated": now_rfc3339(), "contentType": content_type}
+            self.objects[(bucket, name)] = data
+            return self.object_resource(bucket, name, data)
+
+    def storage(self, method, path, query, headers, body):
+        first = lambda k: (query.get(k) or [""])[0]  # noqa: E731
+        json_ok = lambda status, obj: (status, {"Content-Type": "application/json; charset=UTF-8"},  # noqa: E731
+                                       json.dumps(obj).encode())
+        m = re.match(r"^/upload/storage/v1/b/([^/]+)/o$", path)
+        if m and method == "POST":
+            bucket, name = m.group(1), first("name")
+            if not name:
+                return gce_error(400, "Required parameter: name", "required", "INVALID_ARGUMENT")
+            kind = first("uploadType")
+            if kind == "media":
+                return json_ok(200, self.store_object(bucket, name, body, headers.get("Content-Type", "")))
+            if kind == "resumable":
+                total = headers.get("X-Upload-Content-Length")
+                session = secrets.token_urlsafe(16)
+                with self.lock:
+                    self.sessions[session] = {"bucket": bucket, "name": name, "bytes": b"",
+                                              "total": int(total) if total else None}
+                return 200, {"Location": "%s/upload/storage/v1/b/%s/o?uploadType=resumable&upload_id=%s"
+                             % (self.url, bucket, session), "Content-Length": "0"}, b""
+            return gce_error(400, "Invalid upload type: %s" % kind, "invalid", "INVALID_ARGUMENT")
+        if m and method == "PUT" and first("upload_id"):
+            with self.lock:
+                s = self.sessions.get(first("upload_id"))
+            if not s:
+                return gce_error(404, "No such upload session", "notFound", "NOT_FOUND")
+            rng = headers.get("Content-Range", "")
+            cm = re.match(r"^bytes (\*|(\d+)-(\d+))/(\*|\d+)$", rng)
+            if not cm:
+                return gce_error(400, "Bad Content-Range: %s" % rng, "invalid", "INVALID_ARGUMENT")
+            total = None if cm.group(4) == "*" else int(cm.group(4))
+            with self.lock:
+                if cm.group(1) != "*":
+                    start, end = int(cm.group(2)), int(cm.group(3))
+                    if start != len(s["bytes"]) or end - start + 1 != len(body):
+                        return gce_error(400, "Content-Range %s does not continue at %d" % (rng, len(s["bytes"])),
+                                         "invalid", "INVALID_ARGUMENT")
+                    if total is None and len(body) % (256 * 1024):
+                        return gce_error(400, "Chunks must be multiples of 256 KiB", "invalid", "INVALID_ARGUMENT")
+                    s["bytes"] += body
+                done = total is not None and len(s["bytes"]) == total
+            if done:
+                with self.lock:
+                    del self.sessions[first("upload_id")]
+                return json_ok(200, self.store_object(s["bucket"], s["name"], s["bytes"], "application/octet-stream"))
+            h = {"Content-Length": "0"}
+            if s["bytes"]:
+                h["Range"] = "bytes=0-%d" % (len(s["bytes"]) - 1)
+            return 308, h, b""
+        m = re.match(r"^/storage/v1/b/([^/]+)/o$", path)
+        if m and method == "GET":
+            prefix, token = first("prefix"), first("pageToken")
+            with self.lock:
+                names = sorted(n for (b, n) in self.objects if b == m.group(1) and n.startswith(prefix))
+                start = names.index(token) if token in names else 0
+                page = names[start:start + 2]  # small pages, so paging is exercised
+                items = [self.object_resource(m.group(1), n, self.objects[(m.group(1), n)]) for n in page]
+                out = {"kind": "storage#objects", "items": items}
+                if start + 2 < len(names):
+                    out["nextPageToken"] = names[start + 2]
+            return json_ok(200, out)
+        m = re.match(r"^/storage/v1/b/([^/]+)/o/(.+)$", path)
+        if m:
+            bucket, name = m.group(1), unquote(m.group(2))
+            with self.lock:
+                data = self.objects.get((bucket, name))
+                if method == "DELETE" and data:
+                    del self.objects[(bucket, name)]
+            if not data:
+                return gce_error(404, "No such object: %s/%s" % (bucket, name), "notFound", "NOT_FOUND")
+            if method == "DELETE":
+                return 204, {}, b""
+            if method == "GET" and first("alt") == "media":
+                return 200, {"Content-Type": data["contentType"] or "application/octet-stream",
+                             "ETag": data["etag"]}, data["bytes"]
+            if method == "GET":
+                return json_ok(200, self.object_resource(bucket, name, data))
+        return gce_error(404, "no such storage method %s %s" % (method, path), "notFound", "NOT_FOUND")
 
     # --- commands ------------------------------------------------------------------------------
     def preempt(self, req):
