@@ -64,7 +64,10 @@ Instance fromJson(const json& j) {
 
 std::string instanceName(std::string_view jobId, int attempt) {
   const std::string suffix = "-" + std::to_string(attempt);
-  std::string job = sanitize(jobId, false);
+  std::string job;
+  for (const char c : sanitize(jobId, false))  // one '-' for each run of characters GCE does not take
+    if (c != '-' || (!job.empty() && job.back() != '-')) job += c;
+  while (!job.empty() && job.back() == '-') job.pop_back();
   const std::size_t room = 63 - std::string_view("spotwise-").size() - suffix.size();
   if (job.size() > room) {
     // Keep names unique when a long id is cut: the tail becomes a short hash of the whole id.
