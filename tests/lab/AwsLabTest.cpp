@@ -214,6 +214,11 @@ class AwsLabTest : public QObject {
     QJsonObject hang = f(QStringLiteral("hang"));
     hang.insert(QStringLiteral("seconds"), 5);
     QTest::newRow("timeout") << hang << 0;
+    // moto ignores ClientToken, so here a second instance really starts: the recorded token is
+    // what proves that AWS itself would not start one.
+    QJsonObject late = f(QStringLiteral("late"));
+    late.insert(QStringLiteral("seconds"), 3);
+    QTest::newRow("acted, then timed out") << late << 0;
     QTest::newRow("truncated") << f(QStringLiteral("truncate")) << 0;
     QTest::newRow("not xml") << f(QStringLiteral("nonjson")) << 0;
     QTest::newRow("reset") << f(QStringLiteral("reset")) << 0;
@@ -234,6 +239,24 @@ class AwsLabTest : public QObject {
     const auto sleeps = m_sleeper.sleeps();
     QCOMPARE(sleeps.size(), std::size_t{2});
     QVERIFY(sleeps[0].count() >= minSleepMs);
+  }
+
+  void instancesGetARoleNotKeys() {
+    auto s = settings();
+    AwsProvider none(s, transport());
+    QCOMPARE(none.issueInstanceAccess("j", "jobs/j/", 0, within()).error().code, ErrorCode::FailedPrecondition);
+    s.instanceProfile = m_moto->value("instanceProfile");
+    AwsProvider aws(s, transport());
+    const auto access = aws.issueInstanceAccess("j", "jobs/j/", 0, within());
+    QVERIFY(access.ok());
+    QCOMPARE(access->kind, std::string("instance-role"));
+    QCOMPARE(access->values.at("instanceProfile"), std::string("spotwise-jobs"));
+    for (const auto& [k, v] : access->values) QVERIFY(v.find(s.credentials.secretAccessKey) == std::string::npos);
+    // And the launch asks for that profile.
+    const auto launched = aws.compute().launch(spec("job-role", 1), within());
+    QVERIFY2(launched.ok(), launched.ok() ? "" : launched.error().toString().c_str());
+    QCOMPARE(field(m_moto->requests(QStringLiteral("Action=RunInstances")).last(), "IamInstanceProfile.Name"),
+             QStringLiteral("spotwise-jobs"));
   }
 
   void permanentFaultGivesUpAfterThePolicy() {

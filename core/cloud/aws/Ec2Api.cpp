@@ -341,7 +341,7 @@ Error ec2Error(std::string_view operation, int httpStatus, std::string_view body
   else if (code == "AuthFailure" || code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" ||
            code == "RequestExpired")
     error.code = ErrorCode::Unauthenticated;
-  else if (code == "InvalidAMIID.NotFound" || code.ends_with(".NotFound"))
+  else if (code == "InvalidAMIID.NotFound" || code.ends_with(".NotFound") || code == "NoSuchEntity")
     error.code = ErrorCode::NotFound;
   else if (code.starts_with("InvalidAMIID.") || code.starts_with("Invalid") || code == "MissingParameter" ||
            code == "UnknownParameter" || code == "ValidationError")

@@ -38,6 +38,7 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 BUCKET = "spotwise-lab"
 LAB_REGIONS = ("us-east-1", "us-west-2")
+INSTANCE_PROFILE = "spotwise-jobs"  # the instance profile job VMs get (RunInstances checks it exists)
 # The public SSM parameter of AWS's Deep Learning AMI (GPU, OSS NVIDIA driver, Ubuntu 22.04).
 DLAMI_PARAMETER = "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id"
 
@@ -69,6 +70,9 @@ def main():
             last_modified_date=utcnow(), version=1, data_type="aws:ec2:image")]
     gpu_ami = gpu_amis[REGION]
 
+    from moto.iam.models import iam_backends
+    iam_backends[ACCOUNT]["aws"].create_instance_profile(name=INSTANCE_PROFILE, path="/", role_names=[])
+
     from moto.s3.models import s3_backends
     s3_backends[ACCOUNT]["aws"].create_bucket(BUCKET, REGION)
 
@@ -94,7 +98,7 @@ def main():
     labhttp.control_loop({
         "endpoint": server.url, "direct": direct, "region": REGION, "accountId": ACCOUNT,
         "accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"],
-        "gpuAmi": gpu_ami, "gpuAmis": gpu_amis, "bucket": BUCKET, "ssmParameter": DLAMI_PARAMETER,
+        "gpuAmi": gpu_ami, "gpuAmis": gpu_amis, "instanceProfile": INSTANCE_PROFILE, "bucket": BUCKET, "ssmParameter": DLAMI_PARAMETER,
     }, commands)
     server.shutdown()
     moto.stop()
