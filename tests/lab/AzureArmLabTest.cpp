@@ -204,6 +204,9 @@ class AzureArmLabTest : public QObject {
     QCOMPARE(launched.error().providerCode, code.toStdString());
     QCOMPARE(launched.error().message, "VirtualMachines.CreateOrUpdate: " + message.toStdString());
     QVERIFY(!isTransient(launched.error()));
+    // Whatever the failed deployment had created is deleted again: nothing left billing.
+    for (int i = 0; i < 40 && count("vm") > 0; ++i) QThread::msleep(50);
+    QCOMPARE(count("vm") + count("nic") + count("publicip") + count("disk"), 0);
   }
 
   void retriesSendTheSamePut_data() {

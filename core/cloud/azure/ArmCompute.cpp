@@ -287,7 +287,16 @@ Result<Instance> ArmCompute::launch(const LaunchSpec& spec, const CallOptions& o
   const std::string url = groupUrl() + "/providers/Microsoft.Compute/virtualMachines/" + vmName(spec.jobId, spec.attempt);
   auto put = call("VirtualMachines.CreateOrUpdate", "PUT", url + "?api-version=" + std::string(kComputeApi), *body, options);
   if (!put) return put.error();
-  if (auto done = awaitOperation("VirtualMachines.CreateOrUpdate", *put, options); !done) return done.error();
+  if (auto done = awaitOperation("VirtualMachines.CreateOrUpdate", *put, options); !done) {
+    if (done.error().code != ErrorCode::DeadlineExceeded && done.error().code != ErrorCode::Cancelled) {
+      // A VM that failed to deploy still holds its disk, NIC and address: delete it, so a failed
+      // launch leaves nothing billing (best effort, with its own short deadline).
+      CallOptions cleanup;
+      cleanup.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      (void)terminate({{location, vmName(spec.jobId, spec.attempt)}}, cleanup);
+    }
+    return done.error();
+  }
   auto got = call("VirtualMachines.Get", "GET",
                   url + "?api-version=" + std::string(kComputeApi) + "&$expand=instanceView", "", options);
   if (!got) return got.error();
