@@ -15,6 +15,7 @@
 
 #include "core/common/Version.h"
 #include "core/pricing/Snapshot.h"
+#include "ui/accounts/AccountsPage.h"
 #include "ui/models/QtConvert.h"
 #include "ui/planner/PlannerPage.h"
 #include "ui/prices/PricesPage.h"
@@ -65,12 +66,7 @@ MainWindow::MainWindow(QWidget* parent)
          "provider. Watch progress, attempts, preemptions and spend against the budget; preempted jobs resume "
          "from their latest checkpoint by themselves. Stop ends everything, so nothing is left billing."),
       this));
-  m_pages->addWidget(makeComingPage(
-      QStringLiteral("accountsPage"), tr("Accounts"),
-      tr("Connect AWS, GCP and Azure. Credentials are kept in the operating system's keychain, never in "
-         "Spotwise's settings or logs, and can be imported from ~/.aws/credentials, a GCP service-account key "
-         "or application default credentials, and Azure service-principal environment variables."),
-      this));
+  m_pages->addWidget(new AccountsPage(this));
   connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
   auto* central = new QWidget(this);
