@@ -944,7 +944,7 @@ class Agent:
         tail = self._log_tail(2048).decode(errors="replace").strip().splitlines()
         last = next((l for l in reversed(tail) if "spotwise-agent:" not in l), "")
         message = "command exited with status %d%s" % (code, (": " + last[-300:]) if last else "")
-        self.log(message)
+        self.log("failed: " + message)
         self.heartbeat("failed", message)
         return EXIT_FAILED
 
