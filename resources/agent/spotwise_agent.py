@@ -144,6 +144,8 @@ class S3Bucket:
         url = self._url(key, query)
         c = self._credentials()
         headers = sigv4_headers(method, url, data, self.region, "s3", c["key"], c["secret"], c.get("token"))
+        if method == "PUT":  # else urllib declares a form body, which some servers then parse away
+            headers["Content-Type"] = "application/octet-stream"
         return http(method, url, headers, data if method == "PUT" else None, timeout=120)
 
     def put_bytes(self, key, data):
@@ -179,7 +181,8 @@ class S3Bucket:
             q = {"list-type": "2", "prefix": full}
             if token:
                 q["continuation-token"] = token
-            query = urllib.parse.urlencode(sorted(q.items()), quote_via=urllib.parse.quote)
+            # Encoded exactly as the canonical request encodes it, so every server agrees.
+            query = urllib.parse.urlencode(sorted(q.items()), quote_via=lambda v, *a: urllib.parse.quote(v, safe="-_.~"))
             url = (self.endpoint + "/" + self.bucket if self.endpoint
                    else "https://%s.s3.%s.amazonaws.com" % (self.bucket, self.region)) + "/?" + query
             c = self._credentials()
@@ -615,6 +618,7 @@ class Checkpoints:
     def __init__(self, bucket, local_dir, log, rate=0):
         self.bucket, self.dir, self.log, self.rate = bucket, local_dir, log, rate
         self.seq, self.signature, self.step = 0, None, None
+        self.manifests = {}  # seq -> file paths, for checkpoints this agent knows
 
     def _scan(self):
         files = []
@@ -659,6 +663,7 @@ class Checkpoints:
             if file_sha256(dst) != entry["sha256"]:
                 raise AgentError("checkpoint %d: file %s does not match its checksum" % (seq, rel), EXIT_STORAGE)
         self.seq, self.step = seq, doc.get("step")
+        self.manifests[seq] = [e["path"] for e in doc["files"]]
         self.signature = self._scan()
         self.log("checkpoint: restored #%d (%d files, step %s)" % (seq, len(doc["files"]), doc.get("step")))
         return seq
@@ -671,6 +676,8 @@ class Checkpoints:
         if self.seq == 0:
             latest = self.latest()
             self.seq = int(latest["seq"]) if latest else 0
+            if latest:
+                self.manifests[self.seq] = [e["path"] for e in latest["files"]]
         seq = self.seq + 1
         manifest = []
         for rel, size, _ in scan:
@@ -686,9 +693,16 @@ class Checkpoints:
         self.bucket.put_bytes("checkpoints/LATEST", json.dumps(doc, indent=1).encode())
         self.seq, self.signature, self.step = seq, scan, step
         self.log("checkpoint: uploaded #%d (%d files, step %s)" % (seq, len(manifest), step))
-        for old in range(max(1, seq - 50), seq - self.KEEP + 1):
-            for key in self.bucket.list("checkpoints/%06d/" % old):
-                self.bucket.remove(key)
+        # Older checkpoints go once a newer one is complete; their manifests name their files,
+        # so no listing is needed. A failed clean-up costs storage, never the checkpoint.
+        self.manifests[seq] = [e["path"] for e in manifest]
+        for old in sorted(k for k in self.manifests if k <= seq - self.KEEP):
+            try:
+                for rel in self.manifests[old]:
+                    self.bucket.remove("checkpoints/%06d/%s" % (old, rel))
+                del self.manifests[old]
+            except (AgentError, OSError) as e:
+                self.log("checkpoint: removing #%d failed: %s" % (old, e))
         return seq
 
 
