@@ -182,6 +182,27 @@ class AgentRendererTest : public QObject {
     QCOMPARE(config["command"].get<std::string>(), c.command);  // JSON on one line: the heredoc stays closed
   }
 
+  void storageFromInstanceAccess() {
+    cloud::InstanceAccess local{"local-path", {{"path", "/b/jobs/j"}}, 0};
+    auto s = storageFromAccess(local, "", "jobs/j");
+    QVERIFY(s.ok());
+    QCOMPARE(s->kind, std::string("local"));
+    QCOMPARE(s->path, std::string("/b/jobs/j"));
+    auto s3 = storageFromAccess({"instance-role", {{"instanceProfile", "p"}}, 0}, "bkt", "jobs/j", "eu-west-1");
+    QVERIFY(s3.ok());
+    QCOMPARE(s3->kind, std::string("s3"));
+    QCOMPARE(s3->bucket, std::string("bkt"));
+    QCOMPARE(s3->prefix, std::string("jobs/j"));
+    QCOMPARE(s3->region, std::string("eu-west-1"));
+    auto sas = storageFromAccess({"sas", {{"containerUrl", "https://a.blob.core.windows.net/c"}, {"sasToken", "sv=1&sig=x"}}, 99}, "", "jobs/j");
+    QVERIFY(sas.ok());
+    QCOMPARE(sas->kind, std::string("azure-blob"));
+    QCOMPARE(sas->sasToken, std::string("sv=1&sig=x"));
+    QVERIFY(!storageFromAccess({"sas", {}, 0}, "", "jobs/j").ok());
+    QVERIFY(!storageFromAccess({"keys", {}, 0}, "b", "jobs/j").ok());
+    QVERIFY(!storageFromAccess({"instance-role", {}, 0}, "", "jobs/j").ok());
+  }
+
   void overTheLimitIsRefusedWithBothSizes() {
     AgentConfig c = validConfig("aws");
     std::string noise;
