@@ -66,7 +66,7 @@ struct AgentConfig {
   DriverMode driver = DriverMode::Auto;
   std::string driverSeries;        ///< e.g. "535"; empty = the distribution's recommendation
   bool expectGpu = true;           ///< fail the attempt when no GPU is visible
-  bool powerOff = true;            ///< power the machine off at the end (off for Local)
+  bool powerOff = true;            ///< power the machine off at the end (never for Local, whatever this says)
   std::string metadataEndpoint;    ///< override of the metadata service address (tests); empty = default
 };
 

@@ -977,7 +977,8 @@ def shell_status(code):
 
 
 def power_off(cfg, log):
-    if not cfg.get("powerOff", True):
+    # Never on Local: there the "machine" is the user's own computer.
+    if not cfg.get("powerOff", True) or cfg.get("provider") == "local":
         return
     log("powering off")
     for cmd in (["shutdown", "-h", "now"], ["poweroff"], ["sudo", "-n", "shutdown", "-h", "now"]):

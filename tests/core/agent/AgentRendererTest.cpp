@@ -160,6 +160,8 @@ class AgentRendererTest : public QObject {
     QCOMPARE(config["environment"]["WANDB_MODE"].get<std::string>(), std::string("offline"));
     QCOMPARE(config["storage"]["kind"].get<std::string>(), c.storage.kind);
     QCOMPARE(config["provider"].get<std::string>(), c.provider);
+    // Local runs on the user's computer: the bootstrap never powers it off.
+    QCOMPARE(script.find("SW_OFF=\"1\"") != std::string::npos, provider != QStringLiteral("local"));
     // The shell accepts it.
     QTemporaryDir dir;
     const fs::path file = fs::path(dir.path().toStdString()) / "user-data.sh";
