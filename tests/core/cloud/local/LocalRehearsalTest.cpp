@@ -16,7 +16,7 @@ class LocalRehearsalTest : public QObject, public LocalJobFixture {
   void initTestCase() { QVERIFY(m_tmp.isValid()); }
 
   void exampleWithThreePreemptionsIsBitIdenticalToAnUninterruptedRun() {
-    const std::string args = "--steps 300 --step-seconds 0.03 --checkpoint-every 20";
+    const std::string args = "--steps 400 --step-seconds 0.025 --checkpoint-every 20";
     // The uninterrupted reference run.
     const fs::path refDir = root() / "reference";
     fs::create_directories(refDir);
@@ -70,7 +70,7 @@ class LocalRehearsalTest : public QObject, public LocalJobFixture {
     QVERIFY(waitTerminated(provider, ids.back(), 30));
     const json s = status(provider, job);
     QCOMPARE(s.value("state", ""), std::string("succeeded"));
-    QCOMPARE(s["step"].get<int>(), 300);
+    QCOMPARE(s["step"].get<int>(), 400);
     QCOMPARE(describeOne(provider, ids.back()).endReason, EndReason::None);
     auto model = provider.storage().get("jobs/" + job + "/result/model.bin", {});
     QVERIFY(model.ok());
