@@ -149,6 +149,7 @@ class AgentRendererTest : public QObject {
     QCOMPARE(r->gzipped, gzipped);
     QCOMPARE(r->limitBytes, static_cast<std::size_t>(limit));
     QVERIFY(r->script.size() <= r->limitBytes);
+    qInfo("%s: %zu of %zu bytes", qPrintable(provider), r->script.size(), r->limitBytes);
     const std::string script = gzipped ? gunzip(r->script) : r->script;
     QVERIFY(script.starts_with("#!/bin/sh\n"));
     QVERIFY(script.find(std::string(agentPythonSource()).substr(0, 2000)) != std::string::npos);

@@ -11,6 +11,7 @@
 #include "core/agent/AgentTestFixtures.h"
 #include "core/agent/CodeBundle.h"
 #include "core/agent/IgnoreRules.h"
+#include "core/cloud/local/LocalProvider.h"
 
 using namespace spotwise;
 using namespace spotwise::agent;
@@ -194,6 +195,29 @@ class CodeBundleTest : public QObject {
     auto unwritable = packCodeFolder(p, root() / "no-such-dir" / "x.tar.gz");
     QVERIFY(!unwritable.ok());
     QVERIFY(unwritable.error().message.find("cannot write") != std::string::npos);
+  }
+
+  void uploadIsIdempotent() {
+    const fs::path p = makeProject();
+    fs::create_directories(root() / "bucket");
+    cloud::local::LocalObjectStore store(root() / "bucket");
+    auto first = uploadCodeBundle(p, store, "jobs/j1", root() / "work", {});
+    QVERIFY2(first.ok(), first.ok() ? "" : first.error().message.c_str());
+    QCOMPARE(*store.get("jobs/j1/code.tar.gz.sha256", {}), first->sha256);
+    const auto before = store.head("jobs/j1/code.tar.gz", {})->etag;
+    auto again = uploadCodeBundle(p, store, "jobs/j1", root() / "work", {});
+    QVERIFY(again.ok());
+    QCOMPARE(store.head("jobs/j1/code.tar.gz", {})->etag, before);  // not uploaded twice
+    writeText(p / "train.py", "print('changed')\n");
+    auto changed = uploadCodeBundle(p, store, "jobs/j1", root() / "work", {});
+    QVERIFY(changed.ok());
+    QVERIFY(changed->sha256 != first->sha256);
+    QCOMPARE(*store.get("jobs/j1/code.tar.gz.sha256", {}), changed->sha256);
+    QVERIFY(fs::is_empty(root() / "work"));  // the local archive is gone
+    cloud::local::LocalObjectStore missing(root() / "no-bucket");
+    auto denied = uploadCodeBundle(p, missing, "jobs/j1", root() / "work", {});
+    QVERIFY(!denied.ok());
+    QVERIFY(denied.error().message.find("PutObject") != std::string::npos);
   }
 
   void formatsSizes() {
