@@ -964,11 +964,26 @@ class Agent:
 
 
 def group_alive(pgid):
+    """Whether a live (non-zombie) process remains in the group. An orphan that already exited
+    stays a zombie until init reaps it, which may take seconds: /proc tells the two apart."""
     try:
         os.killpg(pgid, 0)
-        return True
     except (ProcessLookupError, PermissionError):
         return False
+    if not os.path.isdir("/proc/self"):
+        return True
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                stat = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
 
 
 def shell_status(code):

@@ -53,6 +53,36 @@ class AgentScriptTest : public QObject, public AgentProcessFixture {
     QVERIFY(sessionPids(agentProcess.sid()).empty());
   }
 
+  void slowCheckpointAfterTheSignalIsWaitedFor() {
+    // The shell of `sh -c` dies of the signal at once; the program takes 1.5 s to write its
+    // checkpoint. The agent waits for the whole process group, not the shell.
+    packExample();
+    FakeMetadata imds(m_agentDir / "imds", std::string(cloud::local::localInstanceScript()));
+    QVERIFY(imds.start());
+    const std::string program =
+        "import os, signal, sys, time\n"
+        "def stop(*_):\n"
+        "    time.sleep(1.5)\n"
+        "    open(os.path.join(os.environ['SPOTWISE_CHECKPOINT_DIR'], 'slow.txt'), 'w').write('done')\n"
+        "    sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "open(os.environ['SPOTWISE_PROGRESS_FILE'], 'a').write('{\\\"step\\\": 1}\\n')\n"
+        "while True: time.sleep(0.05)\n";
+    writeText(m_bucket / "slow.py", program);
+    writeConfig(baseConfig("aws", "python3 " + (m_bucket / "slow.py").string() + "; echo after"));
+    SessionProcess agentProcess;
+    QVERIFY(startAgent(agentProcess, "run", imds.endpoint()));
+    // Progress step 1 is written once the handler is installed.
+    QVERIFY(waitFor([&] { auto s = status(); return s.value("state", "") == "running" && s["step"] == 1; }, 20));
+    imds.preempt(60);
+    QCOMPARE(agentProcess.waitExit(20000), 5);
+    const json latest = readJsonFile(m_bucket / "checkpoints" / "LATEST");
+    QVERIFY2(latest.is_object() && !latest.empty(), agentProcess.output().constData());
+    char seq[16];
+    std::snprintf(seq, sizeof seq, "%06d", latest["seq"].get<int>());
+    QCOMPARE(readIfExists(m_bucket / "checkpoints" / seq / "slow.txt"), std::string("done"));
+  }
+
   void latestIsWrittenLastSoAKilledUploadResumesThePreviousCheckpoint() {
     // Checkpoint #1: small, uploaded completely.
     const fs::path ckpt = m_agentDir / "work" / "checkpoints";

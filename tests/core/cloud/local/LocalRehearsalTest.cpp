@@ -40,6 +40,8 @@ class LocalRehearsalTest : public QObject, public LocalJobFixture {
     int lastCheckpointStep = 0;
     std::vector<std::string> ids;
     for (int attempt = 1; attempt <= 4; ++attempt) {
+      QElapsedTimer bootToRunning;
+      bootToRunning.start();
       auto inst = launchAttempt(provider, job, attempt, "python3 train.py " + args);
       QVERIFY2(inst.ok(), inst.ok() ? "" : msg(inst.error()));
       QCOMPARE(inst->jobId, job);
@@ -53,8 +55,13 @@ class LocalRehearsalTest : public QObject, public LocalJobFixture {
                  return s.value("attempt", 0) == attempt && s.value("state", "") == "running" && seenStep > lastCheckpointStep + 10;
                }, 20),
                status(provider, job).dump().c_str());
+      QElapsedTimer noticeToEnd;
+      noticeToEnd.start();
+      qInfo("attempt %d: launch to running at step %d in %lld ms", attempt, seenStep, static_cast<long long>(bootToRunning.elapsed()));
       QVERIFY(provider.localCompute().preemptNow(inst->id).ok());
       QVERIFY(waitTerminated(provider, inst->id, 20));
+      // Notice → program checkpointed, checkpoint uploaded, instance gone (pollSeconds = 1).
+      qInfo("attempt %d: notice to terminated in %lld ms", attempt, static_cast<long long>(noticeToEnd.elapsed()));
       const Instance ended = describeOne(provider, inst->id);
       QCOMPARE(ended.endReason, EndReason::SpotInterruption);
       const json s = status(provider, job);
