@@ -345,6 +345,9 @@ Result<Instance> LocalCompute::read(std::string_view instanceId) const {
     inst.state = supervisorAlive ? InstanceState::Stopping : InstanceState::Terminated;
     inst.endReason = supervisorAlive ? EndReason::None : parseEndReason(runtime->value("endReason", "unknown"));
     inst.stateMessage = runtime->value("stateMessage", "");
+    if (!supervisorAlive && (*runtime)["endedAtUnix"].is_number()) {
+      inst.endedAtMs = static_cast<std::int64_t>((*runtime)["endedAtUnix"].get<double>() * 1000.0);
+    }
     return inst;
   }
   if (!supervisorAlive) {

@@ -58,6 +58,8 @@ class LocalProviderTest : public QObject, public LocalJobFixture {
     QVERIFY(waitTerminated(provider, inst->id, 10));
     const Instance ended = describeOne(provider, inst->id);
     QCOMPARE(ended.endReason, EndReason::User);
+    QVERIFY(ended.endedAtMs >= inst->launchedAtUnix * 1000);  // when billing stopped
+    QVERIFY(ended.endedAtMs <= std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
     QVERIFY(provider.localCompute().livePids(inst->id).empty());
     QVERIFY(nothingRunsFrom(provider.localCompute().sandbox(inst->id)));
   }
