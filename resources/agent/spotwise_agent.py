@@ -70,10 +70,11 @@ class LocalBucket:
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         tmp = "%s.part-%d" % (dst, os.getpid())
         with open(src, "rb") as fin, open(tmp, "wb") as fout:
-            copy_throttled(fin, fout, rate)
+            digest = copy_throttled(fin, fout, rate)
             fout.flush()
             os.fsync(fout.fileno())
         os.replace(tmp, dst)
+        return digest
 
     def put_bytes(self, key, data):
         dst = self._path(key)
@@ -158,6 +159,7 @@ class S3Bucket:
             data = f.read()
         throttle_sleep(len(data), rate)
         self.put_bytes(key, data)
+        return hashlib.sha256(data).hexdigest(), len(data)
 
     def get_bytes(self, key):
         status, _, body = self._request("GET", key)
@@ -233,6 +235,7 @@ class AzureBucket:
             data = f.read()
         throttle_sleep(len(data), rate)
         self.put_bytes(key, data)
+        return hashlib.sha256(data).hexdigest(), len(data)
 
     def get_bytes(self, key):
         status, _, body = http("GET", self._url(key), self._headers(), timeout=120)
@@ -299,6 +302,7 @@ class GcsBucket:
             data = f.read()
         throttle_sleep(len(data), rate)
         self.put_bytes(key, data)
+        return hashlib.sha256(data).hexdigest(), len(data)
 
     def get_bytes(self, key):
         url = "%s/storage/v1/b/%s/o/%s?alt=media" % (self.endpoint, self.bucket, urllib.parse.quote(self._name(key), safe=""))
@@ -369,11 +373,13 @@ def sigv4_headers(method, url, payload, region, service, key, secret, token=None
 
 
 def copy_throttled(fin, fout, rate):
-    start, done = time.monotonic(), 0
+    """Copies at most `rate` bytes/s (0: unlimited); returns (SHA-256, size) of what was copied."""
+    start, done, h = time.monotonic(), 0, hashlib.sha256()
     while True:
         chunk = fin.read(1 << 16)
         if not chunk:
-            return
+            return h.hexdigest(), done
+        h.update(chunk)
         fout.write(chunk)
         done += len(chunk)
         if rate:
@@ -680,11 +686,12 @@ class Checkpoints:
                 self.manifests[self.seq] = [e["path"] for e in latest["files"]]
         seq = self.seq + 1
         manifest = []
-        for rel, size, _ in scan:
+        for rel, _, _ in scan:
             src = os.path.join(self.dir, rel)
             try:
-                digest = file_sha256(src)
-                self.bucket.put_file("checkpoints/%06d/%s" % (seq, rel), src, self.rate)
+                # The digest of the bytes actually uploaded (one read): the program may replace
+                # the file meanwhile, and the manifest must describe what is in the bucket.
+                digest, size = self.bucket.put_file("checkpoints/%06d/%s" % (seq, rel), src, self.rate)
             except FileNotFoundError:
                 continue  # replaced while we read it: the next sync catches the new one
             manifest.append({"path": rel, "size": size, "sha256": digest})
