@@ -6,7 +6,6 @@
 # One application id, name, version and icon for every platform.
 include(GNUInstallDirs)
 
-set(SPOTWISE_APP_ID "io.spotwise.Spotwise")
 set(SPOTWISE_MAINTAINER "Spotwise maintainers <maintainers@spotwise.invalid>")
 set(icons "${PROJECT_SOURCE_DIR}/resources/icons")
 set(desktop "${PROJECT_SOURCE_DIR}/resources/desktop")
