@@ -19,7 +19,8 @@ packages=(
 # The checks CI adds (installer/run-tests.sh with CI=true or SPOTWISE_CHECKS=1): libFuzzer
 # (clang 14 + its runtime) and clang-tidy. Re-rendering the icons (installer/render-icons.sh)
 # needs librsvg2-bin; the rendered files are committed, so builds do not.
-if [ "${CI:-}" = "true" ] || [ "${SPOTWISE_CHECKS:-0}" = "1" ]; then
+if [ "${CI:-}" = "true" ] || [ "${SPOTWISE_CHECKS:-0}" = "1" ] || [ "${SPOTWISE_FUZZ:-0}" = "1" ] ||
+   [ "${SPOTWISE_TIDY:-0}" = "1" ]; then
   packages+=(clang clang-14 libclang-rt-14-dev clang-tidy-14 clang-tidy)
 fi
 
