@@ -22,7 +22,7 @@ summary=build/fuzz/summary.txt
 : >"$summary"
 failed=0
 for t in "${targets[@]}"; do
-  SEEDS="" DICT=""
+  SEEDS="" DICT="" MAX_LEN=""
   # shellcheck disable=SC1090
   source "build/fuzz/tests/fuzz/$t.seeds"
   corpus=build/fuzz/corpus/$t seeddir=build/fuzz/seeds/$t artifacts=build/fuzz/artifacts/$t
@@ -35,6 +35,7 @@ for t in "${targets[@]}"; do
   done
   args=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/")
   [ -n "$DICT" ] && args+=(-dict="$DICT")
+  [ -n "$MAX_LEN" ] && args+=(-max_len="$MAX_LEN")
   log=build/fuzz/$t.log
   echo "== $t: ${seconds}s, $(find "$seeddir" -type f | wc -l) seeds, corpus $(find "$corpus" -type f | wc -l)" >&2
   rc=0
