@@ -46,31 +46,31 @@ Result<void> writeInPlace(std::string_view operation, const std::filesystem::pat
 
 }  // namespace
 
-Result<void> writeFileAtomically(std::string_view operation, const std::filesystem::path& requested,
+Result<void> writeFileAtomically(std::string_view operation, const std::filesystem::path& path,
                                  std::string_view bytes) {
   std::error_code ec;
   // Replace what a symbolic link points to, not the link.
-  const std::filesystem::path path =
-      std::filesystem::is_symlink(requested, ec) ? std::filesystem::weakly_canonical(requested, ec) : requested;
-  const auto status = std::filesystem::status(path, ec);
+  const std::filesystem::path target =
+      std::filesystem::is_symlink(path, ec) ? std::filesystem::weakly_canonical(path, ec) : path;
+  const auto status = std::filesystem::status(target, ec);
   if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
     if (std::filesystem::is_directory(status)) {
-      return makeError(ErrorCode::InvalidArgument, std::string(operation) + ": " + path.string() + " is a folder");
+      return makeError(ErrorCode::InvalidArgument, std::string(operation) + ": " + target.string() + " is a folder");
     }
-    return writeInPlace(operation, path, bytes);
+    return writeInPlace(operation, target, bytes);
   }
   static std::atomic<unsigned> counter{0};
   const std::filesystem::path tmp =
-      path.parent_path() /
-      ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+      target.parent_path() /
+      ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return fileError(operation, "cannot write", path, errno);
+  if (fd < 0) return fileError(operation, "cannot write", target, errno);
   const auto fail = [&](const std::string& what, int error) {
     ::close(fd);
     ::unlink(tmp.c_str());
-    return fileError(operation, what, path, error);
+    return fileError(operation, what, target, error);
   };
-  if (auto written = writeAll(operation, path, fd, bytes); !written) {
+  if (auto written = writeAll(operation, target, fd, bytes); !written) {
     ::close(fd);
     ::unlink(tmp.c_str());
     return written;
@@ -79,12 +79,12 @@ Result<void> writeFileAtomically(std::string_view operation, const std::filesyst
   if (::close(fd) != 0) {
     const int error = errno;
     ::unlink(tmp.c_str());
-    return fileError(operation, "flushing", path, error);
+    return fileError(operation, "flushing", target, error);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
     const int error = errno;
     ::unlink(tmp.c_str());
-    return fileError(operation, "cannot replace", path, error);
+    return fileError(operation, "cannot replace", target, error);
   }
   return {};
 }
