@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
 cmake --preset asan -DSPOTWISE_WERROR="$werror" >/dev/null
+available=$(ninja -C build/asan -t targets all)  # captured first: grep -q would cut ninja's pipe
 targets=()
 for label in unit lab e2e; do
-  if ninja -C build/asan -t targets all | grep -q "^tests_$label:"; then targets+=("tests_$label"); fi
+  if grep -q "^tests_$label:" <<<"$available"; then targets+=("tests_$label"); fi
 done
 cmake --build --preset asan --target "${targets[@]}"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1}
