@@ -7,6 +7,9 @@
 
 #include "core/common/Version.h"
 #include "ui/mainwindow/MainWindow.h"
+#include "ui/platform/SingleInstance.h"
+#include "ui/platform/TrayIcon.h"
+#include "ui/platform/WindowActivation.h"
 
 int main(int argc, char** argv) {
   // Answer --version before QApplication exists, so it works without a display.
@@ -22,6 +25,7 @@ int main(int argc, char** argv) {
   QApplication::setApplicationName(QStringLiteral("Spotwise"));
   QApplication::setApplicationVersion(QString::fromLatin1(spotwise::kVersion));
   QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/spotwise.svg")));
+  QGuiApplication::setDesktopFileName(QString::fromLatin1(spotwise::kAppId));  // Wayland: icon, grouping
 
   QCommandLineParser parser;
   parser.setApplicationDescription(QStringLiteral("Compare, plan and run ML training on spot GPUs"));
@@ -33,7 +37,27 @@ int main(int argc, char** argv) {
   parser.addOption(screenshot);
   parser.process(app);
 
+  // One instance per user: a second launch brings the running window to the front and exits.
+  // A screenshot run is a throwaway of its own.
+  spotwise::ui::SingleInstance instance(QString::fromLatin1(spotwise::kAppId));
+  if (!parser.isSet(screenshot)) {
+    switch (instance.start(QApplication::arguments())) {
+      case spotwise::ui::SingleInstance::Role::Secondary:
+        std::fprintf(stderr, "spotwise: already running; brought its window to the front\n");
+        return 0;
+      case spotwise::ui::SingleInstance::Role::Standalone:
+        std::fprintf(stderr, "spotwise: running without single-instance support: %s\n",
+                     qPrintable(instance.errorString()));
+        break;
+      case spotwise::ui::SingleInstance::Role::Primary:
+        break;
+    }
+  }
+
   spotwise::ui::MainWindow window;
+  QObject::connect(&instance, &spotwise::ui::SingleInstance::activationRequested, &window,
+                   [&window] { spotwise::ui::bringToFront(&window); });
+  const spotwise::ui::TrayIcon tray(&window);
   window.show();
   if (parser.isSet(screenshot)) {
     const QString path = parser.value(screenshot);

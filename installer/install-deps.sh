@@ -16,7 +16,16 @@ packages=(
   # credential tests: a real Secret Service (gnome-keyring in a private D-Bus session), google-auth
   # to verify GCP assertions (Azurite comes from npm: installer/install-azurite.sh)
   dbus gnome-keyring libsecret-tools python3-google-auth
+  # packages and their checks (tests/installer: cpack, dpkg-shlibdeps, lintian, AppStream, desktop entry)
+  dpkg-dev fakeroot file binutils lintian appstream desktop-file-utils
 )
+# The checks CI adds (installer/run-tests.sh with CI=true or SPOTWISE_CHECKS=1): libFuzzer
+# (clang 14 + its runtime) and clang-tidy. Re-rendering the icons (installer/render-icons.sh)
+# needs librsvg2-bin; the rendered files are committed, so builds do not.
+if [ "${CI:-}" = "true" ] || [ "${SPOTWISE_CHECKS:-0}" = "1" ] || [ "${SPOTWISE_FUZZ:-0}" = "1" ] ||
+   [ "${SPOTWISE_TIDY:-0}" = "1" ]; then
+  packages+=(clang clang-14 libclang-rt-14-dev clang-tidy-14 clang-tidy)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

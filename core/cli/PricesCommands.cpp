@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cli/CliContext.h"
+#include "core/common/AtomicFile.h"
 #include "core/common/Time.h"
 #include "core/pricing/OfferQuery.h"
 #include "core/pricing/Snapshot.h"
@@ -264,10 +265,9 @@ void addPricesCommands(CLI::App& app, CliContext& context) {
       out << text;
       return;
     }
-    std::ofstream file(options->outFile, std::ios::binary | std::ios::trunc);
-    file << text;
-    if (!file.flush()) {
-      err << "spotwise-cli: cannot write " << options->outFile << "\n";
+    // Never a half-written snapshot: a full disk or read-only folder leaves the old one intact.
+    if (auto written = writeFileAtomically("WriteSnapshot", options->outFile, text); !written) {
+      err << "spotwise-cli: " << written.error().message << "\n";
       context.exitCode = 1;
       return;
     }

@@ -41,7 +41,7 @@ std::optional<std::int64_t> parseIso8601Utc(std::string_view text) {
                            std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
   const auto days = sys_days{ymd}.time_since_epoch().count();
-  return static_cast<std::int64_t>(days) * 86400 + hour * 3600 + minute * 60 + second;
+  return static_cast<std::int64_t>(days) * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
 }
 
 namespace {

@@ -60,7 +60,7 @@ std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* user
   return n;
 }
 
-int onProgress(void* user, curl_off_t dlTotal, curl_off_t dlNow, curl_off_t, curl_off_t) {
+int onProgress(void* user, curl_off_t dlTotal, curl_off_t dlNow, curl_off_t /*ulTotal*/, curl_off_t /*ulNow*/) {
   auto* t = static_cast<Transfer*>(user);
   if (t->request->stop.stop_requested()) {
     t->abort = Abort::Cancelled;

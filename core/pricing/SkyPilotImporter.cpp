@@ -16,6 +16,8 @@ namespace spotwise::pricing {
 namespace {
 
 constexpr std::string_view kOp = "ImportSkyPilot";
+// No machine carries more GPUs than this; larger counts are garbage (and would overflow an int).
+constexpr double kMaxGpuCount = 1024;
 
 Error rowError(const CsvTable& table, std::size_t row, std::string_view what) {
   return makeError(ErrorCode::InvalidArgument,
@@ -171,6 +173,9 @@ Result<Parsed> parseRow(const CsvTable& table, const Columns& c, std::size_t row
     if (!value) return value.error();
     *slot = *value;
   }
+  if (p.count && *p.count > kMaxGpuCount) {
+    return rowError(table, row, "AcceleratorCount is not a plausible GPU count: '" + table.cell(row, c.acceleratorCount) + "'");
+  }
   p.gpuMemoryGiB = memoryFromGpuInfo(table.cell(row, c.gpuInfo));
   return p;
 }
@@ -192,7 +197,8 @@ Result<std::vector<AzureGpuSize>> parseAzureGpuSizes(std::string_view csvText) {
   for (std::size_t r = 0; r < table->rowCount(); ++r) {
     const auto n = parseDouble(table->cell(r, *count));
     const auto gib = parseDouble(table->cell(r, *memory));
-    if (!n || *n < 1 || !gib || *gib <= 0 || table->cell(r, *type).empty()) {
+    if (!n || *n < 1 || *n > kMaxGpuCount || *n != std::floor(*n) || !gib || *gib <= 0 ||
+        table->cell(r, *type).empty()) {
       return makeError(ErrorCode::InvalidArgument,
                        "AzureGpuSizes: line " + std::to_string(table->lineOf(r)) + ": bad size entry");
     }

@@ -39,7 +39,7 @@ struct Snapshot {
 std::string serializeSnapshot(const Snapshot& snapshot);
 
 /** Parses snapshot JSON. Errors (InvalidArgument/DataLoss) name the offer index and field. */
-Result<Snapshot> parseSnapshot(std::string_view json);
+Result<Snapshot> parseSnapshot(std::string_view text);
 
 /** The snapshot built into the binary (resources/pricing/snapshot.json). */
 Result<Snapshot> embeddedSnapshot();

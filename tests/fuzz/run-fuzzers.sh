@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (preset `fuzz`: clang, ASan + UBSan) and fuzzes each in turn.
+# Usage: tests/fuzz/run-fuzzers.sh [seconds per target, default 25] [target...]
+#   CI runs 25 s each; a local campaign is e.g. `nice -n 19 tests/fuzz/run-fuzzers.sh 600`.
+# One fuzzer at a time, one process each (the build machines are shared). The growing corpus is
+# kept in build/fuzz/corpus/<target>, crashes in build/fuzz/artifacts/<target>/; a crash fails
+# the run. Turn each crash into a regression: copy it to tests/fuzz/regressions/<target>/ and fix
+# the parser (the replay test of the normal build then runs it forever).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-25}
+shift || true
+
+cmake --preset fuzz >/dev/null
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  for f in build/fuzz/tests/fuzz/*.seeds; do targets+=("$(basename "$f" .seeds)"); done
+fi
+cmake --build --preset fuzz --target "${targets[@]}"
+
+summary=build/fuzz/summary.txt
+: >"$summary"
+failed=0
+for t in "${targets[@]}"; do
+  SEEDS="" DICT="" MAX_LEN=""
+  # shellcheck disable=SC1090
+  source "build/fuzz/tests/fuzz/$t.seeds"
+  corpus=build/fuzz/corpus/$t seeddir=build/fuzz/seeds/$t artifacts=build/fuzz/artifacts/$t
+  mkdir -p "$corpus" "$artifacts"
+  rm -rf "$seeddir" && mkdir -p "$seeddir"
+  IFS=';' read -ra seeds <<<"$SEEDS"
+  for s in "${seeds[@]}"; do
+    [ -e "$s" ] || continue
+    if [ -d "$s" ]; then find "$s" -type f -exec cp -t "$seeddir" {} +; else cp "$s" "$seeddir"; fi
+  done
+  args=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/")
+  [ -n "$DICT" ] && args+=(-dict="$DICT")
+  [ -n "$MAX_LEN" ] && args+=(-max_len="$MAX_LEN")
+  log=build/fuzz/$t.log
+  echo "== $t: ${seconds}s, $(find "$seeddir" -type f | wc -l) seeds, corpus $(find "$corpus" -type f | wc -l)" >&2
+  rc=0
+  nice -n 19 "build/fuzz/tests/fuzz/$t" "${args[@]}" "$corpus" "$seeddir" >"$log" 2>&1 || rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  crashes=$(find "$artifacts" -type f | wc -l)
+  line="$t: ${execs:-?} executions (${rate:-?}/s) in ${seconds}s, corpus $(find "$corpus" -type f | wc -l) inputs, exit $rc, artifacts $crashes"
+  echo "$line" | tee -a "$summary" >&2
+  if [ "$rc" -ne 0 ]; then
+    failed=1
+    grep -E "ERROR|runtime error|SUMMARY|Test unit written" "$log" | head -20 >&2 || true
+  fi
+done
+exit "$failed"
