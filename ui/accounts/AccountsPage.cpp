@@ -128,10 +128,10 @@ void AccountsPage::build() {
   tabs->addTab(buildGcp(), QStringLiteral("Google Cloud"));
   tabs->addTab(buildAzure(), QStringLiteral("Azure"));
 
-  auto* plaintext = new QCheckBox(tr("Keep secrets in a plaintext file instead of the keychain (NOT encrypted; "
-                                     "only for systems without a keychain; takes effect at the next start)"),
-                                  this);
+  auto* plaintext = new QCheckBox(tr("Keep secrets in a plaintext file (NOT encrypted)"), this);
   plaintext->setObjectName(QStringLiteral("plaintextCheckBox"));
+  plaintext->setToolTip(tr("Only for systems without a keychain. The file is readable only by you but is not "
+                           "encrypted. Takes effect at the next start."));
   plaintext->setChecked(m_settings->value(QStringLiteral("accounts/plaintextSecrets"), false).toBool());
   connect(plaintext, &QCheckBox::toggled, this, [this](bool on) {
     m_settings->setValue(QStringLiteral("accounts/plaintextSecrets"), on);
@@ -247,7 +247,7 @@ QWidget* AccountsPage::buildAzure() {
   form->addRow(tr("Client secret"), m_azureSecret);
   form->addRow(tr("Subscription"), m_azureSubscription);
   auto* save = button(page, QStringLiteral("azureSaveButton"), tr("Save"));
-  auto* import = button(page, QStringLiteral("azureImportButton"), tr("Import from AZURE_* variables"));
+  auto* import = button(page, QStringLiteral("azureImportButton"), tr("Import from AZURE_*"));
   auto* remove = button(page, QStringLiteral("azureRemoveButton"), tr("Remove"));
   auto* test = button(page, QStringLiteral("azureTestButton"), tr("Test connection"));
   connect(save, &QPushButton::clicked, this, &AccountsPage::saveAzure);
