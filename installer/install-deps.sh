@@ -15,7 +15,7 @@ packages=(
   libbenchmark-dev fonts-dejavu-core
   # credential tests: a real Secret Service (gnome-keyring in a private D-Bus session), google-auth
   # to verify GCP assertions (Azurite comes from npm: installer/install-azurite.sh)
-  dbus gnome-keyring libsecret-tools python3-google-auth
+  dbus gnome-keyring libsecret-tools python3-google-auth curl
   # packages and their checks (tests/installer: cpack, dpkg-shlibdeps, lintian, AppStream, desktop entry)
   dpkg-dev fakeroot file binutils lintian appstream desktop-file-utils
 )

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/auth/Url.h"
+#include "core/common/Log.h"
 
 namespace spotwise::auth {
 
@@ -62,6 +63,7 @@ Result<CachedToken> exchangeToken(http::HttpClient& client, std::string_view ope
     return makeError(ErrorCode::DataLoss, op + ": the answer has no access_token");
   CachedToken token;
   token.value = body["access_token"].get<std::string>();
+  registerSecret(token.value);
   std::int64_t expiresIn = 3600;
   if (body.contains("expires_in")) {
     // Azure AD sends numbers as strings on some endpoints.

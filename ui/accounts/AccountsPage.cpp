@@ -1,7 +1,9 @@
 #include "ui/accounts/AccountsPage.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
+#include <QDir>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QFutureWatcher>
@@ -78,9 +80,20 @@ QString abbreviated(const QString& id) {
 
 }  // namespace
 
+// The user's explicit choice (the "plaintext" check box), read once at start.
+std::unique_ptr<SecretStore> defaultStore() {
+  QSettings settings;
+  if (settings.value(QStringLiteral("accounts/plaintextSecrets"), false).toBool()) {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir);
+    return makePlaintextSecretStore(dir + QStringLiteral("/secrets-plaintext.json"));
+  }
+  return makeKeychainSecretStore();
+}
+
 AccountsPage::AccountsPage(QWidget* parent)
     : QWidget(parent),
-      m_ownedStore(makeKeychainSecretStore()),
+      m_ownedStore(defaultStore()),
       m_ownedSettings(std::make_unique<QSettings>()),
       m_store(m_ownedStore.get()),
       m_settings(m_ownedSettings.get()),
@@ -115,10 +128,21 @@ void AccountsPage::build() {
   tabs->addTab(buildGcp(), QStringLiteral("Google Cloud"));
   tabs->addTab(buildAzure(), QStringLiteral("Azure"));
 
+  auto* plaintext = new QCheckBox(tr("Keep secrets in a plaintext file (NOT encrypted)"), this);
+  plaintext->setObjectName(QStringLiteral("plaintextCheckBox"));
+  plaintext->setToolTip(tr("Only for systems without a keychain. The file is readable only by you but is not "
+                           "encrypted. Takes effect at the next start."));
+  plaintext->setChecked(m_settings->value(QStringLiteral("accounts/plaintextSecrets"), false).toBool());
+  connect(plaintext, &QCheckBox::toggled, this, [this](bool on) {
+    m_settings->setValue(QStringLiteral("accounts/plaintextSecrets"), on);
+    m_settings->sync();
+  });
+
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(heading);
   layout->addWidget(intro);
   layout->addWidget(tabs, 1);
+  layout->addWidget(plaintext);
   refreshSources();
 }
 
@@ -183,9 +207,16 @@ QWidget* AccountsPage::buildGcp() {
   auto* keyRow = new QHBoxLayout;
   keyRow->addWidget(m_gcpKeyFile, 1);
   keyRow->addWidget(browse);
+  m_gcpApiKey = lineEdit(page, QStringLiteral("gcpApiKeyLineEdit"), tr("API key for the Cloud Billing Catalog (optional)"), true);
+  auto* saveApiKey = button(page, QStringLiteral("gcpSaveApiKeyButton"), tr("Save key"));
+  connect(saveApiKey, &QPushButton::clicked, this, &AccountsPage::saveGcpApiKey);
+  auto* apiKeyRow = new QHBoxLayout;
+  apiKeyRow->addWidget(m_gcpApiKey, 1);
+  apiKeyRow->addWidget(saveApiKey);
   auto* form = new QFormLayout;
   form->addRow(tr("Key file"), keyRow);
   form->addRow(tr("Project"), m_gcpProject);
+  form->addRow(tr("Billing API key"), apiKeyRow);
   auto* import = button(page, QStringLiteral("gcpImportButton"), tr("Import"));
   auto* remove = button(page, QStringLiteral("gcpRemoveButton"), tr("Remove"));
   auto* test = button(page, QStringLiteral("gcpTestButton"), tr("Test connection"));
@@ -216,7 +247,7 @@ QWidget* AccountsPage::buildAzure() {
   form->addRow(tr("Client secret"), m_azureSecret);
   form->addRow(tr("Subscription"), m_azureSubscription);
   auto* save = button(page, QStringLiteral("azureSaveButton"), tr("Save"));
-  auto* import = button(page, QStringLiteral("azureImportButton"), tr("Import from AZURE_* variables"));
+  auto* import = button(page, QStringLiteral("azureImportButton"), tr("Import from AZURE_*"));
   auto* remove = button(page, QStringLiteral("azureRemoveButton"), tr("Remove"));
   auto* test = button(page, QStringLiteral("azureTestButton"), tr("Test connection"));
   connect(save, &QPushButton::clicked, this, &AccountsPage::saveAzure);
@@ -346,7 +377,7 @@ void AccountsPage::importAws() {
 void AccountsPage::removeCredentials(const QString& provider) {
   QStringList fields;
   if (provider == QStringLiteral("aws")) fields = {QStringLiteral("secret_access_key"), QStringLiteral("session_token")};
-  else if (provider == QStringLiteral("gcp")) fields = {QStringLiteral("credentials_json")};
+  else if (provider == QStringLiteral("gcp")) fields = {QStringLiteral("credentials_json"), QStringLiteral("billing_api_key")};
   else fields = {QStringLiteral("client_secret")};
   auto remaining = std::make_shared<int>(static_cast<int>(fields.size()));
   auto failed = std::make_shared<bool>(false);
@@ -447,6 +478,22 @@ void AccountsPage::importGcp() {
                    m_gcpKeyFile->clear();
                    refreshSources();
                    findChild<QLabel*>(QStringLiteral("gcpResultLabel"))->setText(tr("Imported into the keychain."));
+                   Q_EMIT credentialsChanged(QStringLiteral("gcp"));
+                 });
+}
+
+void AccountsPage::saveGcpApiKey() {
+  const QString key = m_gcpApiKey->text().trimmed();
+  if (key.isEmpty()) return showError(QStringLiteral("gcp"), tr("Enter the API key."));
+  m_store->write(secretKey(QStringLiteral("gcp"), kAccount, QStringLiteral("billing_api_key")), key, this,
+                 [this](Result<void> written) {
+                   if (!written) return showError(QStringLiteral("gcp"), toQString(written.error().message));
+                   m_gcpApiKey->clear();
+                   m_settings->setValue(settingsKey(QStringLiteral("gcp"), QStringLiteral("billingApiKeyStored")), true);
+                   m_settings->sync();
+                   auto* result = findChild<QLabel*>(QStringLiteral("gcpResultLabel"));
+                   result->setStyleSheet(QString());
+                   result->setText(tr("Billing API key saved."));
                    Q_EMIT credentialsChanged(QStringLiteral("gcp"));
                  });
 }

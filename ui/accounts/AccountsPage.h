@@ -36,7 +36,10 @@ class AccountsPage : public QWidget {
   using Environment = std::function<std::optional<std::string>(const std::string&)>;
   using ClientFactory = std::function<std::unique_ptr<http::HttpClient>()>;
 
-  /** The app's page: the OS keychain, the app's settings, the process environment, libcurl. */
+  /**
+   * The app's page: the OS keychain (or, only when the user opted in with the page's check box,
+   * the labelled plaintext file), the app's settings, the process environment, libcurl.
+   */
   explicit AccountsPage(QWidget* parent = nullptr);
   /** Everything injected (tests): `store` and `settings` must outlive the page. */
   AccountsPage(SecretStore& store, QSettings& settings, Environment env, ClientFactory makeClient,
@@ -63,6 +66,7 @@ class AccountsPage : public QWidget {
   void testAws();
   void importGcp();
   void testGcp();
+  void saveGcpApiKey();
   void saveAzure();
   void importAzure();
   void testAzure();
@@ -85,6 +89,7 @@ class AccountsPage : public QWidget {
   QLineEdit* m_awsRegion = nullptr;
   QLineEdit* m_gcpKeyFile = nullptr;
   QLineEdit* m_gcpProject = nullptr;
+  QLineEdit* m_gcpApiKey = nullptr;
   QLineEdit* m_azureTenant = nullptr;
   QLineEdit* m_azureClient = nullptr;
   QLineEdit* m_azureSecret = nullptr;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/auth/Url.h"
+#include "core/common/Log.h"
 #include "core/common/Time.h"
 
 namespace spotwise::auth::aws {
@@ -327,6 +328,8 @@ Result<ResolvedAwsCredentials> resolveAwsCredentials(const AwsResolverOptions& o
       out.credentials = {*key, *secret, env("AWS_SESSION_TOKEN").value_or("")};
       out.region = region;
       out.source = "environment";
+      registerSecret(out.credentials.secretAccessKey);
+      registerSecret(out.credentials.sessionToken);
       return out;
     }
     if (key || secret)
@@ -346,6 +349,8 @@ Result<ResolvedAwsCredentials> resolveAwsCredentials(const AwsResolverOptions& o
   std::set<std::string> visited;
   auto resolved = fromProfile(options, *credentials, *config, files, name, visited, stop);
   if (!resolved) return resolved.error();
+  registerSecret(resolved->credentials.secretAccessKey);
+  registerSecret(resolved->credentials.sessionToken);
   resolved->profile = name;
   if (!region.empty()) resolved->region = region;  // the environment overrides the profile's region
   return resolved;

@@ -8,6 +8,7 @@
 #include "core/auth/Crypto.h"
 #include "core/auth/Jwt.h"
 #include "core/auth/Url.h"
+#include "core/common/Log.h"
 
 namespace spotwise::auth::azure {
 
@@ -27,7 +28,10 @@ Result<ServicePrincipal> servicePrincipalFromEnvironment(const Environment& env)
                      "Azure credentials: neither AZURE_CLIENT_SECRET nor AZURE_CLIENT_CERTIFICATE_PATH is set");
   principal.tenantId = *tenant;
   principal.clientId = *client;
-  if (secret) principal.clientSecret = *secret;
+  if (secret) {
+    principal.clientSecret = *secret;
+    registerSecret(*secret);
+  }
   if (certificate) principal.clientCertificatePath = *certificate;
   if (auto subscription = env("AZURE_SUBSCRIPTION_ID")) principal.subscriptionId = *subscription;
   if (auto host = env("AZURE_AUTHORITY_HOST")) {

@@ -8,6 +8,7 @@
 
 #include "core/auth/Crypto.h"
 #include "core/auth/Jwt.h"
+#include "core/common/Log.h"
 
 namespace spotwise::auth::gcp {
 namespace {
@@ -94,6 +95,8 @@ Result<GcpCredentials> parseCredentialsFile(std::string_view json, std::string_v
       *target = *value;
     }
     user.quotaProjectId = optionalString(*doc, "quota_project_id");
+    registerSecret(user.clientSecret);
+    registerSecret(user.refreshToken);
     user.tokenUri = optionalString(*doc, "token_uri", std::string(kDefaultTokenUri));
     return GcpCredentials{std::move(user)};
   }

@@ -1,6 +1,7 @@
 // The Accounts page driven offscreen: enter, import (standard files and variables), test against
 // loopback peers, remove; secrets reach only the SecretStore, never the settings or the screen.
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QLabel>
 #include <QLineEdit>
@@ -206,6 +207,23 @@ class AccountsPageTest : public QObject {
     click("azureTestButton");
     QTRY_COMPARE(tested.count(), 1);
     QCOMPARE(text("azureResultLabel"), QStringLiteral("Connected as service principal client-7 — account sub-7 — Lab (Enabled)"));
+  }
+
+  void billingApiKeyAndPlaintextOptIn() {
+    m_secrets.push_back(QStringLiteral("AIzaSyTestBillingKey0123"));
+    QTest::keyClicks(child<QLineEdit>("gcpApiKeyLineEdit"), QStringLiteral("AIzaSyTestBillingKey0123"));
+    QSignalSpy changed(m_page.get(), &AccountsPage::credentialsChanged);
+    click("gcpSaveApiKeyButton");
+    QTRY_COMPARE(changed.count(), 1);
+    QVERIFY(child<QLineEdit>("gcpApiKeyLineEdit")->text().isEmpty());
+    QVERIFY(!settingsText().contains(QStringLiteral("AIzaSyTestBillingKey0123")));
+    // Off by default; opting in is an explicit, persisted choice.
+    auto* plaintext = m_page->findChild<QCheckBox*>(QStringLiteral("plaintextCheckBox"));
+    QVERIFY(plaintext && !plaintext->isChecked());
+    QTest::mouseClick(plaintext, Qt::LeftButton, {}, QPoint(5, plaintext->height() / 2));
+    QVERIFY(m_settings->value(QStringLiteral("accounts/plaintextSecrets")).toBool());
+    // The test's store is the plaintext one: the page says so.
+    QVERIFY(text("storeLabel").contains(QStringLiteral("not encrypted")));
   }
 
   void policiesAreReadyToCopy() {
