@@ -7,12 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 version=3.35.0
 dir="${1:-${SPOTWISE_AZURITE_DIR:-$PWD/build/tools/azurite}}"
+mkdir -p "$dir"
+# Tests may call this concurrently (ctest -j): one installer at a time, the others then find it done.
+exec 9>"$dir/.install.lock"
+flock 9
 installed=$(node -p "require('$dir/node_modules/azurite/package.json').version" 2>/dev/null || true)
 [ "$installed" = "$version" ] && exit 0
 if ! command -v npm >/dev/null 2>&1; then
   echo "spotwise: npm is not installed; cannot install azurite@$version" >&2
   exit 1
 fi
-mkdir -p "$dir"
 echo "spotwise: installing azurite@$version into $dir" >&2
 npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "azurite@$version" >&2
