@@ -19,8 +19,10 @@ struct Placement {
   bool spot = true;
   double pricePerHour = 0.0;
 
+  /** Same region, type and market; zones count only when both name one (a provider-chosen zone is no other place). */
   [[nodiscard]] bool samePlaceAs(const Placement& other) const {
-    return region == other.region && zone == other.zone && instanceType == other.instanceType && spot == other.spot;
+    return region == other.region && (zone.empty() || other.zone.empty() || zone == other.zone) &&
+           instanceType == other.instanceType && spot == other.spot;
   }
 };
 
