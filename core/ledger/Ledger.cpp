@@ -349,6 +349,16 @@ Result<void> Ledger::transaction(const std::function<Result<void>()>& body) {
   return {};
 }
 
+Result<void> Ledger::readSnapshot(const std::function<Result<void>()>& body) {
+  if (m_transactionDepth > 0) return body();
+  if (auto r = exec("BEGIN DEFERRED", "readSnapshot"); !r) return r;
+  ++m_transactionDepth;
+  Result<void> result = body();
+  --m_transactionDepth;
+  if (auto r = exec(result ? "COMMIT" : "ROLLBACK", "readSnapshot"); !r && result) return r;
+  return result;
+}
+
 Result<void> Ledger::insertJob(const JobRecord& j) {
   Statement s(m_db,
               "INSERT INTO jobs(" + std::string(kJobColumns) +

@@ -122,6 +122,11 @@ class Ledger {
    * Nested calls join the outer transaction.
    */
   Result<void> transaction(const std::function<Result<void>()>& body);
+  /**
+   * Runs `body` as one read snapshot (a deferred transaction): every query in it sees the same
+   * committed state, while writers of other connections go on (WAL).
+   */
+  Result<void> readSnapshot(const std::function<Result<void>()>& body);
 
   Result<void> insertJob(const JobRecord& job);
   Result<void> updateJob(const JobRecord& job);
