@@ -8,7 +8,7 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config
   # core
-  nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libcli11-dev
+  nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libcli11-dev libarchive-dev
   # ui (qt6-charts-dev needs Qt's OpenGL module and xkbcommon at configure time)
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev qtkeychain-qt6-dev libqt6svg6
   # tests and benchmarks
