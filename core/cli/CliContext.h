@@ -17,5 +17,6 @@ struct CliContext {
 
 // Each command group lives in its own file and adds its subcommands (with callbacks) to the app.
 void addPricesCommands(CLI::App& app, CliContext& context);
+void addJobsCommands(CLI::App& app, CliContext& context);
 
 }  // namespace spotwise::cli

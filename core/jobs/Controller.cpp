@@ -396,7 +396,20 @@ Result<void> Controller::launchAttempt(const ledger::JobRecord& job, const JobSp
   const std::int64_t expires = m_clock.nowMs() / 1000 + spec.maxRuntimeSeconds + 3600;
   auto access = provider.issueInstanceAccess(job.id, prefix, expires, callOptions());
   if (!access) return access.error();
-  auto script = m_bootstrapper.startupScript(spec, job.id, attempt.number, prefix, *access);
+  // Dead-man's switch: when the rest of the budget runs out at this attempt's price, or the
+  // maximum runtime since the first launch, whichever comes first.
+  std::int64_t deadlineUnix = 0;
+  {
+    const JobSpend spent = computeSpend(*attempts, m_clock.nowMs());
+    const double left = std::max(0.0, spec.budgetUsd - spent.totalUsd);
+    deadlineUnix = m_clock.nowMs() / 1000 + static_cast<std::int64_t>(left / attempt.pricePerHour * 3600.0);
+    std::int64_t firstStart = 0;
+    for (const auto& a : *attempts) {
+      if (a.startMs > 0 && (firstStart == 0 || a.startMs < firstStart)) firstStart = a.startMs;
+    }
+    if (firstStart > 0) deadlineUnix = std::min(deadlineUnix, firstStart / 1000 + spec.maxRuntimeSeconds);
+  }
+  auto script = m_bootstrapper.startupScript(spec, job.id, attempt.number, prefix, *access, deadlineUnix);
   if (!script) return script.error();
 
   cloud::LaunchSpec launch;
@@ -408,6 +421,13 @@ Result<void> Controller::launchAttempt(const ledger::JobRecord& job, const JobSp
   launch.spot = attempt.spot;
   launch.image = spec.image;
   launch.startupScript = *script;
+  // The price the attempt is recorded at (the Local provider simulates spend at it; on the clouds
+  // it makes an orphan's cost visible in the console).
+  {
+    char price[32];
+    std::snprintf(price, sizeof price, "%.6f", attempt.pricePerHour);
+    launch.extraTags["spotwise-price-per-hour"] = price;
+  }
   if (access->values.contains("instanceProfile")) launch.instanceIdentity = access->values.at("instanceProfile");
   else if (access->values.contains("serviceAccount")) launch.instanceIdentity = access->values.at("serviceAccount");
 
@@ -558,6 +578,21 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
     }
   }
 
+  if (live.status) {  // the job's progress
+    if (auto r = withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
+          const auto& s = *live.status;
+          if (s.step >= 0) j.step = s.step;
+          if (s.total >= 0) j.totalSteps = s.total;
+          if (s.loss) j.loss = s.loss;
+          if (s.updatedAtMs > 0) j.lastHeartbeatMs = std::max(j.lastHeartbeatMs, s.updatedAtMs);
+          live.job = j;
+          return {};
+        });
+        !r) {
+      return r;
+    }
+  }
+
   // 1. An end already decided: terminate, and apply it once the provider confirms.
   if (!live.job.pendingEnd.empty()) {
     if (!gone) {
@@ -664,20 +699,6 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
     } else if (now - live.attempt.startMs > m_config.bootTimeoutMs) {
       return setPendingEnd(JobEvent::BootTimedOut, "the agent did not report within " + minutes(m_config.bootTimeoutMs) +
                                                        " of the launch (check the image and the startup log)");
-    }
-  }
-  if (live.status) {
-    if (auto r = withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
-          const auto& s = *live.status;
-          if (s.step >= 0) j.step = s.step;
-          if (s.total >= 0) j.totalSteps = s.total;
-          if (s.loss) j.loss = s.loss;
-          if (s.updatedAtMs > 0) j.lastHeartbeatMs = std::max(j.lastHeartbeatMs, s.updatedAtMs);
-          live.job = j;
-          return {};
-        });
-        !r) {
-      return r;
     }
   }
   if (*parseJobState(live.job.state) == JobState::Running) {

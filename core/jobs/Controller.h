@@ -27,9 +27,14 @@ class JobBootstrapper {
   /** Packs spec.codeDir and uploads `<jobPrefix>/code.tar.gz`. Idempotent. */
   virtual Result<void> package(const JobSpec& spec, std::string_view jobId, std::string_view jobPrefix,
                                cloud::ObjectStore& store, const cloud::CallOptions& options) = 0;
-  /** The user-data / startup-script that starts the agent for `attempt`. */
+  /**
+   * The user-data / startup-script that starts the agent for `attempt`. `deadlineUnix` is the
+   * dead-man's switch: when the budget or the maximum runtime runs out even if the controller is
+   * never heard from again.
+   */
   virtual Result<std::string> startupScript(const JobSpec& spec, std::string_view jobId, int attempt,
-                                            std::string_view jobPrefix, const cloud::InstanceAccess& access) = 0;
+                                            std::string_view jobPrefix, const cloud::InstanceAccess& access,
+                                            std::int64_t deadlineUnix) = 0;
 };
 
 /** Finds the Provider (compute + the job's bucket) for a spec, and lists all of them for reconciliation. */

@@ -207,13 +207,15 @@ class FakeBootstrapper final : public jobs::JobBootstrapper {
  public:
   Error packageError{ErrorCode::Internal, "", std::nullopt, {}, std::nullopt};
   bool failPackage = false;
+  std::int64_t lastDeadlineUnix = 0;
   Result<void> package(const jobs::JobSpec&, std::string_view, std::string_view prefix, cloud::ObjectStore& store,
                        const cloud::CallOptions& options) override {
     if (failPackage) return packageError;
     return store.put(std::string(prefix) + "/code.tar.gz", "tgz", options);
   }
   Result<std::string> startupScript(const jobs::JobSpec&, std::string_view jobId, int attempt, std::string_view,
-                                    const cloud::InstanceAccess&) override {
+                                    const cloud::InstanceAccess&, std::int64_t deadlineUnix) override {
+    lastDeadlineUnix = deadlineUnix;
     return "#!/bin/sh\n# agent for " + std::string(jobId) + " attempt " + std::to_string(attempt) + "\n";
   }
 };
