@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include "core/jobs/Spend.h"
 #include "core/jobs/StatusReport.h"
@@ -196,6 +197,7 @@ Result<void> Controller::requestStop(std::string_view jobIdView) {
 
 Result<TickReport> Controller::tick() {
   TickReport report;
+  m_terminatedThisTick.clear();
   auto active = m_ledger.jobs(true);
   if (!active) return active.error();
   report.activeJobs = static_cast<int>(active->size());
@@ -230,16 +232,42 @@ Result<TickReport> Controller::tick() {
     }
   }
 
+  // Ended attempts whose instance is not yet confirmed gone: still billing, watched in the same batch.
+  auto unconfirmed = m_ledger.unconfirmedAttempts();
+  if (!unconfirmed) return unconfirmed.error();
+  std::map<cloud::Provider*, std::vector<ledger::AttemptRecord>> endingByProvider;
+  for (const auto& a : *unconfirmed) {
+    auto job = m_ledger.job(a.jobId);
+    if (!job || !*job) continue;
+    auto spec = parseJobSpec((*job)->specJson);
+    if (!spec) continue;
+    auto provider = m_providers.providerFor(*spec);
+    if (provider) endingByProvider[*provider].push_back(a);
+  }
+
   // One describe per provider (each provider batches per region).
   std::map<cloud::Provider*, std::vector<std::size_t>> byProvider;
   for (std::size_t i = 0; i < supervised.size(); ++i) byProvider[supervised[i].provider].push_back(i);
+  for (const auto& [provider, list] : endingByProvider) byProvider[provider];
   for (auto& [provider, indexes] : byProvider) {
     std::vector<cloud::InstanceRef> refs;
     for (auto i : indexes) refs.push_back({supervised[i].attempt.region, supervised[i].attempt.instanceId});
+    for (const auto& a : endingByProvider[provider]) refs.push_back({a.region, a.instanceId});
     auto described = provider->compute().describe(refs, callOptions());
     if (!described) {
       report.errors.push_back(std::string(provider->id()) + ": " + described.error().message);
       continue;
+    }
+    for (auto a : endingByProvider[provider]) {
+      const auto it = std::ranges::find(*described, a.instanceId, &cloud::Instance::id);
+      if (it == described->end() || it->state == cloud::InstanceState::Terminated) {
+        a.goneMs = m_clock.nowMs();
+        if (auto r = m_ledger.upsertAttempt(a); !r) return r.error();
+      } else if (it->state != cloud::InstanceState::Stopping) {
+        // Still running after its attempt ended (a lost terminate request): ask again.
+        auto job = m_ledger.job(a.jobId);
+        if (job && *job) (void)requestTermination(**job, a, *provider, report);
+      }
     }
     for (auto i : indexes) {
       const auto it = std::ranges::find(*described, supervised[i].attempt.instanceId, &cloud::Instance::id);
@@ -266,6 +294,22 @@ Result<TickReport> Controller::tick() {
     }
     if (auto r = superviseInstance(live, report); !r) report.errors.push_back(live.job.id + ": " + r.error().message);
   }
+  // Instances asked to terminate during this poll (after a preemption, usually while the
+  // replacement was launched): look once more, so billing stops being counted without waiting a poll.
+  if (!m_terminatedThisTick.empty()) {
+    auto again = m_ledger.unconfirmedAttempts();
+    if (!again) return again.error();
+    for (auto a : *again) {
+      const auto it = std::ranges::find_if(m_terminatedThisTick, [&](const auto& t) { return t.second == a.instanceId; });
+      if (it == m_terminatedThisTick.end()) continue;
+      auto described = it->first->compute().describe({{a.region, a.instanceId}}, callOptions());
+      if (described && (described->empty() || described->front().state == cloud::InstanceState::Terminated)) {
+        a.goneMs = m_clock.nowMs();
+        if (auto r = m_ledger.upsertAttempt(a); !r) return r.error();
+      }
+    }
+  }
+  m_terminatedThisTick.clear();
   return report;
 }
 
@@ -323,7 +367,7 @@ Result<void> Controller::advanceWithoutInstance(ledger::JobRecord job, const Job
         if (!a) return a.error();
         if (*a && (*a)->endMs == 0) {
           if (!(*a)->instanceId.empty()) return {};  // an instance exists after all: supervise it
-          if (auto c = closeAttempt(**a, endCauseFor(event)); !c) return c;
+          if (auto c = closeAttempt(**a, endCauseFor(event), true); !c) return c;
         }
         auto applied = apply(j, event, j.pendingEndMessage, &report);
         return applied ? Result<void>() : Result<void>(applied.error());
@@ -492,6 +536,7 @@ Result<void> Controller::launchAttempt(const ledger::JobRecord& job, const JobSp
   return withJob(job.id, [&](ledger::JobRecord& j) -> Result<void> {
     if (auto i = m_ledger.resolveIntent(intentId, "failed", error.toString(), now); !i) return i;
     attempt.endMs = now;
+    attempt.goneMs = now;  // no instance: nothing bills
     attempt.endCause = capacity ? "capacity" : "launch-failed";
     if (auto u = m_ledger.upsertAttempt(attempt); !u) return u;
     if (capacity && j.capacityFailures < spec.recovery.maxCapacityRetries) {
@@ -513,10 +558,11 @@ Result<void> Controller::launchAttempt(const ledger::JobRecord& job, const JobSp
   });
 }
 
-Result<void> Controller::closeAttempt(ledger::AttemptRecord attempt, std::string_view cause) {
+Result<void> Controller::closeAttempt(ledger::AttemptRecord attempt, std::string_view cause, bool instanceGone) {
   if (attempt.endMs != 0) return {};
   attempt.endMs = std::max(m_clock.nowMs(), attempt.startMs);
   attempt.endCause = std::string(cause);
+  if (instanceGone || attempt.instanceId.empty()) attempt.goneMs = attempt.endMs;
   return m_ledger.upsertAttempt(attempt);
 }
 
@@ -532,6 +578,7 @@ Result<void> Controller::requestTermination(const ledger::JobRecord& job, const 
   auto id = m_ledger.beginIntent(intent);
   if (!id) return id.error();
   auto done = provider.compute().terminate({{attempt.region, attempt.instanceId}}, callOptions());
+  if (done) m_terminatedThisTick.emplace_back(&provider, attempt.instanceId);
   if (auto r = m_ledger.resolveIntent(*id, done ? "ok" : "failed", done ? "" : done.error().toString(), m_clock.nowMs());
       !r) {
     return r;
@@ -547,49 +594,47 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
   const bool ending = gone || inst.state == cloud::InstanceState::Stopping;
   const JobState state = *parseJobState(live.job.state);
 
-  // Progress of this attempt.
+  // Progress of this attempt and of the job, written (in one transaction) only when it changed.
   if (live.status) {
     const auto& s = *live.status;
     auto& a = live.attempt;
+    const auto before = std::tuple(a.lastStep, a.checkpointStep, a.resumedFromStep);
     if (s.step >= 0) a.lastStep = std::max(a.lastStep, s.step);
     if (s.checkpointStep >= 0) a.checkpointStep = std::max(a.checkpointStep, s.checkpointStep);
     if (s.resumedFromStep >= 0 && a.resumedFromStep < 0) a.resumedFromStep = s.resumedFromStep;
-    if (auto r = m_ledger.transaction([&]() -> Result<void> {
-          if (auto u = m_ledger.upsertAttempt(a); !u) return u;
-          // Work the previous attempt lost: what it had done beyond the checkpoint this one resumed from.
-          if (a.resumedFromStep >= 0 && a.number > 1) {
-            auto prev = m_ledger.attempt(a.jobId, a.number - 1);
-            if (!prev) return prev.error();
-            if (*prev && (*prev)->workLostSteps < 0 && (*prev)->lastStep >= 0) {
-              auto p = **prev;
-              p.workLostSteps = std::max<std::int64_t>(0, p.lastStep - a.resumedFromStep);
-              const std::int64_t done = p.lastStep - std::max<std::int64_t>(0, p.resumedFromStep);
-              if (done > 0 && p.endMs > p.startMs) {
-                p.workLostSeconds = static_cast<double>(p.workLostSteps) * static_cast<double>(p.endMs - p.startMs) /
-                                    1000.0 / static_cast<double>(done);
+    const bool attemptChanged = before != std::tuple(a.lastStep, a.checkpointStep, a.resumedFromStep);
+    const auto& j0 = live.job;
+    const bool jobChanged = (s.step >= 0 && s.step != j0.step) || (s.total >= 0 && s.total != j0.totalSteps) ||
+                            (s.loss && s.loss != j0.loss) || s.updatedAtMs > j0.lastHeartbeatMs;
+    if (attemptChanged || jobChanged) {
+      if (auto r = withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
+            if (s.step >= 0) j.step = s.step;
+            if (s.total >= 0) j.totalSteps = s.total;
+            if (s.loss) j.loss = s.loss;
+            if (s.updatedAtMs > 0) j.lastHeartbeatMs = std::max(j.lastHeartbeatMs, s.updatedAtMs);
+            live.job = j;
+            if (!attemptChanged) return {};
+            if (auto u = m_ledger.upsertAttempt(a); !u) return u;
+            // Work the previous attempt lost: what it had done beyond the checkpoint this one resumed from.
+            if (a.resumedFromStep >= 0 && a.number > 1) {
+              auto prev = m_ledger.attempt(a.jobId, a.number - 1);
+              if (!prev) return prev.error();
+              if (*prev && (*prev)->workLostSteps < 0 && (*prev)->lastStep >= 0) {
+                auto p = **prev;
+                p.workLostSteps = std::max<std::int64_t>(0, p.lastStep - a.resumedFromStep);
+                const std::int64_t done = p.lastStep - std::max<std::int64_t>(0, p.resumedFromStep);
+                if (done > 0 && p.endMs > p.startMs) {
+                  p.workLostSeconds = static_cast<double>(p.workLostSteps) * static_cast<double>(p.endMs - p.startMs) /
+                                      1000.0 / static_cast<double>(done);
+                }
+                if (auto u = m_ledger.upsertAttempt(p); !u) return u;
               }
-              if (auto u = m_ledger.upsertAttempt(p); !u) return u;
             }
-          }
-          return {};
-        });
-        !r) {
-      return r;
-    }
-  }
-
-  if (live.status) {  // the job's progress
-    if (auto r = withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
-          const auto& s = *live.status;
-          if (s.step >= 0) j.step = s.step;
-          if (s.total >= 0) j.totalSteps = s.total;
-          if (s.loss) j.loss = s.loss;
-          if (s.updatedAtMs > 0) j.lastHeartbeatMs = std::max(j.lastHeartbeatMs, s.updatedAtMs);
-          live.job = j;
-          return {};
-        });
-        !r) {
-      return r;
+            return {};
+          });
+          !r) {
+        return r;
+      }
     }
   }
 
@@ -603,7 +648,7 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
     }
     const auto event = parseEvent(live.job.pendingEnd).value_or(JobEvent::StopConfirmed);
     return withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
-      if (auto c = closeAttempt(live.attempt, endCauseFor(event)); !c) return c;
+      if (auto c = closeAttempt(live.attempt, endCauseFor(event), true); !c) return c;
       const std::string message = j.pendingEndMessage;
       auto a = apply(j, event, message, &report);
       return a ? Result<void>() : Result<void>(a.error());
@@ -651,7 +696,7 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
       if (auto r = requestTermination(live.job, live.attempt, *live.provider, report); !r) return r;
     }
     if (auto r = withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
-          if (auto c = closeAttempt(live.attempt, "preempted"); !c) return c;
+          if (auto c = closeAttempt(live.attempt, "preempted", gone); !c) return c;
           auto a = apply(j, JobEvent::PreemptionDetected, why, &report);
           return a ? Result<void>() : Result<void>(a.error());
         });
@@ -673,7 +718,7 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
                                       (inst.stateMessage.empty() ? std::string() : ": " + inst.stateMessage);
     if (!gone) return setPendingEnd(JobEvent::InstanceLost, why);
     return withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
-      if (auto c = closeAttempt(live.attempt, "instance-lost"); !c) return c;
+      if (auto c = closeAttempt(live.attempt, "instance-lost", true); !c) return c;
       auto a = apply(j, JobEvent::InstanceLost, why, &report);
       return a ? Result<void>() : Result<void>(a.error());
     });
@@ -713,7 +758,12 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
   if (!attempts) return attempts.error();
   const JobSpend spend = computeSpend(*attempts, now);
   const JobSpend projected = computeSpend(*attempts, now + m_config.pollIntervalMs + m_config.terminationLatencyMs);
-  if (auto r = m_ledger.addSpendSample({live.job.id, now, spend.totalUsd, spend.burnUsdPerHour}); !r) return r;
+  // One spend sample per poll interval, at least a second apart (the live chart's resolution).
+  auto& lastSample = m_lastSpendSampleMs[live.job.id];
+  if (now - lastSample >= std::max<std::int64_t>(1000, m_config.pollIntervalMs)) {
+    if (auto r = m_ledger.addSpendSample({live.job.id, now, spend.totalUsd, spend.burnUsdPerHour}); !r) return r;
+    lastSample = now;
+  }
   if (projected.totalUsd >= live.spec.budgetUsd) {
     return setPendingEnd(JobEvent::BudgetReached,
                          "spent " + dollars(spend.totalUsd) + " of " + dollars(live.spec.budgetUsd) +

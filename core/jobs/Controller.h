@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <string_view>
@@ -133,7 +134,8 @@ class Controller {
                                      TickReport& report);
   Result<void> requestTermination(const ledger::JobRecord& job, const ledger::AttemptRecord& attempt,
                                   cloud::Provider& provider, TickReport& report);
-  Result<void> closeAttempt(ledger::AttemptRecord attempt, std::string_view cause);
+  /** Ends the attempt; `instanceGone`: the provider already confirmed its instance terminated. */
+  Result<void> closeAttempt(ledger::AttemptRecord attempt, std::string_view cause, bool instanceGone);
   /** Re-reads the job inside a transaction, lets `change` edit it, writes it back. */
   Result<void> withJob(const std::string& jobId, const std::function<Result<void>(ledger::JobRecord&)>& change);
   /** Applies `event` to `job` (state machine) and logs it; false when the event is not allowed now. */
@@ -148,6 +150,8 @@ class Controller {
   ControllerConfig m_config;
   AlternativeOffers m_alternatives;
   std::mt19937_64 m_rng;
+  std::map<std::string, std::int64_t> m_lastSpendSampleMs;
+  std::vector<std::pair<cloud::Provider*, std::string>> m_terminatedThisTick;
 };
 
 /** A new job id: "job-" + 12 lowercase hex digits (a valid tag value, path segment and DNS label). */

@@ -51,9 +51,13 @@ JobSpend computeSpend(const std::vector<ledger::AttemptRecord>& attempts, std::i
   for (const auto& a : attempts) {
     double seconds = 0.0;
     if (a.startMs > 0) {
-      const std::int64_t end = a.endMs > 0 ? a.endMs : nowMs;
+      // Billing runs until the provider is seen to have terminated the instance (goneMs); an
+      // attempt that ended without an instance (launch refused) stops at its end.
+      std::int64_t end = nowMs;
+      if (a.goneMs > 0) end = a.goneMs;
+      else if (a.instanceId.empty() && a.endMs > 0) end = a.endMs;
       seconds = std::max<double>(0.0, static_cast<double>(end - a.startMs) / 1000.0);
-      if (a.endMs == 0) out.burnUsdPerHour += a.pricePerHour;
+      if (end == nowMs && a.goneMs == 0) out.burnUsdPerHour += a.pricePerHour;
     }
     const double cost = a.startMs > 0 ? attemptCost(a.provider, seconds, a.pricePerHour) : 0.0;
     out.perAttemptSeconds.push_back(seconds);

@@ -41,8 +41,10 @@ struct JobSpend {
 };
 
 /**
- * Spend of a job at `nowMs`: each attempt from launch accepted (startMs) to its end (or now when
- * open) at its price, with its provider's billing granularity. Attempts refused at launch cost 0.
+ * Spend of a job at `nowMs`: each attempt from launch accepted (startMs) until its instance was
+ * confirmed terminated (goneMs; now while it is not), at its price, with its provider's billing
+ * granularity. Counting from the accepted launch rather than the instance's first running second
+ * errs on the side of the budget. Attempts refused at launch cost 0.
  */
 JobSpend computeSpend(const std::vector<ledger::AttemptRecord>& attempts, std::int64_t nowMs);
 

@@ -166,6 +166,8 @@ CREATE INDEX spend_by_job ON spend_samples(job_id, at_ms);
 ALTER TABLE attempts ADD COLUMN checkpoint_step INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE attempts ADD COLUMN resumed_from_step INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE attempts ADD COLUMN work_lost_seconds REAL NOT NULL DEFAULT -1;
+ALTER TABLE attempts ADD COLUMN gone_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE attempts SET gone_ms = end_ms WHERE end_ms > 0;
 )sql";
 
 constexpr std::string_view kJobColumns =
@@ -197,7 +199,7 @@ JobRecord readJob(const Statement& s) {
 
 constexpr std::string_view kAttemptColumns =
     "job_id, number, provider, region, zone, instance_type, spot, price_per_hour, instance_id, requested_ms, "
-    "start_ms, end_ms, end_cause, last_step, checkpoint_step, resumed_from_step, work_lost_steps, work_lost_seconds";
+    "start_ms, end_ms, end_cause, last_step, checkpoint_step, resumed_from_step, work_lost_steps, work_lost_seconds, gone_ms";
 
 AttemptRecord readAttempt(const Statement& s) {
   AttemptRecord a;
@@ -219,6 +221,7 @@ AttemptRecord readAttempt(const Statement& s) {
   a.resumedFromStep = s.integer(15);
   a.workLostSteps = s.integer(16);
   a.workLostSeconds = s.real(17);
+  a.goneMs = s.integer(18);
   return a;
 }
 
@@ -446,19 +449,20 @@ Result<std::string> Ledger::resolveJobId(std::string_view idOrPrefix) {
 Result<void> Ledger::upsertAttempt(const AttemptRecord& a) {
   Statement s(m_db,
               "INSERT INTO attempts(" + std::string(kAttemptColumns) +
-                  ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18) "
+                  ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19) "
                   "ON CONFLICT(job_id, number) DO UPDATE SET provider=excluded.provider, region=excluded.region, "
                   "zone=excluded.zone, instance_type=excluded.instance_type, spot=excluded.spot, "
                   "price_per_hour=excluded.price_per_hour, instance_id=excluded.instance_id, "
                   "requested_ms=excluded.requested_ms, start_ms=excluded.start_ms, end_ms=excluded.end_ms, "
                   "end_cause=excluded.end_cause, last_step=excluded.last_step, "
                   "checkpoint_step=excluded.checkpoint_step, resumed_from_step=excluded.resumed_from_step, "
-                  "work_lost_steps=excluded.work_lost_steps, work_lost_seconds=excluded.work_lost_seconds",
+                  "work_lost_steps=excluded.work_lost_steps, work_lost_seconds=excluded.work_lost_seconds, "
+                  "gone_ms=excluded.gone_ms",
               "upsertAttempt");
   s.bind(1, a.jobId).bind(2, a.number).bind(3, a.provider).bind(4, a.region).bind(5, a.zone).bind(6, a.instanceType);
   s.bind(7, a.spot).bind(8, a.pricePerHour).bind(9, a.instanceId).bind(10, a.requestedMs).bind(11, a.startMs);
   s.bind(12, a.endMs).bind(13, a.endCause).bind(14, a.lastStep).bind(15, a.checkpointStep).bind(16, a.resumedFromStep);
-  s.bind(17, a.workLostSteps).bind(18, a.workLostSeconds);
+  s.bind(17, a.workLostSteps).bind(18, a.workLostSeconds).bind(19, a.goneMs);
   return s.run();
 }
 
@@ -476,6 +480,21 @@ Result<std::vector<AttemptRecord>> Ledger::attempts(std::string_view jobId) {
   Statement s(m_db, "SELECT " + std::string(kAttemptColumns) + " FROM attempts WHERE job_id=?1 ORDER BY number",
               "attempts");
   s.bind(1, jobId);
+  std::vector<AttemptRecord> out;
+  while (true) {
+    auto row = s.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(readAttempt(s));
+  }
+  return out;
+}
+
+Result<std::vector<AttemptRecord>> Ledger::unconfirmedAttempts() {
+  Statement s(m_db,
+              "SELECT " + std::string(kAttemptColumns) +
+                  " FROM attempts WHERE end_ms > 0 AND gone_ms = 0 AND instance_id != '' ORDER BY job_id, number",
+              "unconfirmedAttempts");
   std::vector<AttemptRecord> out;
   while (true) {
     auto row = s.step();

@@ -57,6 +57,11 @@ struct AttemptRecord {
   std::int64_t resumedFromStep = -1;///< step it restored from LATEST (0 = fresh start)
   std::int64_t workLostSteps = -1;  ///< steps redone by the next attempt (-1 unknown)
   double workLostSeconds = -1;      ///< the same in seconds of this attempt's training time (-1 unknown)
+  /**
+   * When the provider was seen to have terminated the instance (billing stops). 0 while not
+   * confirmed: an ended attempt whose instance is not confirmed gone still bills until now.
+   */
+  std::int64_t goneMs = 0;
 };
 
 /** One line of a job's history. */
@@ -141,6 +146,8 @@ class Ledger {
   Result<void> upsertAttempt(const AttemptRecord& attempt);
   Result<std::optional<AttemptRecord>> attempt(std::string_view jobId, int number);
   Result<std::vector<AttemptRecord>> attempts(std::string_view jobId);
+  /** Ended attempts of any job whose instance is not yet confirmed terminated. */
+  Result<std::vector<AttemptRecord>> unconfirmedAttempts();
 
   Result<void> addEvent(const EventRecord& event);
   Result<std::vector<EventRecord>> events(std::string_view jobId);
