@@ -360,8 +360,28 @@ Result<void> Controller::advanceWithoutInstance(ledger::JobRecord job, const Job
   }
   if (state == JobState::Launching || state == JobState::Relaunching) {
     if (!job.pendingEnd.empty()) {
-      // Stop or budget while no instance exists: end now, closing an attempt that never got one.
+      // Stop or budget while no instance is recorded. A launch request whose answer was never
+      // recorded (another process died mid-launch) may have started one: look before ending.
       const auto event = parseEvent(job.pendingEnd).value_or(JobEvent::StopConfirmed);
+      auto open = m_ledger.attempt(job.id, job.currentAttempt);
+      if (!open) return open.error();
+      if (*open && (*open)->endMs == 0 && (*open)->instanceId.empty() && (*open)->requestedMs > 0) {
+        if (!provider) return provider.error();
+        auto found = (*provider)->compute().listByTag(job.id, {(*open)->region}, callOptions());
+        if (!found) return found.error();
+        for (const auto& inst : *found) {
+          if (inst.attempt != (*open)->number || inst.state == cloud::InstanceState::Terminated) continue;
+          // Adopt it; supervision then terminates it for the pending end and waits for the provider.
+          return withJob(job.id, [&](ledger::JobRecord& j) -> Result<void> {
+            ledger::AttemptRecord a = **open;
+            a.instanceId = inst.id;
+            a.startMs = std::max(a.requestedMs, inst.launchedAtUnix * 1000);
+            if (auto u = m_ledger.upsertAttempt(a); !u) return u;
+            auto applied = apply(j, JobEvent::LaunchAccepted, "instance " + inst.id + " found and adopted", &report);
+            return applied ? Result<void>() : Result<void>(applied.error());
+          });
+        }
+      }
       return withJob(job.id, [&](ledger::JobRecord& j) -> Result<void> {
         auto a = m_ledger.attempt(j.id, j.currentAttempt);
         if (!a) return a.error();
@@ -848,7 +868,14 @@ Result<ReconcileReport> Controller::reconcile() {
       const double price = *attempt ? (*attempt)->pricePerHour : 0.0;
       const auto state = parseJobState(j.state).value_or(JobState::Failed);
       if (isTerminal(state)) {
-        orphan("job " + j.id + " has ended (" + j.state + ")", price);
+        if (*attempt && (*attempt)->endMs > 0 && (*attempt)->instanceId == inst.id) {
+          // The ledger ended this attempt and asked for its termination (the confirmation was
+          // never seen): finishing that is our own pending work, not the user's decision.
+          if (auto r = requestTermination(j, **attempt, *provider, ignored); !r) return r.error();
+          report.cleaned.push_back(inst.id);
+        } else {
+          orphan("job " + j.id + " has ended (" + j.state + ")", price);
+        }
         continue;
       }
       const std::string key = j.id + "#" + std::to_string(inst.attempt);
@@ -927,13 +954,19 @@ Result<void> Controller::runUntilDone(std::string_view jobId, const std::functio
     auto report = tick();
     if (!report) return report.error();
     if (until && until(*report)) return {};
+    // Done when the job(s) ended and the provider confirmed every instance of theirs gone.
+    auto unconfirmed = m_ledger.unconfirmedAttempts();
+    if (!unconfirmed) return unconfirmed.error();
+    const bool settled = std::ranges::none_of(*unconfirmed, [&](const ledger::AttemptRecord& a) {
+      return jobId.empty() || a.jobId == jobId;
+    });
     if (jobId.empty()) {
-      if (report->activeJobs == 0) return {};
+      if (report->activeJobs == 0 && settled) return {};
     } else {
       auto job = m_ledger.job(jobId);
       if (!job) return job.error();
       if (!*job) return makeError(ErrorCode::NotFound, "no job " + std::string(jobId));
-      if (isTerminal(parseJobState((*job)->state).value_or(JobState::Failed))) return {};
+      if (isTerminal(parseJobState((*job)->state).value_or(JobState::Failed)) && settled) return {};
     }
     m_clock.sleepMs(m_config.pollIntervalMs);
   }

@@ -109,12 +109,14 @@ struct World {
   /** Every instance ever launched here, by (job, attempt). */
   std::map<std::pair<std::string, int>, int> launchesPerAttempt() {
     std::map<std::pair<std::string, int>, int> out;
-    for (const auto& i : provider->compute().listByTag("", {}, {}).value()) ++out[{i.jobId, i.attempt}];
+    const auto all = provider->compute().listByTag("", {}, {}).value();
+    for (const auto& i : all) ++out[{i.jobId, i.attempt}];
     return out;
   }
   std::vector<cloud::Instance> live() {
     std::vector<cloud::Instance> out;
-    for (const auto& i : provider->compute().listByTag("", {}, {}).value()) {
+    const auto all = provider->compute().listByTag("", {}, {}).value();
+    for (const auto& i : all) {
       if (i.state != cloud::InstanceState::Terminated) out.push_back(i);
     }
     return out;
@@ -180,7 +182,23 @@ void expectReconciledClean(World& w, const std::string& when) {
   jobs::Controller controller(**ledger, dir, boot, clock);
   auto report = controller.reconcile();
   QVERIFY2(report.ok(), report.ok() ? "" : report.error().message.c_str());
-  for (const auto& o : report->orphans) qWarning("%s: orphan %s (%s)", when.c_str(), o.instance.id.c_str(), o.reason.c_str());
+  for (const auto& o : report->orphans) {
+    qWarning("%s: orphan %s attempt %d state %d '%s' (%s)", when.c_str(), o.instance.id.c_str(), o.instance.attempt,
+             static_cast<int>(o.instance.state), o.instance.stateMessage.c_str(), o.reason.c_str());
+    qWarning("runtime: %s", test::readText(w.provider->localCompute().sandbox(o.instance.id) / "runtime.json").c_str());
+    const auto intents = (*ledger)->intents(o.instance.jobId);
+    if (intents) {
+      for (const auto& i : *intents) {
+        qWarning("  intent %s #%d %s %s %s", i.operation.c_str(), i.attempt, i.target.c_str(), i.outcome.c_str(), i.detail.c_str());
+      }
+    }
+    const auto events = (*ledger)->events(o.instance.jobId);
+    if (events) {
+      for (const auto& e : *events) {
+        qWarning("  %s #%d %s -> %s %s", e.kind.c_str(), e.attempt, e.fromState.c_str(), e.toState.c_str(), e.message.c_str());
+      }
+    }
+  }
   QVERIFY2(report->orphans.empty(), when.c_str());
   for (const auto& [key, count] : w.launchesPerAttempt()) {
     QVERIFY2(count == 1, (when + ": attempt " + std::to_string(key.second) + " of " + key.first + " launched " +
@@ -189,10 +207,14 @@ void expectReconciledClean(World& w, const std::string& when) {
   }
   // At most one live instance per job, and only for a live job's current attempt.
   std::map<std::string, int> livePerJob;
-  for (const auto& i : w.live()) {
+  const auto liveNow = w.live();
+  for (const auto& i : liveNow) {
     ++livePerJob[i.jobId];
-    auto job = (*ledger)->job(i.jobId).value();
-    QVERIFY2(job.has_value(), (when + ": instance of unknown job").c_str());
+    const auto found = (*ledger)->job(i.jobId);
+    QVERIFY2(found.ok(), found.ok() ? "" : found.error().message.c_str());
+    const std::optional<ledger::JobRecord> job = found.value();
+    if (!job) qWarning("%s: live %s job '%s' attempt %d", when.c_str(), i.id.c_str(), i.jobId.c_str(), i.attempt);
+    QVERIFY2(job.has_value(), (when + ": instance " + i.id + " of unknown job \"" + i.jobId + "\"").c_str());
     QVERIFY2(i.attempt == job->currentAttempt || !report->cleaned.empty(),
              (when + ": live instance of attempt " + std::to_string(i.attempt) + ", current " +
               std::to_string(job->currentAttempt))
@@ -240,7 +262,7 @@ class JobsLocalE2ETest : public QObject {
     jobs::AgentBootstrapper boot(agentOptions);
     jobs::SystemClock clock;
     jobs::ControllerConfig config;
-    config.pollIntervalMs = 25;
+    config.pollIntervalMs = 10;
     jobs::Controller controller(**ledger, dir, boot, clock, config);
 
     auto id = controller.submit(w.spec());
@@ -372,7 +394,8 @@ class JobsLocalE2ETest : public QObject {
     QVERIFY(w.live().empty());
     expectReconciledClean(w, "at the end");
     ledger = ledger::Ledger::open(w.ledgerFile);
-    for (const auto& j : (*ledger)->jobs().value()) {
+    const auto finalJobs = (*ledger)->jobs().value();
+    for (const auto& j : finalJobs) {
       QVERIFY2(jobs::isTerminal(*jobs::parseJobState(j.state)), j.state.c_str());
     }
   }
