@@ -66,6 +66,9 @@ struct Instance {
   int attempt = 0;             ///< from the spotwise-attempt tag
   bool spot = true;
   std::int64_t launchedAtUnix = 0;
+  /// When the provider says the instance ended (billing stopped), Unix ms; 0 while running or unknown.
+  /// (AWS: the time in StateTransitionReason; GCP: lastStopTimestamp; Azure: the instance view's status time.)
+  std::int64_t endedAtMs = 0;
 };
 
 /** An instance to look up: describe() batches by region (one call per region). */

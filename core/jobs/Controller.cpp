@@ -55,6 +55,12 @@ const ledger::AttemptRecord* currentAttempt(const std::vector<ledger::AttemptRec
   return nullptr;
 }
 
+/** When billing for `inst` stopped: the provider's end time where it gives one, else when we saw it gone. */
+std::int64_t goneAt(const cloud::Instance& inst, const ledger::AttemptRecord& attempt, std::int64_t nowMs) {
+  if (inst.endedAtMs <= 0) return nowMs;
+  return std::clamp(inst.endedAtMs, std::max<std::int64_t>(attempt.startMs, 1), nowMs);
+}
+
 }  // namespace
 
 std::string newJobId(std::mt19937_64& rng) {
@@ -261,7 +267,7 @@ Result<TickReport> Controller::tick() {
     for (auto a : endingByProvider[provider]) {
       const auto it = std::ranges::find(*described, a.instanceId, &cloud::Instance::id);
       if (it == described->end() || it->state == cloud::InstanceState::Terminated) {
-        a.goneMs = m_clock.nowMs();
+        a.goneMs = it == described->end() ? m_clock.nowMs() : goneAt(*it, a, m_clock.nowMs());
         if (auto r = m_ledger.upsertAttempt(a); !r) return r.error();
       } else if (it->state != cloud::InstanceState::Stopping) {
         // Still running after its attempt ended (a lost terminate request): ask again.
@@ -304,7 +310,7 @@ Result<TickReport> Controller::tick() {
       if (it == m_terminatedThisTick.end()) continue;
       auto described = it->first->compute().describe({{a.region, a.instanceId}}, callOptions());
       if (described && (described->empty() || described->front().state == cloud::InstanceState::Terminated)) {
-        a.goneMs = m_clock.nowMs();
+        a.goneMs = described->empty() ? m_clock.nowMs() : goneAt(described->front(), a, m_clock.nowMs());
         if (auto r = m_ledger.upsertAttempt(a); !r) return r.error();
       }
     }
@@ -387,7 +393,7 @@ Result<void> Controller::advanceWithoutInstance(ledger::JobRecord job, const Job
         if (!a) return a.error();
         if (*a && (*a)->endMs == 0) {
           if (!(*a)->instanceId.empty()) return {};  // an instance exists after all: supervise it
-          if (auto c = closeAttempt(**a, endCauseFor(event), true); !c) return c;
+          if (auto c = closeAttempt(**a, endCauseFor(event), m_clock.nowMs()); !c) return c;
         }
         auto applied = apply(j, event, j.pendingEndMessage, &report);
         return applied ? Result<void>() : Result<void>(applied.error());
@@ -578,11 +584,12 @@ Result<void> Controller::launchAttempt(const ledger::JobRecord& job, const JobSp
   });
 }
 
-Result<void> Controller::closeAttempt(ledger::AttemptRecord attempt, std::string_view cause, bool instanceGone) {
+Result<void> Controller::closeAttempt(ledger::AttemptRecord attempt, std::string_view cause, std::int64_t goneAtMs) {
   if (attempt.endMs != 0) return {};
   attempt.endMs = std::max(m_clock.nowMs(), attempt.startMs);
   attempt.endCause = std::string(cause);
-  if (instanceGone || attempt.instanceId.empty()) attempt.goneMs = attempt.endMs;
+  if (goneAtMs > 0) attempt.goneMs = goneAtMs;
+  else if (attempt.instanceId.empty()) attempt.goneMs = attempt.endMs;
   return m_ledger.upsertAttempt(attempt);
 }
 
@@ -660,15 +667,17 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
 
   // 1. An end already decided: terminate, and apply it once the provider confirms.
   if (!live.job.pendingEnd.empty()) {
+    std::int64_t goneAtMs = gone ? goneAt(inst, live.attempt, now) : 0;
     if (!gone) {
       if (auto r = requestTermination(live.job, live.attempt, *live.provider, report); !r) return r;
       auto again = live.provider->compute().describe({{live.attempt.region, live.attempt.instanceId}}, callOptions());
       const bool confirmed = again && (again->empty() || again->front().state == cloud::InstanceState::Terminated);
       if (!confirmed) return {};  // confirmed on a later tick
+      goneAtMs = again->empty() ? m_clock.nowMs() : goneAt(again->front(), live.attempt, m_clock.nowMs());
     }
     const auto event = parseEvent(live.job.pendingEnd).value_or(JobEvent::StopConfirmed);
     return withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
-      if (auto c = closeAttempt(live.attempt, endCauseFor(event), true); !c) return c;
+      if (auto c = closeAttempt(live.attempt, endCauseFor(event), goneAtMs); !c) return c;
       const std::string message = j.pendingEndMessage;
       auto a = apply(j, event, message, &report);
       return a ? Result<void>() : Result<void>(a.error());
@@ -716,7 +725,7 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
       if (auto r = requestTermination(live.job, live.attempt, *live.provider, report); !r) return r;
     }
     if (auto r = withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
-          if (auto c = closeAttempt(live.attempt, "preempted", gone); !c) return c;
+          if (auto c = closeAttempt(live.attempt, "preempted", gone ? goneAt(inst, live.attempt, now) : 0); !c) return c;
           auto a = apply(j, JobEvent::PreemptionDetected, why, &report);
           return a ? Result<void>() : Result<void>(a.error());
         });
@@ -738,7 +747,7 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
                                       (inst.stateMessage.empty() ? std::string() : ": " + inst.stateMessage);
     if (!gone) return setPendingEnd(JobEvent::InstanceLost, why);
     return withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
-      if (auto c = closeAttempt(live.attempt, "instance-lost", true); !c) return c;
+      if (auto c = closeAttempt(live.attempt, "instance-lost", goneAt(inst, live.attempt, now)); !c) return c;
       auto a = apply(j, JobEvent::InstanceLost, why, &report);
       return a ? Result<void>() : Result<void>(a.error());
     });

@@ -134,8 +134,8 @@ class Controller {
                                      TickReport& report);
   Result<void> requestTermination(const ledger::JobRecord& job, const ledger::AttemptRecord& attempt,
                                   cloud::Provider& provider, TickReport& report);
-  /** Ends the attempt; `instanceGone`: the provider already confirmed its instance terminated. */
-  Result<void> closeAttempt(ledger::AttemptRecord attempt, std::string_view cause, bool instanceGone);
+  /** Ends the attempt; `goneAtMs` > 0: its instance is confirmed terminated, billing stopped then. */
+  Result<void> closeAttempt(ledger::AttemptRecord attempt, std::string_view cause, std::int64_t goneAtMs);
   /** Re-reads the job inside a transaction, lets `change` edit it, writes it back. */
   Result<void> withJob(const std::string& jobId, const std::function<Result<void>(ledger::JobRecord&)>& change);
   /** Applies `event` to `job` (state machine) and logs it; false when the event is not allowed now. */

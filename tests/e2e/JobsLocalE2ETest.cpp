@@ -262,7 +262,7 @@ class JobsLocalE2ETest : public QObject {
     jobs::AgentBootstrapper boot(agentOptions);
     jobs::SystemClock clock;
     jobs::ControllerConfig config;
-    config.pollIntervalMs = 10;
+    config.pollIntervalMs = 25;
     jobs::Controller controller(**ledger, dir, boot, clock, config);
 
     auto id = controller.submit(w.spec());

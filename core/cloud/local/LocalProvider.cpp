@@ -341,6 +341,9 @@ Result<Instance> LocalCompute::read(std::string_view instanceId) const {
     inst.state = InstanceState::Terminated;
     inst.endReason = parseEndReason(runtime->value("endReason", "unknown"));
     inst.stateMessage = runtime->value("stateMessage", "");
+    if ((*runtime)["endedAtUnix"].is_number()) {
+      inst.endedAtMs = static_cast<std::int64_t>((*runtime)["endedAtUnix"].get<double>() * 1000.0);
+    }
     return inst;
   }
   const int pid = runtime->value("pid", 0);
