@@ -508,6 +508,10 @@ Result<void> Controller::launchAttempt(const ledger::JobRecord& job, const JobSp
           return makeError(ErrorCode::Cancelled, "Launch: job left " + job.state + " meanwhile");
         }
         if (!j.pendingEnd.empty()) return makeError(ErrorCode::Cancelled, "Launch: the job is being stopped");
+        // Another process sharing the ledger moved the job on since we read it: leave it to them.
+        if (j.currentAttempt != (retrying ? attempt.number : attempt.number - 1)) {
+          return makeError(ErrorCode::Cancelled, "Launch: attempt " + std::to_string(attempt.number) + " is no longer next");
+        }
         attempt.requestedMs = m_clock.nowMs();
         if (auto u = m_ledger.upsertAttempt(attempt); !u) return u;
         j.currentAttempt = attempt.number;

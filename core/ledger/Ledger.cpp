@@ -313,11 +313,13 @@ Result<void> Ledger::exec(std::string_view sql, std::string_view operation) {
 }
 
 Result<void> Ledger::updateDb(int fromVersion) {
-  // Each step runs in its own transaction together with its version row, so an interrupted
-  // migration leaves the file at the last complete version.
+  // Each step runs in its own IMMEDIATE transaction together with its version row, so an
+  // interrupted migration leaves the file at the last complete version. The version is read again
+  // inside the transaction: another process opening the same new file may have migrated it first.
   static constexpr std::string_view kSteps[] = {kSchemaV1, kSchemaV2};
   for (int v = fromVersion; v < kSchemaVersion; ++v) {
     auto r = transaction([&]() -> Result<void> {
+      if (schemaVersion() > v) return {};
       if (auto e = exec(kSteps[v], "updateDb(" + std::to_string(v) + ")"); !e) return e;
       Statement s(m_db, "INSERT INTO meta(key, value) VALUES('schema_version', ?1) "
                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", "updateDb");

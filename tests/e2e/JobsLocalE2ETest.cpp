@@ -404,10 +404,24 @@ class JobsLocalE2ETest : public QObject {
     World w;
     const fs::path specFile = fs::path(w.dir.path().toStdString()) / "job.json";
     w.writeSpec(specFile, w.spec(trainCommand(250)));
-    // The app quits mid-job (here: its supervising process is killed while the job runs).
-    const QString out = runCliAndKill(w, args({"launch", specFile.string(), "--poll", "0.05", "--heartbeat", "1"}), 2500);
-    const std::string id = out.split(QLatin1Char('\n')).first().trimmed().toStdString();
-    QVERIFY2(id.starts_with("job-"), qPrintable(out));
+    // The app quits mid-job (here: its supervising process is killed once the job runs).
+    QProcess app;
+    app.setProcessEnvironment(cliEnvironment(w));
+    app.start(QString::fromStdString(cliPath().string()),
+              args({"launch", specFile.string(), "--poll", "0.05", "--heartbeat", "1"}));
+    QVERIFY(app.waitForStarted(5000));
+    std::string id;
+    auto running = [&] {
+      auto l = ledger::Ledger::open(w.ledgerFile);
+      if (!l) return false;
+      auto all = (*l)->jobs();
+      if (!all || all->empty()) return false;
+      id = all->front().id;
+      return all->front().state == "Running";
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(running(), 30000);
+    ::kill(static_cast<pid_t>(app.processId()), SIGKILL);
+    QVERIFY(app.waitForFinished(5000));
     QCOMPARE(w.live().size(), std::size_t(1));  // the instance outlives the app
     const auto r = runCli(w, args({"supervise", "--poll", "0.05", "--heartbeat", "1"}), 60000);
     QVERIFY2(r.exitCode == 0, qPrintable(r.output));

@@ -257,6 +257,30 @@ class LedgerTest : public QObject {
     }
   }
 
+  void processesOpeningANewFileAtOnceAllSucceed() {
+    // The app and `spotwise-cli` may create the ledger at the same moment: both must migrate it once.
+    for (int round = 0; round < 5; ++round) {
+      const auto file = fresh();
+      std::vector<pid_t> children;
+      for (int i = 0; i < 4; ++i) {
+        const pid_t pid = fork();
+        QVERIFY(pid >= 0);
+        if (pid == 0) {
+          auto l = Ledger::open(file);
+          _exit(l && (*l)->schemaVersion() == Ledger::kSchemaVersion ? 0 : 1);
+        }
+        children.push_back(pid);
+      }
+      for (pid_t pid : children) {
+        int status = 0;
+        QCOMPARE(waitpid(pid, &status, 0), pid);
+        QVERIFY(WIFEXITED(status));
+        QCOMPARE(WEXITSTATUS(status), 0);
+      }
+      QCOMPARE(openOrDie(file)->schemaVersion(), Ledger::kSchemaVersion);
+    }
+  }
+
   void concurrentReaderSeesOnlyCommittedSnapshots() {
     const auto file = fresh();
     auto writer = openOrDie(file);
