@@ -13,6 +13,9 @@ packages=(
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev qtkeychain-qt6-dev libqt6svg6
   # tests and benchmarks
   libbenchmark-dev fonts-dejavu-core
+  # credential tests: a real Secret Service (gnome-keyring in a private D-Bus session), google-auth
+  # to verify GCP assertions (Azurite comes from npm: installer/install-azurite.sh)
+  dbus gnome-keyring libsecret-tools python3-google-auth
 )
 
 missing=()

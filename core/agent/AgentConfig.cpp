@@ -76,6 +76,36 @@ Result<void> validate(const AgentConfig& c) {
   return {};
 }
 
+Result<AgentStorage> storageFromAccess(const cloud::InstanceAccess& access, std::string_view bucket, std::string_view jobPrefix,
+                                       std::string_view region, std::string_view endpoint) {
+  auto value = [&](const char* key) -> std::string {
+    auto it = access.values.find(key);
+    return it == access.values.end() ? std::string() : it->second;
+  };
+  AgentStorage s;
+  s.prefix = std::string(jobPrefix);
+  s.region = std::string(region);
+  s.endpoint = std::string(endpoint);
+  if (access.kind == "local-path") {
+    s.kind = "local";
+    s.path = value("path");
+    s.prefix.clear();
+    if (s.path.empty()) return invalid("local-path access without a path");
+  } else if (access.kind == "instance-role" || access.kind == "service-account") {
+    s.kind = access.kind == "instance-role" ? "s3" : "gcs";
+    s.bucket = std::string(bucket);
+    if (s.bucket.empty()) return invalid(access.kind + " access needs the bucket name");
+  } else if (access.kind == "sas") {
+    s.kind = "azure-blob";
+    s.containerUrl = value("containerUrl").empty() ? std::string(bucket) : value("containerUrl");
+    s.sasToken = value("sasToken").empty() ? value("sas") : value("sasToken");
+    if (s.containerUrl.empty() || s.sasToken.empty()) return invalid("sas access needs a container URL and a SAS token");
+  } else {
+    return invalid("instance access kind '" + access.kind + "' is not one of local-path, instance-role, service-account, sas");
+  }
+  return s;
+}
+
 Result<std::string> toAgentJson(const AgentConfig& c) {
   if (auto ok = validate(c); !ok) return ok.error();
   nlohmann::ordered_json storage = {{"kind", c.storage.kind}};

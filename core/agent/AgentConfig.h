@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/cloud/Provider.h"
 #include "core/common/Result.h"
 
 namespace spotwise::agent {
@@ -65,7 +66,7 @@ struct AgentConfig {
   DriverMode driver = DriverMode::Auto;
   std::string driverSeries;        ///< e.g. "535"; empty = the distribution's recommendation
   bool expectGpu = true;           ///< fail the attempt when no GPU is visible
-  bool powerOff = true;            ///< power the machine off at the end (off for Local)
+  bool powerOff = true;            ///< power the machine off at the end (never for Local, whatever this says)
   std::string metadataEndpoint;    ///< override of the metadata service address (tests); empty = default
 };
 
@@ -74,6 +75,18 @@ Result<void> validate(const AgentConfig& config);
 
 /** The config.json the agent reads (validated first). Contains the SAS token when there is one. */
 Result<std::string> toAgentJson(const AgentConfig& config);
+
+/**
+ * The agent's storage from the access a Provider issued for the job (never long-term keys):
+ *   "local-path"      → local, path = values["path"] (already the job's prefix folder)
+ *   "instance-role"   → s3 {bucket, jobPrefix, region, endpoint}
+ *   "service-account" → gcs {bucket, jobPrefix, endpoint}
+ *   "sas"             → azure-blob {containerUrl = values["containerUrl"] or `bucket`,
+ *                        sasToken = values["sasToken"] or values["sas"], jobPrefix}
+ * `jobPrefix` is "<storage prefix>/<job id>". InvalidArgument for an unknown kind or a missing value.
+ */
+Result<AgentStorage> storageFromAccess(const cloud::InstanceAccess& access, std::string_view bucket, std::string_view jobPrefix,
+                                       std::string_view region = {}, std::string_view endpoint = {});
 
 /** "auto", "verify", "install", "skip". */
 std::string_view driverModeName(DriverMode mode);

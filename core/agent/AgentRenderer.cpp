@@ -98,7 +98,8 @@ Result<RenderedAgent> renderStartupScript(const AgentConfig& config) {
   std::string script(embedded::bootstrapTemplate());
   replaceAll(script, "@JOB_ID@", config.jobId);
   replaceAll(script, "@ATTEMPT@", std::to_string(config.attempt));
-  replaceAll(script, "@POWER_OFF@", config.powerOff ? "1" : "0");
+  // Local instances run on the user's own computer: never power that off, whatever the config says.
+  replaceAll(script, "@POWER_OFF@", config.powerOff && config.provider != "local" ? "1" : "0");
   replaceAll(script, "@BACKSTOP_MINUTES@", std::to_string(backstopMinutes));
   replaceAll(script, "@AGENT_PY@", agent);
   replaceAll(script, "@CONFIG_JSON@", *json);  // last: user text is never scanned for placeholders

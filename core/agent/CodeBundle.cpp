@@ -13,6 +13,8 @@
 #include <sstream>
 #include <system_error>
 
+#include <unistd.h>
+
 #include "core/agent/IgnoreRules.h"
 
 namespace fs = std::filesystem;
@@ -203,6 +205,31 @@ Result<CodeBundle> packCodeFolder(const fs::path& folder, const fs::path& archiv
   }
   bundle.archive = archivePath;
   return bundle;
+}
+
+Result<CodeBundle> uploadCodeBundle(const fs::path& folder, cloud::ObjectStore& store, std::string_view jobPrefix,
+                                    const fs::path& workDir, const cloud::CallOptions& callOptions, const CodeBundleOptions& options) {
+  std::error_code ec;
+  fs::create_directories(workDir, ec);
+  const std::string prefix = jobPrefix.empty() ? std::string() : std::string(jobPrefix) + "/";
+  const fs::path archive = workDir / ("code-" + std::to_string(::getpid()) + ".tar.gz");
+  auto bundle = packCodeFolder(folder, archive, options);
+  if (!bundle) return bundle.error();
+  struct Cleanup {
+    fs::path path;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove(path, ignored);
+    }
+  } cleanup{archive};
+  auto existing = store.get(prefix + "code.tar.gz.sha256", callOptions);
+  if (existing && *existing == bundle->sha256) {
+    auto head = store.head(prefix + "code.tar.gz", callOptions);
+    if (head && head->size == bundle->archiveBytes) return std::move(*bundle);  // already there
+  }
+  if (auto ok = store.putFile(prefix + "code.tar.gz", archive, callOptions); !ok) return ok.error();
+  if (auto ok = store.put(prefix + "code.tar.gz.sha256", bundle->sha256, callOptions); !ok) return ok.error();
+  return std::move(*bundle);
 }
 
 }  // namespace spotwise::agent

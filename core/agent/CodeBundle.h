@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cloud/Provider.h"
 #include "core/common/Result.h"
 
 namespace spotwise::agent {
@@ -46,6 +47,16 @@ Result<CodeScan> scanCodeFolder(const std::filesystem::path& folder, const CodeB
  */
 Result<CodeBundle> packCodeFolder(const std::filesystem::path& folder, const std::filesystem::path& archive,
                                   const CodeBundleOptions& options = {});
+
+/**
+ * Packs `folder` and uploads it as `<jobPrefix>/code.tar.gz`, then `<jobPrefix>/code.tar.gz.sha256`.
+ * Idempotent: when the digest object already names the same bundle, nothing is uploaded again
+ * (a retried launch or a relaunch re-uses it). The archive is built in `workDir` and removed.
+ * Errors: those of packCodeFolder, and the store's (naming PutObject/HeadObject).
+ */
+Result<CodeBundle> uploadCodeBundle(const std::filesystem::path& folder, cloud::ObjectStore& store, std::string_view jobPrefix,
+                                    const std::filesystem::path& workDir, const cloud::CallOptions& callOptions,
+                                    const CodeBundleOptions& options = {});
 
 /** "1.4 MB" style size for messages and the launch form (decimal units, like the clouds bill). */
 std::string formatBytes(std::uint64_t bytes);

@@ -17,6 +17,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
 
   addPricesCommands(app, context);
   addJobsCommands(app, context);
+  addPlanCommands(app, context);
+  addAuthCommands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -10,6 +10,7 @@
 #include "core/common/Time.h"
 #include "core/pricing/OfferQuery.h"
 #include "core/pricing/Snapshot.h"
+#include "core/pricing/sources/Import.h"
 
 namespace spotwise::cli {
 
@@ -111,6 +112,76 @@ void printJson(std::ostream& out, const std::vector<Offer>& offers, const pricin
   out << nlohmann::json{{"offers", list}, {"sources", sources}}.dump(2) << "\n";
 }
 
+void printImport(std::ostream& out, const pricing::sources::ParsedPrices& parsed, bool asJson, const std::string& format,
+                 const std::string& file) {
+  using pricing::sources::priceKindName;
+  if (asJson) {
+    nlohmann::json records = nlohmann::json::array();
+    for (const auto& r : parsed.records) {
+      nlohmann::json j{{"provider", pricing::providerId(r.provider)},
+                       {"region", r.region},
+                       {"zone", r.zone.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.zone)},
+                       {"instanceType", r.instanceType},
+                       {"kind", priceKindName(r.kind)},
+                       {"usdPerHour", r.usdPerHour},
+                       {"source", r.sourceId},
+                       {"asOf", r.asOfUnix != 0 ? nlohmann::json(formatIso8601Utc(r.asOfUnix)) : nlohmann::json(nullptr)}};
+      if (!r.gpuModel.empty()) j["gpuModel"] = r.gpuModel;
+      if (r.gpuCount > 0) j["gpuCount"] = r.gpuCount;
+      if (r.vcpus > 0) j["vcpus"] = r.vcpus;
+      if (r.ramGiB > 0) j["ramGiB"] = r.ramGiB;
+      records.push_back(std::move(j));
+    }
+    nlohmann::json bands = nlohmann::json::array();
+    for (const auto& b : parsed.interruptions) {
+      bands.push_back({{"provider", pricing::providerId(b.provider)},
+                       {"region", b.region},
+                       {"instanceType", b.instanceType},
+                       {"band", b.band.label},
+                       {"bandIndex", b.band.index},
+                       {"minMonthlyPercent", b.band.minMonthlyPercent},
+                       {"maxMonthlyPercent", b.band.maxMonthlyPercent},
+                       {"savingsPercent", b.savingsPercent ? nlohmann::json(*b.savingsPercent) : nlohmann::json(nullptr)}});
+    }
+    out << nlohmann::json{{"format", format},
+                          {"file", file},
+                          {"itemsRead", parsed.itemsRead},
+                          {"records", records},
+                          {"interruptions", bands},
+                          {"notes", parsed.notes},
+                          {"nextPage", parsed.nextPage.empty() ? nlohmann::json(nullptr) : nlohmann::json(parsed.nextPage)}}
+                .dump(2)
+        << "\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  if (!parsed.records.empty()) {
+    rows.push_back({"provider", "region", "zone", "instance_type", "kind", "usd_h", "source", "as_of"});
+    for (const auto& r : parsed.records) {
+      char price[32];
+      std::snprintf(price, sizeof price, "%.6f", r.usdPerHour);
+      rows.push_back({std::string(pricing::providerId(r.provider)), r.region, r.zone.empty() ? "-" : r.zone, r.instanceType,
+                      std::string(priceKindName(r.kind)), price, r.sourceId, r.asOfUnix ? formatIso8601Utc(r.asOfUnix) : "-"});
+    }
+  } else if (!parsed.interruptions.empty()) {
+    rows.push_back({"provider", "region", "instance_type", "interruption", "savings_pct"});
+    for (const auto& b : parsed.interruptions) {
+      rows.push_back({std::string(pricing::providerId(b.provider)), b.region, b.instanceType, b.band.label,
+                      b.savingsPercent ? std::to_string(*b.savingsPercent) : "-"});
+    }
+  }
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(row.size(), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      out << std::left << std::setw(static_cast<int>(width[i])) << row[i] << (i + 1 < row.size() ? "  " : "\n");
+    }
+  }
+}
+
 }  // namespace
 
 void addPricesCommands(CLI::App& app, CliContext& context) {
@@ -135,6 +206,49 @@ void addPricesCommands(CLI::App& app, CliContext& context) {
       ->required()
       ->check(CLI::ExistingDirectory);
   snapshotCmd->add_option("--out", options->outFile, "Write the snapshot here instead of standard output");
+
+  struct ImportOptions {
+    std::string format, file, region, asOf;
+    bool asJson = false;
+  };
+  auto importOptions = std::make_shared<ImportOptions>();
+  auto* importCmd = prices->add_subcommand("import", "Parse one recorded raw price response and print its normalised records");
+  std::vector<std::string> formats;
+  for (auto f : pricing::sources::importFormats()) formats.emplace_back(f);
+  importCmd->add_option("format", importOptions->format, "aws-offer, aws-spot-feed, aws-advisor, aws-spot-history, azure-retail or gcp-billing")
+      ->required()
+      ->check(CLI::IsMember(formats));
+  importCmd->add_option("file", importOptions->file, "The raw response file")->required()->check(CLI::ExistingFile);
+  importCmd->add_option("--region", importOptions->region, "Region the file is for (aws-spot-history, aws-offer without regionCode)");
+  importCmd->add_option("--as-of", importOptions->asOf, "When the file was fetched (ISO 8601), if the file does not say");
+  importCmd->add_flag("--json", importOptions->asJson, "Print JSON");
+  importCmd->callback([importOptions, &context] {
+    pricing::sources::ImportOptions settings;
+    settings.region = importOptions->region;
+    if (!importOptions->asOf.empty()) {
+      const auto asOf = parseIso8601Utc(importOptions->asOf);
+      if (!asOf) {
+        context.err << "spotwise-cli: --as-of is not an ISO 8601 time: " << importOptions->asOf << "\n";
+        context.exitCode = 2;
+        return;
+      }
+      settings.asOfUnix = *asOf;
+    }
+    auto parsed = pricing::sources::importSourceFile(importOptions->format, importOptions->file, settings);
+    if (!parsed) {
+      context.err << "spotwise-cli: " << parsed.error().toString() << "\n";
+      context.exitCode = 1;
+      return;
+    }
+    printImport(context.out, *parsed, importOptions->asJson, importOptions->format, importOptions->file);
+    if (!importOptions->asJson) {
+      context.err << parsed->records.size() << " price records, " << parsed->interruptions.size() << " interruption bands from "
+                  << parsed->itemsRead << " items";
+      for (const auto& note : parsed->notes) context.err << "; " << note;
+      if (!parsed->nextPage.empty()) context.err << "; next page: " << parsed->nextPage;
+      context.err << "\n";
+    }
+  });
 
   snapshotCmd->callback([options, &context] {
     auto& out = context.out;
@@ -161,8 +275,8 @@ void addPricesCommands(CLI::App& app, CliContext& context) {
         << options->outFile << "\n";
   });
 
-  prices->callback([snapshotCmd, options, &context] {
-    if (snapshotCmd->parsed()) return;
+  prices->callback([snapshotCmd, importCmd, options, &context] {
+    if (snapshotCmd->parsed() || importCmd->parsed()) return;
     auto snapshot = pricing::embeddedSnapshot();
     if (!snapshot) {
       context.err << "spotwise-cli: " << snapshot.error().message << "\n";

@@ -1,5 +1,8 @@
 #include "core/http/CurlHttpClient.h"
 
+#include <strings.h>
+#include <algorithm>
+
 #include <curl/curl.h>
 
 #include <memory>
@@ -131,8 +134,16 @@ Result<Response> CurlHttpClient::send(const Request& request) {
   }
   // libcurl adds "Expect: 100-continue" to large uploads; signed requests must send only what was signed.
   headers.reset(curl_slist_append(headers.release(), "Expect:"));
+  // Nor its default "Content-Type: application/x-www-form-urlencoded" for bodies: Azure SharedKey
+  // signs Content-Type, so a header the caller did not set must not appear.
+  const bool hasContentType = std::any_of(request.headers.begin(), request.headers.end(), [](const auto& header) {
+    return header.first.size() == 12 && strncasecmp(header.first.c_str(), "content-type", 12) == 0;
+  });
+  if (!hasContentType) headers.reset(curl_slist_append(headers.release(), "Content-Type:"));
 
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  // Send the path as signed: S3 keys may contain "." and ".." segments that curl would squash.
+  curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errorBuffer);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());

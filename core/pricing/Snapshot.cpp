@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/Time.h"
+#include "core/pricing/Catalog.h"
 #include "core/pricing/SkyPilotImporter.h"
+#include "core/pricing/sources/Import.h"
 
 namespace spotwise::pricing {
 
@@ -42,6 +44,7 @@ Result<std::string> readFile(const std::filesystem::path& path) {
 std::int64_t Snapshot::oldestAsOf() const {
   std::int64_t oldest = 0;
   for (const auto& s : sources) {
+    if (s.interruptionsOnly) continue;
     if (oldest == 0 || (s.asOfUnix != 0 && s.asOfUnix < oldest)) oldest = s.asOfUnix;
   }
   return oldest;
@@ -58,12 +61,14 @@ std::string serializeSnapshot(const Snapshot& snapshot) {
   root["createdAt"] = formatIso8601Utc(snapshot.createdUnix);
   root["sources"] = json::array();
   for (const auto& s : snapshot.sources) {
-    root["sources"].push_back({{"id", s.id},
-                               {"provider", providerId(s.provider)},
-                               {"description", s.description},
-                               {"url", s.url},
-                               {"revision", s.revision},
-                               {"asOf", formatIso8601Utc(s.asOfUnix)}});
+    json j{{"id", s.id},
+           {"provider", providerId(s.provider)},
+           {"description", s.description},
+           {"url", s.url},
+           {"revision", s.revision},
+           {"asOf", formatIso8601Utc(s.asOfUnix)}};
+    if (s.interruptionsOnly) j["kind"] = "interruptions";
+    root["sources"].push_back(std::move(j));
   }
   root["notes"] = snapshot.notes;
   root["offers"] = json::array();
@@ -79,6 +84,13 @@ std::string serializeSnapshot(const Snapshot& snapshot) {
     if (!o.zone.empty()) j["zone"] = o.zone;
     if (o.onDemand) j["onDemand"] = priceToJson(*o.onDemand);
     if (o.spot) j["spot"] = priceToJson(*o.spot);
+    if (o.interruption) {
+      j["interruption"] = {{"index", o.interruption->index},
+                           {"label", o.interruption->label},
+                           {"minMonthlyPercent", o.interruption->minMonthlyPercent},
+                           {"maxMonthlyPercent", o.interruption->maxMonthlyPercent},
+                           {"source", o.interruption->sourceId}};
+    }
     root["offers"].push_back(std::move(j));
   }
   return root.dump(1) + "\n";
@@ -109,6 +121,7 @@ Result<Snapshot> parseSnapshot(std::string_view text) {
       source.description = s.value("description", "");
       source.url = s.value("url", "");
       source.revision = s.value("revision", "");
+      source.interruptionsOnly = s.value("kind", "") == "interruptions";
       snapshot.sources.push_back(std::move(source));
     }
     snapshot.notes = root.value("notes", std::vector<std::string>{});
@@ -139,6 +152,19 @@ Result<Snapshot> parseSnapshot(std::string_view text) {
         if (price.usdPerHour < 0) return makeError(ErrorCode::InvalidArgument, where + "negative price");
         price.asOfUnix = source->asOfUnix;
         *slot = std::move(price);
+      }
+      if (j.contains("interruption")) {
+        const auto& b = j["interruption"];
+        InterruptionBand band;
+        band.index = b.at("index").get<int>();
+        band.label = b.at("label").get<std::string>();
+        band.minMonthlyPercent = b.at("minMonthlyPercent").get<double>();
+        band.maxMonthlyPercent = b.at("maxMonthlyPercent").get<double>();
+        band.sourceId = b.at("source").get<std::string>();
+        if (!snapshot.source(band.sourceId)) {
+          return makeError(ErrorCode::InvalidArgument, where + "unknown interruption source '" + band.sourceId + "'");
+        }
+        o.interruption = std::move(band);
       }
       if (o.gpuCount <= 0 || o.instanceType.empty() || o.region.empty()) {
         return makeError(ErrorCode::InvalidArgument, where + "missing instance type, region or GPU count");
@@ -179,6 +205,9 @@ Result<Snapshot> buildSnapshotFromDirectory(const std::filesystem::path& dir) {
       if (!sizes) return makeError(sizes.error().code, std::string(kOp) + sizes.error().message);
       azureSizes = std::move(sizes.value());
     }
+    std::vector<sources::PriceRecord> records;
+    std::vector<sources::InterruptionRecord> interruptions;
+    std::vector<std::string> priority;
     for (const auto& entry : manifest.at("sources")) {
       PriceSource source;
       source.id = entry.at("id").get<std::string>();
@@ -192,15 +221,36 @@ Result<Snapshot> buildSnapshotFromDirectory(const std::filesystem::path& dir) {
       source.url = entry.value("url", "");
       source.revision = entry.value("revision", "");
       const std::string format = entry.at("format").get<std::string>();
-      if (format != "skypilot-vms-csv") return makeError(ErrorCode::InvalidArgument, where + "unknown format '" + format + "'");
-      auto text = readFile(dir / entry.at("file").get<std::string>());
-      if (!text) return makeError(text.error().code, where + text.error().message);
-      auto report = importSkyPilotCatalog(*text, {source.provider, source.id, source.asOfUnix}, azureSizes);
-      if (!report) return makeError(report.error().code, where + report.error().message);
-      std::ranges::move(report->offers, std::back_inserter(snapshot.offers));
-      std::ranges::move(report->notes, std::back_inserter(snapshot.notes));
+      const auto file = dir / entry.at("file").get<std::string>();
+      priority.push_back(source.id);
+      if (format == "skypilot-vms-csv") {
+        auto text = readFile(file);
+        if (!text) return makeError(text.error().code, where + text.error().message);
+        auto report = importSkyPilotCatalog(*text, {source.provider, source.id, source.asOfUnix}, azureSizes);
+        if (!report) return makeError(report.error().code, where + report.error().message);
+        std::ranges::move(recordsFromOffers(report->offers), std::back_inserter(records));
+        std::ranges::move(report->notes, std::back_inserter(snapshot.notes));
+      } else if (std::ranges::find(sources::importFormats(), format) != sources::importFormats().end()) {
+        sources::ImportOptions options;
+        options.sourceId = source.id;
+        options.asOfUnix = source.asOfUnix;
+        options.nowUnix = snapshot.createdUnix;
+        options.region = entry.value("region", "");
+        auto parsed = sources::importSourceFile(format, file, options);
+        if (!parsed) return makeError(parsed.error().code, where + parsed.error().message);
+        for (auto& band : parsed->interruptions) band.band.sourceId = source.id;
+        source.interruptionsOnly = parsed->records.empty() && !parsed->interruptions.empty();
+        std::ranges::move(parsed->records, std::back_inserter(records));
+        std::ranges::move(parsed->interruptions, std::back_inserter(interruptions));
+        for (auto& note : parsed->notes) snapshot.notes.push_back(source.id + ": " + note);
+      } else {
+        return makeError(ErrorCode::InvalidArgument, where + "unknown format '" + format + "'");
+      }
       snapshot.sources.push_back(std::move(source));
     }
+    auto catalog = buildCatalog(records, interruptions, sources::builtinMachines(), priority);
+    snapshot.offers = std::move(catalog.offers);
+    std::ranges::move(catalog.notes, std::back_inserter(snapshot.notes));
   } catch (const json::exception& e) {
     return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "manifest field missing or mistyped: " + e.what());
   }

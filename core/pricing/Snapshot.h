@@ -19,6 +19,8 @@ struct PriceSource {
   std::string url;
   std::string revision;     ///< commit or version of the published data
   std::int64_t asOfUnix = 0;
+  /** True for a source of interruption bands only (Spot Instance Advisor): not part of price age. */
+  bool interruptionsOnly = false;
 };
 
 /** A self-describing set of offers: the embedded offline catalog, or one rebuilt by the CLI. */
@@ -28,7 +30,7 @@ struct Snapshot {
   std::vector<std::string> notes;  ///< what the import left out, and why
   std::vector<Offer> offers;
 
-  /** The oldest as-of time over all sources (what the UI calls the snapshot's age). */
+  /** The oldest as-of time over all price sources (what the UI calls the snapshot's age). */
   [[nodiscard]] std::int64_t oldestAsOf() const;
   [[nodiscard]] const PriceSource* source(std::string_view id) const;
 };
@@ -45,6 +47,11 @@ Result<Snapshot> embeddedSnapshot();
 /**
  * Rebuilds a snapshot from recorded raw source files described by `dir/manifest.json`
  * (what `spotwise-cli prices snapshot --from DIR` runs). Errors name the manifest entry or file.
+ *
+ * Each manifest source has a `format`: "skypilot-vms-csv" or one of sources::importFormats()
+ * ("aws-offer", "aws-spot-feed", "aws-advisor", "aws-spot-history", "azure-retail", "gcp-billing").
+ * All of them are merged by pricing::buildCatalog (sources listed first win ties); "aws-advisor"
+ * adds interruption bands to the AWS offers.
  */
 Result<Snapshot> buildSnapshotFromDirectory(const std::filesystem::path& dir);
 

@@ -70,10 +70,11 @@ class LocalBucket:
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         tmp = "%s.part-%d" % (dst, os.getpid())
         with open(src, "rb") as fin, open(tmp, "wb") as fout:
-            copy_throttled(fin, fout, rate)
+            digest = copy_throttled(fin, fout, rate)
             fout.flush()
             os.fsync(fout.fileno())
         os.replace(tmp, dst)
+        return digest
 
     def put_bytes(self, key, data):
         dst = self._path(key)
@@ -144,6 +145,8 @@ class S3Bucket:
         url = self._url(key, query)
         c = self._credentials()
         headers = sigv4_headers(method, url, data, self.region, "s3", c["key"], c["secret"], c.get("token"))
+        if method == "PUT":  # else urllib declares a form body, which some servers then parse away
+            headers["Content-Type"] = "application/octet-stream"
         return http(method, url, headers, data if method == "PUT" else None, timeout=120)
 
     def put_bytes(self, key, data):
@@ -156,6 +159,7 @@ class S3Bucket:
             data = f.read()
         throttle_sleep(len(data), rate)
         self.put_bytes(key, data)
+        return hashlib.sha256(data).hexdigest(), len(data)
 
     def get_bytes(self, key):
         status, _, body = self._request("GET", key)
@@ -179,7 +183,8 @@ class S3Bucket:
             q = {"list-type": "2", "prefix": full}
             if token:
                 q["continuation-token"] = token
-            query = urllib.parse.urlencode(sorted(q.items()), quote_via=urllib.parse.quote)
+            # Encoded exactly as the canonical request encodes it, so every server agrees.
+            query = urllib.parse.urlencode(sorted(q.items()), quote_via=lambda v, *a: urllib.parse.quote(v, safe="-_.~"))
             url = (self.endpoint + "/" + self.bucket if self.endpoint
                    else "https://%s.s3.%s.amazonaws.com" % (self.bucket, self.region)) + "/?" + query
             c = self._credentials()
@@ -230,6 +235,7 @@ class AzureBucket:
             data = f.read()
         throttle_sleep(len(data), rate)
         self.put_bytes(key, data)
+        return hashlib.sha256(data).hexdigest(), len(data)
 
     def get_bytes(self, key):
         status, _, body = http("GET", self._url(key), self._headers(), timeout=120)
@@ -296,6 +302,7 @@ class GcsBucket:
             data = f.read()
         throttle_sleep(len(data), rate)
         self.put_bytes(key, data)
+        return hashlib.sha256(data).hexdigest(), len(data)
 
     def get_bytes(self, key):
         url = "%s/storage/v1/b/%s/o/%s?alt=media" % (self.endpoint, self.bucket, urllib.parse.quote(self._name(key), safe=""))
@@ -366,11 +373,13 @@ def sigv4_headers(method, url, payload, region, service, key, secret, token=None
 
 
 def copy_throttled(fin, fout, rate):
-    start, done = time.monotonic(), 0
+    """Copies at most `rate` bytes/s (0: unlimited); returns (SHA-256, size) of what was copied."""
+    start, done, h = time.monotonic(), 0, hashlib.sha256()
     while True:
         chunk = fin.read(1 << 16)
         if not chunk:
-            return
+            return h.hexdigest(), done
+        h.update(chunk)
         fout.write(chunk)
         done += len(chunk)
         if rate:
@@ -615,6 +624,7 @@ class Checkpoints:
     def __init__(self, bucket, local_dir, log, rate=0):
         self.bucket, self.dir, self.log, self.rate = bucket, local_dir, log, rate
         self.seq, self.signature, self.step = 0, None, None
+        self.manifests = {}  # seq -> file paths, for checkpoints this agent knows
 
     def _scan(self):
         files = []
@@ -659,6 +669,7 @@ class Checkpoints:
             if file_sha256(dst) != entry["sha256"]:
                 raise AgentError("checkpoint %d: file %s does not match its checksum" % (seq, rel), EXIT_STORAGE)
         self.seq, self.step = seq, doc.get("step")
+        self.manifests[seq] = [e["path"] for e in doc["files"]]
         self.signature = self._scan()
         self.log("checkpoint: restored #%d (%d files, step %s)" % (seq, len(doc["files"]), doc.get("step")))
         return seq
@@ -671,13 +682,16 @@ class Checkpoints:
         if self.seq == 0:
             latest = self.latest()
             self.seq = int(latest["seq"]) if latest else 0
+            if latest:
+                self.manifests[self.seq] = [e["path"] for e in latest["files"]]
         seq = self.seq + 1
         manifest = []
-        for rel, size, _ in scan:
+        for rel, _, _ in scan:
             src = os.path.join(self.dir, rel)
             try:
-                digest = file_sha256(src)
-                self.bucket.put_file("checkpoints/%06d/%s" % (seq, rel), src, self.rate)
+                # The digest of the bytes actually uploaded (one read): the program may replace
+                # the file meanwhile, and the manifest must describe what is in the bucket.
+                digest, size = self.bucket.put_file("checkpoints/%06d/%s" % (seq, rel), src, self.rate)
             except FileNotFoundError:
                 continue  # replaced while we read it: the next sync catches the new one
             manifest.append({"path": rel, "size": size, "sha256": digest})
@@ -686,9 +700,16 @@ class Checkpoints:
         self.bucket.put_bytes("checkpoints/LATEST", json.dumps(doc, indent=1).encode())
         self.seq, self.signature, self.step = seq, scan, step
         self.log("checkpoint: uploaded #%d (%d files, step %s)" % (seq, len(manifest), step))
-        for old in range(max(1, seq - 50), seq - self.KEEP + 1):
-            for key in self.bucket.list("checkpoints/%06d/" % old):
-                self.bucket.remove(key)
+        # Older checkpoints go once a newer one is complete; their manifests name their files,
+        # so no listing is needed. A failed clean-up costs storage, never the checkpoint.
+        self.manifests[seq] = [e["path"] for e in manifest]
+        for old in sorted(k for k in self.manifests if k <= seq - self.KEEP):
+            try:
+                for rel in self.manifests[old]:
+                    self.bucket.remove("checkpoints/%06d/%s" % (old, rel))
+                del self.manifests[old]
+            except (AgentError, OSError) as e:
+                self.log("checkpoint: removing #%d failed: %s" % (old, e))
         return seq
 
 
@@ -944,17 +965,32 @@ class Agent:
         tail = self._log_tail(2048).decode(errors="replace").strip().splitlines()
         last = next((l for l in reversed(tail) if "spotwise-agent:" not in l), "")
         message = "command exited with status %d%s" % (code, (": " + last[-300:]) if last else "")
-        self.log(message)
+        self.log("failed: " + message)
         self.heartbeat("failed", message)
         return EXIT_FAILED
 
 
 def group_alive(pgid):
+    """Whether a live (non-zombie) process remains in the group. An orphan that already exited
+    stays a zombie until init reaps it, which may take seconds: /proc tells the two apart."""
     try:
         os.killpg(pgid, 0)
-        return True
     except (ProcessLookupError, PermissionError):
         return False
+    if not os.path.isdir("/proc/self"):
+        return True
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                stat = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
 
 
 def shell_status(code):
@@ -963,7 +999,8 @@ def shell_status(code):
 
 
 def power_off(cfg, log):
-    if not cfg.get("powerOff", True):
+    # Never on Local: there the "machine" is the user's own computer.
+    if not cfg.get("powerOff", True) or cfg.get("provider") == "local":
         return
     log("powering off")
     for cmd in (["shutdown", "-h", "now"], ["poweroff"], ["sudo", "-n", "shutdown", "-h", "now"]):

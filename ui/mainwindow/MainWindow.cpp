@@ -15,7 +15,9 @@
 
 #include "core/common/Version.h"
 #include "core/pricing/Snapshot.h"
+#include "ui/accounts/AccountsPage.h"
 #include "ui/models/QtConvert.h"
+#include "ui/planner/PlannerPage.h"
 #include "ui/prices/PricesPage.h"
 
 namespace spotwise::ui {
@@ -44,7 +46,8 @@ QWidget* makeComingPage(const QString& objectName, const QString& title, const Q
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), m_sidebar(new QListWidget(this)), m_pages(new QStackedWidget(this)), m_prices(new PricesPage(this)) {
+    : QMainWindow(parent), m_sidebar(new QListWidget(this)), m_pages(new QStackedWidget(this)), m_prices(new PricesPage(this)),
+      m_planner(new PlannerPage(this)) {
   setObjectName(QStringLiteral("mainWindow"));
   setWindowTitle(QStringLiteral("Spotwise"));
   setWindowIcon(QIcon(QStringLiteral(":/icons/spotwise.svg")));
@@ -56,24 +59,14 @@ MainWindow::MainWindow(QWidget* parent)
 
   m_pages->setObjectName(QStringLiteral("pageStackedWidget"));
   m_pages->addWidget(m_prices);
-  m_pages->addWidget(makeComingPage(
-      QStringLiteral("plannerPage"), tr("Planner"),
-      tr("Plan a training run: enter the work (GPU-hours or steps), the GPU and the checkpoint time, and see "
-         "each offer's expected cost and wall time including the work lost to preemptions (P50/P90), "
-         "the best checkpoint interval, and the cheapest choice at an acceptable risk."),
-      this));
+  m_pages->addWidget(m_planner);
   m_pages->addWidget(makeComingPage(
       QStringLiteral("jobsPage"), tr("Jobs"),
       tr("Launch a training run on a spot GPU with one click, or rehearse it on this computer with the Local "
          "provider. Watch progress, attempts, preemptions and spend against the budget; preempted jobs resume "
          "from their latest checkpoint by themselves. Stop ends everything, so nothing is left billing."),
       this));
-  m_pages->addWidget(makeComingPage(
-      QStringLiteral("accountsPage"), tr("Accounts"),
-      tr("Connect AWS, GCP and Azure. Credentials are kept in the operating system's keychain, never in "
-         "Spotwise's settings or logs, and can be imported from ~/.aws/credentials, a GCP service-account key "
-         "or application default credentials, and Azure service-principal environment variables."),
-      this));
+  m_pages->addWidget(new AccountsPage(this));
   connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
   auto* central = new QWidget(this);
@@ -121,6 +114,7 @@ void MainWindow::loadEmbeddedPrices() {
     return;
   }
   m_prices->setSnapshot(*snapshot);
+  m_planner->setOffers(snapshot->offers);
 }
 
 void MainWindow::restoreWindowState() {

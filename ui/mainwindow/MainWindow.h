@@ -7,6 +7,7 @@ class QStackedWidget;
 
 namespace spotwise::ui {
 
+class PlannerPage;
 class PricesPage;
 
 /** The main window: a sidebar of pages (Prices, Planner, Jobs, Accounts) and the About box. */
@@ -21,6 +22,7 @@ class MainWindow : public QMainWindow {
   void showPage(Page page);
   [[nodiscard]] Page currentPage() const;
   [[nodiscard]] PricesPage* pricesPage() const { return m_prices; }
+  [[nodiscard]] PlannerPage* plannerPage() const { return m_planner; }
 
  public Q_SLOTS:
   void showAbout();
@@ -35,6 +37,7 @@ class MainWindow : public QMainWindow {
   QListWidget* m_sidebar;
   QStackedWidget* m_pages;
   PricesPage* m_prices;
+  PlannerPage* m_planner;
 };
 
 }  // namespace spotwise::ui

@@ -2,6 +2,8 @@
 
 #include <QAbstractTableModel>
 
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/pricing/Offer.h"
@@ -26,6 +28,8 @@ class OfferTableModel : public QAbstractTableModel {
     OnDemandColumn,
     SpotColumn,
     SavingsColumn,
+    InterruptionColumn,
+    AgeColumn,
     ColumnCount
   };
   static constexpr int kSortRole = Qt::UserRole + 1;
@@ -33,7 +37,18 @@ class OfferTableModel : public QAbstractTableModel {
   explicit OfferTableModel(QObject* parent = nullptr);
 
   void setOffers(std::vector<pricing::Offer> offers);
+  /** The time price ages are measured from (Unix seconds); the wall clock when 0. */
+  void setNow(std::int64_t unixSeconds) { m_now = unixSeconds; }
+  /** Seconds since the oldest price of an offer was published/fetched; nullopt without prices. */
+  [[nodiscard]] std::optional<std::int64_t> priceAgeSeconds(const pricing::Offer& offer) const;
   [[nodiscard]] const std::vector<pricing::Offer>& offers() const { return m_offers; }
+
+  /**
+   * Sorts the offers themselves (stable, missing prices last in ascending order) and remembers the
+   * order for later setOffers(). A filter proxy on top then only filters, in this order, which keeps
+   * a keystroke cheap over 100,000 offers.
+   */
+  void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;
@@ -42,6 +57,9 @@ class OfferTableModel : public QAbstractTableModel {
 
  private:
   std::vector<pricing::Offer> m_offers;
+  std::int64_t m_now = 0;
+  int m_sortColumn = -1;
+  Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
 };
 
 }  // namespace spotwise::ui

@@ -1,31 +1,81 @@
 #include "ui/prices/PricesPage.h"
 
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
-#include <QSortFilterProxyModel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardPaths>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
+#include <set>
+
+#include "core/pricing/PriceRefresh.h"
 #include "ui/models/OfferTableModel.h"
 #include "ui/models/QtConvert.h"
+#include "ui/prices/PriceCharts.h"
+#include "ui/prices/RefreshController.h"
 
 namespace spotwise::ui {
+
+namespace {
+
+constexpr std::int64_t kStaleAfterSeconds = 86400;
+
+QString csvField(QString s) {
+  if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n'))) return s;
+  s.replace(QStringLiteral("\""), QStringLiteral("\"\""));
+  return QLatin1Char('"') + s + QLatin1Char('"');
+}
+
+QString sourceTitle(const QString& id) {
+  if (id == QLatin1String("aws-offer")) return QObject::tr("AWS on-demand");
+  if (id == QLatin1String("aws-spot-feed")) return QObject::tr("AWS spot");
+  if (id == QLatin1String("aws-spot-advisor")) return QObject::tr("AWS interruptions");
+  if (id == QLatin1String("azure-retail")) return QObject::tr("Azure");
+  return QObject::tr("GCP");
+}
+
+}  // namespace
 
 PricesPage::PricesPage(QWidget* parent)
     : QWidget(parent),
       m_model(new OfferTableModel(this)),
-      m_proxy(new QSortFilterProxyModel(this)),
+      m_proxy(new OfferFilterProxy(m_model, this)),
       m_table(new QTableView(this)),
       m_search(new QLineEdit(this)),
+      m_gpu(new QComboBox(this)),
+      m_minGpus(new QSpinBox(this)),
+      m_provider(new QComboBox(this)),
+      m_region(new QComboBox(this)),
+      m_maxPrice(new QDoubleSpinBox(this)),
+      m_spotOnly(new QCheckBox(tr("Spot only"), this)),
+      m_refreshButton(new QPushButton(tr("Refresh prices"), this)),
+      m_cancelButton(new QPushButton(tr("Cancel"), this)),
+      m_banner(new QLabel(this)),
       m_asOf(new QLabel(this)),
-      m_count(new QLabel(this)) {
+      m_count(new QLabel(this)),
+      m_status(new QLabel(this)),
+      m_charts(new PriceCharts(this)),
+      m_refresh(new RefreshController(this)),
+      m_chartTimer(new QTimer(this)) {
   setObjectName(QStringLiteral("pricesPage"));
-  m_proxy->setSourceModel(m_model);
-  m_proxy->setSortRole(OfferTableModel::kSortRole);
-  m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
-  m_proxy->setFilterKeyColumn(-1);
 
   auto* title = new QLabel(tr("GPU prices"), this);
   QFont titleFont = title->font();
@@ -37,15 +87,44 @@ PricesPage::PricesPage(QWidget* parent)
   m_search->setPlaceholderText(tr("Filter: GPU, region, instance type…"));
   m_search->setClearButtonEnabled(true);
   m_search->setMaximumWidth(320);
-  connect(m_search, &QLineEdit::textChanged, this, [this](const QString& text) {
-    m_proxy->setFilterFixedString(text);
-    updateCount();
-  });
 
+  m_gpu->setObjectName(QStringLiteral("gpuComboBox"));
+  m_minGpus->setObjectName(QStringLiteral("minGpusSpinBox"));
+  m_minGpus->setRange(0, 16);
+  m_minGpus->setPrefix(tr("≥ "));
+  m_minGpus->setSuffix(tr(" GPUs"));
+  m_provider->setObjectName(QStringLiteral("providerComboBox"));
+  m_provider->addItem(tr("All providers"));
+  for (auto p : {pricing::CloudProvider::Aws, pricing::CloudProvider::Gcp, pricing::CloudProvider::Azure}) {
+    m_provider->addItem(toQString(pricing::providerDisplayName(p)), static_cast<int>(p));
+  }
+  m_region->setObjectName(QStringLiteral("regionComboBox"));
+  m_maxPrice->setObjectName(QStringLiteral("maxPriceSpinBox"));
+  m_maxPrice->setRange(0, 1000);
+  m_maxPrice->setDecimals(2);
+  m_maxPrice->setPrefix(tr("≤ $"));
+  m_maxPrice->setSuffix(tr("/h"));
+  m_maxPrice->setSpecialValueText(tr("Any $/h"));
+  m_spotOnly->setObjectName(QStringLiteral("spotOnlyCheckBox"));
+
+  auto* copy = new QPushButton(tr("Copy"), this);
+  copy->setObjectName(QStringLiteral("copyButton"));
+  copy->setToolTip(tr("Copy the selected rows (or every shown row) as CSV"));
+  auto* exportButton = new QPushButton(tr("Export CSV…"), this);
+  exportButton->setObjectName(QStringLiteral("exportButton"));
+  m_refreshButton->setObjectName(QStringLiteral("refreshButton"));
+  m_cancelButton->setObjectName(QStringLiteral("cancelRefreshButton"));
+  m_cancelButton->setEnabled(false);
+
+  m_banner->setObjectName(QStringLiteral("staleBanner"));
+  m_banner->setWordWrap(true);
+  m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; color: #5c4400; border: 1px solid #e0c36a; padding: 6px; }"));
+  m_banner->hide();
   m_asOf->setObjectName(QStringLiteral("asOfLabel"));
   m_asOf->setTextInteractionFlags(Qt::TextSelectableByMouse);
   m_asOf->setWordWrap(true);
   m_count->setObjectName(QStringLiteral("countLabel"));
+  m_status->setObjectName(QStringLiteral("statusLabel"));
 
   m_table->setObjectName(QStringLiteral("offersTableView"));
   m_table->setModel(m_proxy);
@@ -54,57 +133,353 @@ PricesPage::PricesPage(QWidget* parent)
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->setAlternatingRowColors(true);
   m_table->verticalHeader()->hide();
-  // Fixed, content-sized widths (in characters) instead of ResizeToContents, which measures every
-  // row and grows with the catalog; the user can still drag them. Long zone lists elide, with a tooltip.
   m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
   const int charWidth = fontMetrics().horizontalAdvance(QLatin1Char('x'));
   const std::pair<int, int> widths[] = {
       {OfferTableModel::ProviderColumn, 8},  {OfferTableModel::RegionColumn, 22},  {OfferTableModel::InstanceTypeColumn, 26},
       {OfferTableModel::GpuColumn, 24},      {OfferTableModel::VcpuColumn, 6},     {OfferTableModel::RamColumn, 9},
-      {OfferTableModel::OnDemandColumn, 14}, {OfferTableModel::SpotColumn, 11}};
+      {OfferTableModel::OnDemandColumn, 14}, {OfferTableModel::SpotColumn, 11},    {OfferTableModel::SavingsColumn, 9},
+      {OfferTableModel::InterruptionColumn, 13}};
   for (const auto& [column, chars] : widths) m_table->horizontalHeader()->resizeSection(column, charWidth * chars);
   m_table->horizontalHeader()->setStretchLastSection(true);
   m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
   m_table->setWordWrap(false);
 
+  // Per-source refresh status: name, progress, state.
+  auto* sourcesBox = new QWidget(this);
+  sourcesBox->setObjectName(QStringLiteral("sourceStatusBox"));
+  auto* grid = new QGridLayout(sourcesBox);
+  grid->setContentsMargins(0, 0, 0, 0);
+  int column = 0;
+  for (const auto& id : pricing::liveSourceIds()) {
+    const QString qid = toQString(id);
+    auto* label = new QLabel(sourceTitle(qid) + tr(": not refreshed"), sourcesBox);
+    label->setWordWrap(true);
+    label->setMinimumWidth(1);
+    label->setObjectName(QStringLiteral("sourceLabel_") + qid);
+    auto* bar = new QProgressBar(sourcesBox);
+    bar->setObjectName(QStringLiteral("sourceProgress_") + qid);
+    bar->setMaximumHeight(10);
+    bar->setTextVisible(false);
+    bar->setRange(0, 1);
+    bar->setValue(0);
+    grid->addWidget(label, 0, column);
+    grid->addWidget(bar, 1, column);
+    m_sourceRows[qid] = {label, bar};
+    ++column;
+  }
+
+  for (auto* combo : {m_gpu, m_provider, m_region}) {
+    combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    combo->setMinimumContentsLength(5);
+  }
   auto* top = new QHBoxLayout;
   top->addWidget(title);
   top->addStretch(1);
   top->addWidget(m_search);
+  top->addWidget(m_refreshButton);
+  top->addWidget(m_cancelButton);
+  auto* filters = new QHBoxLayout;
+  filters->addWidget(m_gpu);
+  filters->addWidget(m_minGpus);
+  filters->addWidget(m_provider);
+  filters->addWidget(m_region);
+  filters->addWidget(m_maxPrice);
+  filters->addWidget(m_spotOnly);
+  filters->addStretch(1);
+  filters->addWidget(copy);
+  filters->addWidget(exportButton);
+  auto* splitter = new QSplitter(Qt::Vertical, this);
+  splitter->addWidget(m_table);
+  splitter->addWidget(m_charts);
+  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(1, 2);
   auto* bottom = new QHBoxLayout;
   bottom->addWidget(m_count);
   bottom->addStretch(1);
+  bottom->addWidget(m_status);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
+  layout->addLayout(filters);
+  layout->addWidget(m_banner);
   layout->addWidget(m_asOf);
-  layout->addWidget(m_table, 1);
+  layout->addWidget(sourcesBox);
+  layout->addWidget(splitter, 1);
   layout->addLayout(bottom);
+
+  // Filters apply at once (cheap); the charts follow after a short pause in typing.
+  m_chartTimer->setSingleShot(true);
+  m_chartTimer->setInterval(150);
+  connect(m_chartTimer, &QTimer::timeout, this, &PricesPage::updateCharts);
+  connect(m_search, &QLineEdit::textChanged, this, &PricesPage::applyFilter);
+  connect(m_gpu, &QComboBox::currentIndexChanged, this, &PricesPage::applyFilter);
+  connect(m_minGpus, &QSpinBox::valueChanged, this, &PricesPage::applyFilter);
+  connect(m_provider, &QComboBox::currentIndexChanged, this, &PricesPage::applyFilter);
+  connect(m_region, &QComboBox::currentIndexChanged, this, &PricesPage::applyFilter);
+  connect(m_maxPrice, &QDoubleSpinBox::valueChanged, this, &PricesPage::applyFilter);
+  connect(m_spotOnly, &QCheckBox::toggled, this, &PricesPage::applyFilter);
+  connect(copy, &QPushButton::clicked, this, &PricesPage::copySelection);
+  connect(exportButton, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export prices"), QStringLiteral("gpu-prices.csv"), tr("CSV files (*.csv)"));
+    if (!path.isEmpty()) exportCsv(path);
+  });
+  connect(m_refreshButton, &QPushButton::clicked, this, &PricesPage::refresh);
+  connect(m_cancelButton, &QPushButton::clicked, this, &PricesPage::cancelRefresh);
+  connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
+    m_chartTimer->start();
+    updateHistoryChart();
+  });
+  connect(m_refresh, &RefreshController::sourceProgress, this, [this](const QString& id, qint64 done, qint64 total, const QString& unit) {
+    const auto it = m_sourceRows.find(id);
+    if (it == m_sourceRows.end()) return;
+    auto* bar = it->second.second;
+    if (total > 0) {
+      bar->setRange(0, 1000);
+      bar->setValue(static_cast<int>(done * 1000 / total));
+    } else {
+      bar->setRange(0, 0);  // busy: pages or bytes of unknown total
+    }
+    it->second.first->setText(sourceTitle(id) + QStringLiteral(": ") +
+                              (unit == QLatin1String("pages") ? tr("page %1").arg(done) : tr("%1 MB").arg(double(done) / 1e6, 0, 'f', 1)));
+  });
+  connect(m_refresh, &RefreshController::finished, this, &PricesPage::onRefreshFinished);
+
+  const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+  pricing::RefreshConfig config;
+  config.cacheDir = (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/offers")).toStdString();
+  m_refresh->setConfig(config, dataDir.isEmpty() ? QString() : dataDir + QStringLiteral("/prices.sqlite"));
+}
+
+PricesPage::~PricesPage() = default;
+
+std::int64_t PricesPage::now() const { return m_now != 0 ? m_now : QDateTime::currentSecsSinceEpoch(); }
+
+void PricesPage::setNow(std::int64_t unixSeconds) {
+  m_now = unixSeconds;
+  m_model->setNow(unixSeconds);
+  updateBanner();
+}
+
+void PricesPage::setRefreshConfig(const pricing::RefreshConfig& config, const QString& databasePath) {
+  m_refresh->setConfig(config, databasePath);
 }
 
 void PricesPage::setSnapshot(const pricing::Snapshot& snapshot) {
-  m_model->setOffers(snapshot.offers);
-  QStringList ids;
-  QStringList details;
-  for (const auto& s : snapshot.sources) {
-    ids << toQString(s.id);
-    details << tr("%1: %2, as of %3, revision %4")
-                   .arg(toQString(s.id), toQString(s.description),
-                        toDateTime(s.asOfUnix).date().toString(Qt::ISODate), toQString(s.revision).left(12));
-  }
-  for (const auto& n : snapshot.notes) details << toQString(n);
-  m_asOf->setText(tr("Offline snapshot · prices as of %1 · sources: %2")
-                      .arg(toDateTime(snapshot.oldestAsOf()).date().toString(Qt::ISODate), ids.join(QStringLiteral(", "))));
-  m_asOf->setToolTip(details.join(QLatin1Char('\n')));
-  updateCount();
+  m_embedded = snapshot;
+  showOffers(snapshot.offers, snapshot.sources, snapshot.notes, false);
+  m_refresh->loadStored(m_embedded);  // stored live data, no network; replaces the table when there is some
 }
 
-void PricesPage::showLoadError(const QString& message) {
-  m_asOf->setText(tr("Prices could not be loaded: %1").arg(message));
+void PricesPage::showOffers(std::vector<pricing::Offer> offers, const std::vector<pricing::PriceSource>& sources,
+                            const std::vector<std::string>& notes, bool live) {
+  m_model->setOffers(std::move(offers));
+  QStringList ids;
+  QStringList details;
+  m_oldestAsOf = 0;
+  for (const auto& s : sources) {
+    ids << toQString(s.id);
+    details << tr("%1: %2, as of %3%4")
+                   .arg(toQString(s.id), toQString(s.description), toDateTime(s.asOfUnix).toString(Qt::ISODate),
+                        s.revision.empty() ? QString() : tr(", revision %1").arg(toQString(s.revision).left(12)));
+    if (!s.interruptionsOnly && (m_oldestAsOf == 0 || s.asOfUnix < m_oldestAsOf)) m_oldestAsOf = s.asOfUnix;
+  }
+  for (const auto& n : notes) details << toQString(n);
+  m_asOf->setText(tr("%1 · prices as of %2 · sources: %3")
+                      .arg(live ? tr("Live prices") : tr("Offline snapshot"), toDateTime(m_oldestAsOf).date().toString(Qt::ISODate),
+                           ids.join(QStringLiteral(", "))));
+  m_asOf->setToolTip(details.join(QLatin1Char('\n')));
+  fillFilterChoices();
+  applyFilter();
+  updateBanner();
+}
+
+void PricesPage::fillFilterChoices() {
+  const QString gpu = m_gpu->currentData().toString();
+  const QString region = m_region->currentData().toString();
+  std::set<std::string> gpus, regions;
+  for (const auto& o : m_model->offers()) {
+    gpus.insert(o.gpuModel);
+    regions.insert(o.region);
+  }
+  const QSignalBlocker blockGpu(m_gpu), blockRegion(m_region);
+  m_gpu->clear();
+  m_gpu->addItem(tr("All GPUs"), QString());
+  for (const auto& g : gpus) m_gpu->addItem(toQString(g), toQString(g));
+  m_gpu->setCurrentIndex(std::max(0, m_gpu->findData(gpu)));
+  m_region->clear();
+  m_region->addItem(tr("All regions"), QString());
+  for (const auto& r : regions) m_region->addItem(toQString(r), toQString(r));
+  m_region->setCurrentIndex(std::max(0, m_region->findData(region)));
+}
+
+void PricesPage::applyFilter() {
+  OfferFilter filter;
+  filter.gpuModel = m_gpu->currentData().toString();
+  filter.minGpuCount = m_minGpus->value();
+  if (m_provider->currentIndex() > 0) filter.provider = static_cast<pricing::CloudProvider>(m_provider->currentData().toInt());
+  filter.region = m_region->currentData().toString();
+  if (m_maxPrice->value() > 0) filter.maxUsdPerHour = m_maxPrice->value();
+  filter.spotOnly = m_spotOnly->isChecked();
+  filter.search = m_search->text();
+  m_proxy->setFilter(filter);
+  updateCount();
+  m_chartTimer->start();
+}
+
+void PricesPage::updateCharts() {
+  // The configuration compared: the selected row's, else the GPU filter with at least its count.
+  QString gpu = m_gpu->currentData().toString();
+  int count = std::max(1, m_minGpus->value());
+  const QModelIndex current = m_table->currentIndex();
+  if (current.isValid()) {
+    if (const auto* o = m_proxy->offerAt(current.row())) {
+      gpu = toQString(o->gpuModel);
+      count = o->gpuCount;
+    }
+  }
+  // Providers are compared over all offers (a provider filter must not hide the others);
+  // the savings ranking is over the shown offers.
+  m_charts->setComparison(m_model->offers(), gpu, count);
+  std::vector<pricing::Offer> shown;
+  shown.reserve(static_cast<std::size_t>(m_proxy->rowCount()));
+  for (int r = 0; r < m_proxy->rowCount(); ++r) shown.push_back(*m_proxy->offerAt(r));
+  m_charts->setSavings(shown);
+}
+
+void PricesPage::updateHistoryChart() {
+  const QModelIndex current = m_table->currentIndex();
+  const auto* o = current.isValid() ? m_proxy->offerAt(current.row()) : nullptr;
+  if (!o || m_refresh->databasePath().isEmpty() || !QFileInfo::exists(m_refresh->databasePath())) return;
+  auto history = pricing::PriceHistory::open(m_refresh->databasePath().toStdString());
+  if (!history) return;
+  auto onDemand = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::OnDemand);
+  auto spot = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::Spot);
+  m_charts->setHistory(QStringLiteral("%1 %2").arg(toQString(o->instanceType), toQString(o->region)),
+                       onDemand ? *onDemand : std::vector<pricing::HistoryPoint>{}, spot ? *spot : std::vector<pricing::HistoryPoint>{});
 }
 
 void PricesPage::updateCount() {
   m_count->setText(tr("%n offer(s) shown", nullptr, m_proxy->rowCount()) +
                    (m_proxy->rowCount() != m_model->rowCount() ? tr(" of %1").arg(m_model->rowCount()) : QString()));
+}
+
+void PricesPage::updateBanner() {
+  const bool stale = m_oldestAsOf != 0 && now() - m_oldestAsOf > kStaleAfterSeconds;
+  m_banner->setText(stale ? tr("The prices shown are more than a day old (oldest from %1). Refresh to fetch current prices.")
+                                .arg(toDateTime(m_oldestAsOf).toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")))
+                          : QString());
+  m_banner->setVisible(stale);
+}
+
+void PricesPage::showLoadError(const QString& message) { m_asOf->setText(tr("Prices could not be loaded: %1").arg(message)); }
+
+QString PricesPage::shownRowsCsv(bool selectedOnly) const {
+  QStringList lines;
+  QStringList header;
+  for (int c = 0; c < OfferTableModel::ColumnCount; ++c) header << csvField(m_model->headerData(c, Qt::Horizontal).toString());
+  lines << header.join(QLatin1Char(','));
+  QSet<int> selected;
+  if (selectedOnly) {
+    for (const auto& index : m_table->selectionModel()->selectedRows()) selected.insert(index.row());
+  }
+  for (int r = 0; r < m_proxy->rowCount(); ++r) {
+    if (selectedOnly && !selected.contains(r)) continue;
+    const auto* o = m_proxy->offerAt(r);
+    QStringList cells;
+    for (int c = 0; c < OfferTableModel::ColumnCount; ++c) {
+      QString text = m_proxy->index(r, c).data().toString();
+      // Plain numbers in the file: no "$", no "%", no "—" for a missing value.
+      if (c == OfferTableModel::OnDemandColumn) text = o->onDemand ? QString::number(o->onDemand->usdPerHour, 'f', 6) : QString();
+      if (c == OfferTableModel::SpotColumn) text = o->spot ? QString::number(o->spot->usdPerHour, 'f', 6) : QString();
+      if (c == OfferTableModel::SavingsColumn) text = o->savingsPercent() ? QString::number(*o->savingsPercent(), 'f', 2) : QString();
+      if (text == QStringLiteral("—")) text.clear();
+      cells << csvField(text);
+    }
+    lines << cells.join(QLatin1Char(','));
+  }
+  return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+bool PricesPage::exportCsv(const QString& path) {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+    m_status->setText(tr("Export failed: %1").arg(file.errorString()));
+    return false;
+  }
+  file.write(shownRowsCsv(false).toUtf8());
+  if (!file.commit()) {
+    m_status->setText(tr("Export failed: %1").arg(file.errorString()));
+    return false;
+  }
+  m_status->setText(tr("Exported %n offer(s) to %1", nullptr, m_proxy->rowCount()).arg(path));
+  return true;
+}
+
+void PricesPage::copySelection() {
+  const bool hasSelection = !m_table->selectionModel()->selectedRows().isEmpty();
+  QApplication::clipboard()->setText(shownRowsCsv(hasSelection));
+  m_status->setText(hasSelection ? tr("Copied the selected rows") : tr("Copied every shown row"));
+}
+
+void PricesPage::refresh() {
+  if (m_refresh->isRunning()) return;
+  m_refreshButton->setEnabled(false);
+  m_cancelButton->setEnabled(true);
+  m_status->setText(tr("Refreshing prices…"));
+  for (auto& [id, row] : m_sourceRows) {
+    row.first->setText(sourceTitle(id) + tr(": starting"));
+    row.second->setRange(0, 0);
+  }
+  m_refresh->start(m_embedded);
+}
+
+void PricesPage::cancelRefresh() {
+  m_refresh->cancel();
+  m_status->setText(tr("Cancelling…"));
+}
+
+void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
+  m_refreshButton->setEnabled(true);
+  m_cancelButton->setEnabled(false);
+  for (const auto& h : outcome.health) {
+    const auto it = m_sourceRows.find(toQString(h.sourceId));
+    if (it == m_sourceRows.end()) continue;
+    QString state;
+    if (h.lastAttemptOk) {
+      state = tr("fresh (%1)").arg(toDateTime(h.lastAttemptUnix).toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+    } else if (h.lastSuccessUnix) {
+      state = tr("stale since %1").arg(toDateTime(*h.lastSuccessUnix).toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+    } else {
+      state = tr("failed");
+    }
+    it->second.first->setText(sourceTitle(toQString(h.sourceId)) + QStringLiteral(": ") + state);
+    it->second.first->setToolTip(h.lastAttemptOk ? QString() : toQString(h.lastError));
+  }
+  for (const auto& s : outcome.sources) {
+    const auto it = m_sourceRows.find(toQString(s.sourceId));
+    if (it == m_sourceRows.end()) continue;
+    it->second.second->setRange(0, 1);
+    it->second.second->setValue(s.state == pricing::SourceOutcome::State::Fresh ? 1 : 0);
+    if (s.state != pricing::SourceOutcome::State::Fresh) {
+      QString text = it->second.first->text();
+      const QString why = toQString(s.error.message);
+      if (s.state == pricing::SourceOutcome::State::Skipped) text = sourceTitle(toQString(s.sourceId)) + tr(": skipped");
+      if (s.state == pricing::SourceOutcome::State::Cancelled) text = sourceTitle(toQString(s.sourceId)) + tr(": cancelled");
+      if (s.state == pricing::SourceOutcome::State::Failed && !text.contains(tr("stale"))) {
+        text = sourceTitle(toQString(s.sourceId)) + tr(": failed");
+      }
+      it->second.first->setText(text);
+      it->second.first->setToolTip(why);
+    }
+  }
+  if (outcome.catalog) showOffers(outcome.catalog->offers, outcome.catalog->sources, outcome.catalog->notes, true);
+  if (!outcome.error.isEmpty()) {
+    m_status->setText(tr("Price history: %1").arg(outcome.error));
+  } else if (outcome.ranNetwork) {
+    int fresh = 0;
+    for (const auto& s : outcome.sources) fresh += s.state == pricing::SourceOutcome::State::Fresh ? 1 : 0;
+    m_status->setText(tr("Refreshed %1 of %2 sources").arg(fresh).arg(outcome.sources.size()));
+  }
 }
 
 }  // namespace spotwise::ui

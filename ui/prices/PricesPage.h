@@ -2,41 +2,106 @@
 
 #include <QWidget>
 
-#include "core/pricing/Snapshot.h"
+#include <map>
+#include <vector>
 
+#include "core/pricing/Snapshot.h"
+#include "ui/prices/OfferFilterProxy.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
-class QSortFilterProxyModel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
 class QTableView;
+class QTimer;
+
+namespace spotwise::pricing {
+struct RefreshConfig;
+}
 
 namespace spotwise::ui {
 
 class OfferTableModel;
+class PriceCharts;
+class RefreshController;
+struct RefreshOutcome;
 
-/** The Prices page: every GPU offer with on-demand and spot prices, sortable, with its sources. */
+/**
+ * The Prices page: every GPU offer with on-demand and spot prices, savings, interruption band and
+ * price age; filters (GPU model, minimum GPU count, provider, region, max $/h, spot only) and
+ * search-as-you-type; copy/export CSV; a live refresh of every source with progress, cancel and a
+ * status per source; a banner when the data shown is older than a day; and the charts.
+ */
 class PricesPage : public QWidget {
   Q_OBJECT
 
  public:
   explicit PricesPage(QWidget* parent = nullptr);
+  ~PricesPage() override;
 
-  /** Shows the offers of `snapshot` and its sources' as-of dates. */
+  /** Shows the offers of `snapshot` (the embedded catalog) and loads stored live data in the background. */
   void setSnapshot(const pricing::Snapshot& snapshot);
   /** Shows why prices could not be loaded (the table stays as it was). */
   void showLoadError(const QString& message);
+  /** Where live refreshes fetch from and where the price history lives (defaults: public endpoints, app data). */
+  void setRefreshConfig(const pricing::RefreshConfig& config, const QString& databasePath);
+  /** The time "now" for price ages and the stale banner (tests); 0 = the wall clock. */
+  void setNow(std::int64_t unixSeconds);
+
+  /** The shown rows (or only the selected ones) as CSV with a header. */
+  [[nodiscard]] QString shownRowsCsv(bool selectedOnly) const;
+  /** Writes shownRowsCsv(false) to `path`; false (with the status line saying why) on failure. */
+  bool exportCsv(const QString& path);
 
   [[nodiscard]] OfferTableModel* model() const { return m_model; }
-  [[nodiscard]] QSortFilterProxyModel* proxy() const { return m_proxy; }
+  [[nodiscard]] OfferFilterProxy* proxy() const { return m_proxy; }
+  [[nodiscard]] PriceCharts* charts() const { return m_charts; }
+  [[nodiscard]] RefreshController* refreshController() const { return m_refresh; }
+
+ public Q_SLOTS:
+  void refresh();
+  void cancelRefresh();
+  void copySelection();
 
  private:
+  void showOffers(std::vector<pricing::Offer> offers, const std::vector<pricing::PriceSource>& sources,
+                  const std::vector<std::string>& notes, bool live);
+  void applyFilter();
+  void updateCharts();
+  void updateHistoryChart();
   void updateCount();
+  void updateBanner();
+  void fillFilterChoices();
+  void onRefreshFinished(const RefreshOutcome& outcome);
+  [[nodiscard]] std::int64_t now() const;
 
   OfferTableModel* m_model;
-  QSortFilterProxyModel* m_proxy;
+  OfferFilterProxy* m_proxy;
   QTableView* m_table;
   QLineEdit* m_search;
+  QComboBox* m_gpu;
+  QSpinBox* m_minGpus;
+  QComboBox* m_provider;
+  QComboBox* m_region;
+  QDoubleSpinBox* m_maxPrice;
+  QCheckBox* m_spotOnly;
+  QPushButton* m_refreshButton;
+  QPushButton* m_cancelButton;
+  QLabel* m_banner;
   QLabel* m_asOf;
   QLabel* m_count;
+  QLabel* m_status;
+  std::map<QString, std::pair<QLabel*, QProgressBar*>> m_sourceRows;
+  PriceCharts* m_charts;
+  RefreshController* m_refresh;
+  QTimer* m_chartTimer;
+  pricing::Snapshot m_embedded;
+  std::int64_t m_oldestAsOf = 0;
+  std::int64_t m_now = 0;
 };
 
 }  // namespace spotwise::ui

@@ -337,18 +337,20 @@ Result<Instance> LocalCompute::read(std::string_view instanceId) const {
     return inst;
   }
   const std::string state = runtime->value("state", "pending");
+  const int pid = runtime->value("pid", 0);
+  auto st = pid > 0 ? procStat(pid) : std::nullopt;
+  const bool supervisorAlive = st && st->state != 'Z' && st->startTicks == runtime->value("startTicks", 0ULL);
   if (state == "terminated") {
-    inst.state = InstanceState::Terminated;
-    inst.endReason = parseEndReason(runtime->value("endReason", "unknown"));
+    // Terminated means nothing is left: until the supervisor itself has exited, it is Stopping.
+    inst.state = supervisorAlive ? InstanceState::Stopping : InstanceState::Terminated;
+    inst.endReason = supervisorAlive ? EndReason::None : parseEndReason(runtime->value("endReason", "unknown"));
     inst.stateMessage = runtime->value("stateMessage", "");
-    if ((*runtime)["endedAtUnix"].is_number()) {
+    if (!supervisorAlive && (*runtime)["endedAtUnix"].is_number()) {
       inst.endedAtMs = static_cast<std::int64_t>((*runtime)["endedAtUnix"].get<double>() * 1000.0);
     }
     return inst;
   }
-  const int pid = runtime->value("pid", 0);
-  auto st = pid > 0 ? procStat(pid) : std::nullopt;
-  if (!st || st->state == 'Z' || st->startTicks != runtime->value("startTicks", 0ULL)) {
+  if (!supervisorAlive) {
     inst.state = InstanceState::Terminated;
     inst.endReason = EndReason::Unknown;
     inst.stateMessage = "the local instance process vanished";
@@ -480,8 +482,9 @@ Result<std::vector<Instance>> LocalCompute::describe(const std::vector<InstanceR
   for (const InstanceRef& ref : refs) {
     auto inst = read(ref.id);
     if (!inst) return inst.error();
-    // A machine that is gone takes its processes with it, even when its supervisor was killed.
-    if (inst->state == InstanceState::Terminated && safeInstanceId(ref.id)) {
+    // A machine that is gone takes its processes with it, even when its supervisor was killed
+    // (when the supervisor recorded the end itself, it already killed everything).
+    if (inst->state == InstanceState::Terminated && inst->stateMessage == "the local instance process vanished") {
       auto runtime = readJson(sandbox(ref.id) / "runtime.json");
       if (runtime) killSession(runtime->value("sid", 0));
     }

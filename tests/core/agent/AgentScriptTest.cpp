@@ -3,80 +3,16 @@
 
 #include <QtTest>
 
-#include "core/agent/AgentTestFixtures.h"
-#include "core/agent/AgentRenderer.h"
-#include "core/agent/CodeBundle.h"
-#include "core/cloud/local/LocalProvider.h"
+#include "AgentProcessFixture.h"
 
 using namespace spotwise;
 using namespace spotwise::test;
-using nlohmann::json;
 
-class AgentScriptTest : public QObject {
+class AgentScriptTest : public QObject, public AgentProcessFixture {
   Q_OBJECT
 
- private:
-  QTemporaryDir m_tmp;
-  fs::path m_root;
-  fs::path m_bucket;    // the job prefix folder
-  fs::path m_agentDir;  // where config.json and the agent live (the instance's /var/lib/spotwise)
-  fs::path m_bin;       // fake tools first on PATH
-
-  fs::path root() { return fs::path(m_tmp.path().toStdString()); }
-
-  json baseConfig(const std::string& provider, const std::string& command) {
-    return json{{"provider", provider},
-                {"jobId", "job-test"},
-                {"attempt", 1},
-                {"command", command},
-                {"environment", json::object()},
-                {"storage", {{"kind", "local"}, {"path", m_bucket.string()}}},
-                {"checkpointSignal", "SIGTERM"},
-                {"graceSeconds", 10},
-                {"pollSeconds", 1},
-                {"heartbeatSeconds", 1},
-                {"syncSeconds", 600},
-                {"driver", {{"mode", "skip"}}},
-                {"expectGpu", false},
-                {"powerOff", false}};
-  }
-
-  void writeConfig(const json& config) {
-    writeText(m_agentDir / "agent.py", std::string(agent::agentPythonSource()));
-    writeText(m_agentDir / "config.json", config.dump());
-  }
-
-  QProcessEnvironment env(const std::string& imds = {}) {
-    QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-    e.insert(QStringLiteral("PATH"), QString::fromStdString(m_bin.string()) + QLatin1Char(':') + e.value(QStringLiteral("PATH")));
-    if (!imds.empty()) e.insert(QStringLiteral("SPOTWISE_IMDS_ENDPOINT"), QString::fromStdString(imds));
-    return e;
-  }
-
-  bool startAgent(SessionProcess& p, const std::string& verb, const std::string& imds = {}) {
-    return p.start(QStringLiteral("python3"),
-                   {QString::fromStdString((m_agentDir / "agent.py").string()), QString::fromStdString(verb), QStringLiteral("--config"),
-                    QString::fromStdString((m_agentDir / "config.json").string())},
-                   env(imds));
-  }
-
-  json status() { return readJsonFile(m_bucket / "status.json"); }
-
-  void packExample() {
-    auto bundle = agent::packCodeFolder(sourceDir() / "resources" / "examples", m_bucket / "code.tar.gz");
-    QVERIFY2(bundle.ok(), bundle.ok() ? "" : bundle.error().message.c_str());
-  }
-
  private Q_SLOTS:
-  void init() {
-    QVERIFY(m_tmp.isValid());
-    m_bucket = root() / ("bucket-" + std::to_string(std::rand())) / "jobs" / "job-test";
-    m_agentDir = root() / ("agent-" + std::to_string(std::rand()));
-    m_bin = root() / "bin";
-    fs::create_directories(m_bucket);
-    fs::create_directories(m_agentDir);
-    fs::create_directories(m_bin);
-  }
+  void init() { setUpDirs(); }
 
   void preemptionNoticeStopsAndCheckpoints_data() {
     QTest::addColumn<QString>("provider");
@@ -117,93 +53,34 @@ class AgentScriptTest : public QObject {
     QVERIFY(sessionPids(agentProcess.sid()).empty());
   }
 
-  void latestIsWrittenLastSoAKilledUploadResumesThePreviousCheckpoint() {
-    // Checkpoint #1: small, uploaded completely.
-    const fs::path ckpt = m_agentDir / "work" / "checkpoints";
-    writeText(ckpt / "model.bin", std::string(1000, 'A'));
-    json config = baseConfig("local", "true");
-    config["uploadBytesPerSecond"] = 200 * 1024;
-    writeConfig(config);
-    {
-      SessionProcess sync;
-      QVERIFY(startAgent(sync, "sync"));
-      QCOMPARE(sync.waitExit(20000), 0);
-    }
-    QCOMPARE(readJsonFile(m_bucket / "checkpoints" / "LATEST")["seq"].get<int>(), 1);
-    // Checkpoint #2: four 200 KB files at 200 KB/s. Kill the uploader once the first file is up.
-    for (const char* name : {"a.bin", "b.bin", "c.bin", "model.bin"}) writeText(ckpt / name, std::string(200 * 1024, 'B'));
-    SessionProcess sync;
-    QVERIFY(startAgent(sync, "sync"));
-    QVERIFY(waitFor([&] { return fs::exists(m_bucket / "checkpoints" / "000002" / "a.bin"); }, 20));
-    ::kill(static_cast<pid_t>(sync.pid()), SIGKILL);
-    sync.waitExit(5000);
-    QVERIFY2(!fs::exists(m_bucket / "checkpoints" / "000002" / "model.bin"), "the upload finished before it was killed");
-    QCOMPARE(readJsonFile(m_bucket / "checkpoints" / "LATEST")["seq"].get<int>(), 1);
-    // A new instance restores: it gets checkpoint #1, whole.
-    fs::remove_all(m_agentDir / "work");
-    SessionProcess restore;
-    QVERIFY(startAgent(restore, "restore"));
-    QCOMPARE(restore.waitExit(20000), 0);
-    QCOMPARE(readIfExists(ckpt / "model.bin"), std::string(1000, 'A'));
-    QVERIFY(!fs::exists(ckpt / "a.bin"));
-  }
-
-  void driverSetup_data() {
-    QTest::addColumn<QString>("mode");
-    QTest::addColumn<QString>("osRelease");
-    QTest::addColumn<bool>("gpuBefore");
-    QTest::addColumn<int>("exitCode");
-    QTest::addColumn<QString>("expected");  // in status.json's message (failure) or the install log
-    QTest::newRow("DL image: verify an existing driver") << "verify" << "ID=ubuntu\nVERSION_ID=\"22.04\"\n" << true << 0 << "";
-    QTest::newRow("plain Ubuntu 22.04: install with ubuntu-drivers") << "auto" << "ID=ubuntu\nVERSION_ID=\"22.04\"\n" << false << 0
-                                                                     << "ubuntu-drivers install --gpgpu";
-    QTest::newRow("plain Ubuntu 24.04: install with ubuntu-drivers") << "auto" << "ID=ubuntu\nVERSION_ID=\"24.04\"\n" << false << 0
-                                                                     << "ubuntu-drivers install --gpgpu";
-    QTest::newRow("DL image without a driver: fail") << "verify" << "ID=ubuntu\nVERSION_ID=\"22.04\"\n" << false << 4
-                                                     << "no working NVIDIA driver";
-    QTest::newRow("unsupported OS: fail") << "auto" << "ID=debian\nVERSION_ID=\"12\"\n" << false << 4 << "no install recipe for debian 12";
-  }
-
-  void driverSetup() {
-    QFETCH(QString, mode);
-    QFETCH(QString, osRelease);
-    QFETCH(bool, gpuBefore);
-    QFETCH(int, exitCode);
-    QFETCH(QString, expected);
+  void slowCheckpointAfterTheSignalIsWaitedFor() {
+    // The shell of `sh -c` dies of the signal at once; the program takes 1.5 s to write its
+    // checkpoint. The agent waits for the whole process group, not the shell.
     packExample();
-    // Fake apt-get / ubuntu-drivers / modprobe record their arguments; nvidia-smi works once
-    // "installed" exists (or from the start on a deep-learning image).
-    const fs::path log = m_bin / "calls.log";
-    const fs::path marker = m_bin / "installed";
-    fs::remove(marker);
-    fs::remove(log);
-    if (gpuBefore) writeText(marker, "");
-    for (const char* tool : {"apt-get", "modprobe"}) writeText(m_bin / tool, "#!/bin/sh\necho \"$(basename $0) $*\" >>" + log.string() + "\n", true);
-    writeText(m_bin / "ubuntu-drivers", "#!/bin/sh\necho \"ubuntu-drivers $*\" >>" + log.string() + "\ntouch " + marker.string() + "\n", true);
-    writeText(m_bin / "nvidia-smi", "#!/bin/sh\n[ -e " + marker.string() + " ] || exit 9\necho 'NVIDIA H100 80GB HBM3, 81559, 12'\necho 'NVIDIA H100 80GB HBM3, 81559, 14'\n", true);
-    writeText(m_agentDir / "os-release", osRelease.toStdString());
-    json config = baseConfig("local", "true");
-    config["driver"] = {{"mode", mode.toStdString()}, {"osRelease", (m_agentDir / "os-release").string()}};
-    config["expectGpu"] = true;
-    writeConfig(config);
     FakeMetadata imds(m_agentDir / "imds", std::string(cloud::local::localInstanceScript()));
     QVERIFY(imds.start());
+    const std::string program =
+        "import os, signal, sys, time\n"
+        "def stop(*_):\n"
+        "    time.sleep(1.5)\n"
+        "    open(os.path.join(os.environ['SPOTWISE_CHECKPOINT_DIR'], 'slow.txt'), 'w').write('done')\n"
+        "    sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "open(os.environ['SPOTWISE_PROGRESS_FILE'], 'a').write('{\\\"step\\\": 1}\\n')\n"
+        "while True: time.sleep(0.05)\n";
+    writeText(m_bucket / "slow.py", program);
+    writeConfig(baseConfig("aws", "python3 " + (m_bucket / "slow.py").string() + "; echo after"));
     SessionProcess agentProcess;
     QVERIFY(startAgent(agentProcess, "run", imds.endpoint()));
-    const int rc = agentProcess.waitExit(20000);
-    const std::string out = agentProcess.output().toStdString();
-    QVERIFY2(rc == exitCode, out.c_str());
-    const json s = status();
-    if (exitCode == 0) {
-      QCOMPARE(s.value("state", ""), std::string("succeeded"));
-      QCOMPARE(s["gpu"]["model"].get<std::string>(), std::string("NVIDIA H100 80GB HBM3"));
-      QCOMPARE(s["gpu"]["count"].get<int>(), 2);
-      QVERIFY(readIfExists(log).find(expected.toStdString()) != std::string::npos);
-      if (gpuBefore) QVERIFY(readIfExists(log).empty());  // verify mode installs nothing
-    } else {
-      QCOMPARE(s.value("state", ""), std::string("failed"));
-      QVERIFY2(s.value("message", "").find(expected.toStdString()) != std::string::npos, s.dump().c_str());
-    }
+    // Progress step 1 is written once the handler is installed.
+    QVERIFY(waitFor([&] { auto s = status(); return s.value("state", "") == "running" && s["step"] == 1; }, 20));
+    imds.preempt(60);
+    QCOMPARE(agentProcess.waitExit(20000), 5);
+    const json latest = readJsonFile(m_bucket / "checkpoints" / "LATEST");
+    QVERIFY2(latest.is_object() && !latest.empty(), agentProcess.output().constData());
+    char seq[16];
+    std::snprintf(seq, sizeof seq, "%06d", latest["seq"].get<int>());
+    QCOMPARE(readIfExists(m_bucket / "checkpoints" / seq / "slow.txt"), std::string("done"));
   }
 
   void badInputEndsInAClearState_data() {

@@ -142,7 +142,10 @@ class FakeMetadata {
     return true;
   }
   /** Issues a preemption notice: the machine goes away `seconds` from now. */
-  void preempt(double seconds) { writeText(m_dir / "preempt", std::to_string(seconds)); }
+  void preempt(double seconds) {
+    writeText(m_dir / "preempt.tmp", std::to_string(seconds));
+    fs::rename(m_dir / "preempt.tmp", m_dir / "preempt");
+  }
   [[nodiscard]] const std::string& endpoint() const { return m_endpoint; }
 
  private:

@@ -25,7 +25,7 @@ class SnapshotTest : public QObject {
     auto snapshot = embeddedSnapshot();
     QVERIFY(snapshot);
     QVERIFY(snapshot->offers.size() > 300);
-    QCOMPARE(snapshot->sources.size(), std::size_t{3});
+    QCOMPARE(snapshot->sources.size(), std::size_t{4});  // 3 SkyPilot catalogs + the AWS Spot Advisor
     for (auto provider : {CloudProvider::Aws, CloudProvider::Gcp, CloudProvider::Azure}) {
       QVERIFY(std::ranges::any_of(snapshot->offers, [&](const Offer& o) { return o.provider == provider && o.spot; }));
     }
@@ -34,6 +34,27 @@ class SnapshotTest : public QObject {
       QVERIFY(o.onDemand || o.spot);
       if (o.onDemand) QVERIFY(snapshot->source(o.onDemand->sourceId));
       QVERIFY(o.gpuCount > 0);
+    }
+  }
+
+  void awsOffersCarryTheSpotAdvisorBand() {
+    // spot-advisor-data.json: us-east-1 Linux g4dn.xlarge is {"s":64,"r":3}, ranges[index 3] = "15-20%".
+    auto snapshot = embeddedSnapshot();
+    QVERIFY(snapshot);
+    const auto* advisor = snapshot->source("aws-spot-advisor");
+    QVERIFY(advisor && advisor->interruptionsOnly);
+    int checked = 0;
+    for (const auto& o : snapshot->offers) {
+      if (o.provider != CloudProvider::Aws || o.region != "us-east-1" || o.instanceType != "g4dn.xlarge") continue;
+      QVERIFY(o.interruption);
+      QCOMPARE(o.interruption->label, std::string("15-20%"));
+      QCOMPARE(o.interruption->index, 3);
+      QCOMPARE(o.interruption->sourceId, std::string("aws-spot-advisor"));
+      ++checked;
+    }
+    QVERIFY(checked > 0);
+    for (const auto& o : snapshot->offers) {
+      if (o.provider != CloudProvider::Aws) QVERIFY(!o.interruption);  // the advisor is AWS-only
     }
   }
 

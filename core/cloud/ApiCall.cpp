@@ -1,0 +1,60 @@
+#include "core/cloud/ApiCall.h"
+
+#include <algorithm>
+
+namespace spotwise::cloud {
+
+Transport realTransport(http::HttpClient& client) {
+  static http::RealSleeper sleeper;
+  static const http::RealSteadyClock clock;
+  Transport transport;
+  transport.client = &client;
+  transport.sleeper = &sleeper;
+  transport.clock = &clock;
+  return transport;
+}
+
+Result<http::Response> callWithRetry(const Transport& transport, std::string_view operation,
+                                     http::Idempotency idempotency, const CallOptions& options,
+                                     const RequestFactory& build, const ErrorMapper& mapError,
+                                     const ResponseCheck& check, const std::function<bool(int status)>& isSuccess) {
+  using namespace std::chrono;
+  const std::string op(operation);
+  http::RetryContext context(*transport.sleeper, *transport.clock,
+                             transport.jitterSeed ? transport.jitterSeed : std::random_device{}(), options.stop);
+  // Retries must not outlive the caller's deadline either.
+  http::RetryPolicy policy = transport.retry;
+  const auto budget = duration_cast<milliseconds>(options.deadline - steady_clock::now());
+  policy.maxElapsed = std::min(policy.maxElapsed, std::max(budget, milliseconds(0)));
+
+  const std::function<Result<http::Response>()> attempt = [&]() -> Result<http::Response> {
+    if (options.stop.stop_requested()) return makeError(ErrorCode::Cancelled, op + ": cancelled");
+    const auto left = duration_cast<milliseconds>(options.deadline - steady_clock::now());
+    if (left <= milliseconds(0)) return makeError(ErrorCode::DeadlineExceeded, op + ": deadline passed");
+    auto request = build();
+    if (!request) return request.error();
+    request->timeout = std::min(transport.attemptTimeout, left);
+    request->stallTimeout = std::min(transport.stallTimeout, request->timeout);
+    request->stop = options.stop;
+    auto response = transport.client->send(*request);
+    if (!response) {
+      Error e = response.error();
+      if (e.code == ErrorCode::DataLoss && e.message.find("truncated") != std::string::npos)
+        e.code = ErrorCode::Unavailable;
+      if (!e.message.starts_with(op)) e.message = op + ": " + e.message;
+      return e;
+    }
+    if ((response->status >= 200 && response->status < 300) || (isSuccess && isSuccess(response->status))) {
+      if (check)
+        if (auto bad = check(op, *response)) return *bad;
+      return response;
+    }
+    Error e = mapError(op, *response);
+    if (!e.retryAfter)
+      if (auto generic = http::errorFromResponse(op, *response)) e.retryAfter = generic->retryAfter;
+    return e;
+  };
+  return http::retryCall<http::Response>(policy, idempotency, context, attempt);
+}
+
+}  // namespace spotwise::cloud

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "core/cloud/Provider.h"
+#include "core/common/Result.h"
+#include "core/http/HttpClient.h"
+#include "core/http/Retry.h"
+
+namespace spotwise::cloud {
+
+/**
+ * How a provider talks HTTP: the client, the retry policy, and the sleeper and clock the retry
+ * loop waits with (tests inject fakes so they never sleep). Non-owning; every pointer must
+ * outlive the provider that holds the Transport.
+ */
+struct Transport {
+  http::HttpClient* client = nullptr;
+  http::RetryPolicy retry;
+  http::Sleeper* sleeper = nullptr;
+  const http::SteadyClock* clock = nullptr;
+  /** Upper bound of one attempt (the call's deadline may cut it shorter). */
+  std::chrono::milliseconds attemptTimeout{std::chrono::seconds(30)};
+  /** Fails an attempt whose response stops flowing for this long. */
+  std::chrono::milliseconds stallTimeout{std::chrono::seconds(15)};
+  std::uint64_t jitterSeed = 0;  ///< 0: random
+};
+
+/** A Transport on `client` with the real sleeper and clock (process-wide instances). */
+Transport realTransport(http::HttpClient& client);
+
+/** Builds (and signs) a fresh request for each attempt, so each carries a fresh signature date. */
+using RequestFactory = std::function<Result<http::Request>()>;
+/** Turns a non-2xx response into the provider's Error (its error document parsed). */
+using ErrorMapper = std::function<Error(std::string_view operation, const http::Response& response)>;
+
+/** Checks a 2xx response (e.g. that it is the API's document, not a proxy's page); an Error fails the attempt. */
+using ResponseCheck = std::function<std::optional<Error>(std::string_view operation, const http::Response& response)>;
+
+/**
+ * One API call with retries: each attempt gets a request from `build`, with a timeout of
+ * min(attemptTimeout, time left before options.deadline) and options.stop as its stop token.
+ * A non-2xx response becomes `mapError`'s Error (Retry-After kept); a 2xx response that `check`
+ * rejects fails the attempt with check's Error (Unavailable: a garbled answer is worth retrying).
+ * `isSuccess` widens what counts as success (GCS answers 308 to a resumable chunk).
+ * A transport failure that cut a body short (DataLoss) counts as Unavailable: the next attempt
+ * may get the whole body.
+ * Retried per transport.retry while isTransient() says so; NonIdempotent calls are tried once
+ * (callers make a mutation Idempotent only when it carries an idempotency token).
+ * DeadlineExceeded when the deadline passes, Cancelled when stopped.
+ */
+Result<http::Response> callWithRetry(const Transport& transport, std::string_view operation,
+                                     http::Idempotency idempotency, const CallOptions& options,
+                                     const RequestFactory& build, const ErrorMapper& mapError,
+                                     const ResponseCheck& check = {},
+                                     const std::function<bool(int status)>& isSuccess = {});
+
+}  // namespace spotwise::cloud

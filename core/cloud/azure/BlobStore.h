@@ -1,0 +1,64 @@
+#pragma once
+
+#include <optional>
+
+#include "core/auth/azure/SharedKey.h"
+#include "core/cloud/ApiCall.h"
+
+namespace spotwise::cloud::azure {
+
+struct BlobSettings {
+  /** "https://<account>.blob.core.windows.net", or Azurite's "http://127.0.0.1:PORT/devstoreaccount1". */
+  std::string endpoint;
+  std::string container;
+  /** The desktop signs with the account key (SharedKey)… */
+  std::optional<auth::azure::StorageAccountKey> accountKey;
+  /** …an instance with a SAS token ("sv=…&sig=…", no leading '?') and never the key. */
+  std::string sasToken;
+  /** putFile() uploads blocks above this size, blockSize each (Azure allows up to 4000 MiB a block). */
+  std::uint64_t blockThreshold = 64ull * 1024 * 1024;
+  std::uint64_t blockSize = 16ull * 1024 * 1024;
+};
+
+/**
+ * Azure Blob Storage objects in one container, signed with SharedKey or authorised by a SAS.
+ * Large files go up as blocks (Put Block, then Put Block List; uncommitted blocks expire by
+ * themselves). Error documents map to: BlobNotFound/ContainerNotFound → NotFound,
+ * AuthenticationFailed → Unauthenticated, AuthorizationPermissionMismatch/AuthorizationFailure →
+ * PermissionDenied, ServerBusy/InternalError/OperationTimedOut → Unavailable. Thread-compatible.
+ */
+class BlobStore final : public ObjectStore {
+ public:
+  BlobStore(BlobSettings settings, Transport transport);
+
+  /** Creates the container when it does not exist yet (SharedKey only). */
+  Result<void> ensureContainer(const CallOptions& options);
+  Result<void> put(std::string_view key, std::string_view bytes, const CallOptions& options) override;
+  Result<void> putFile(std::string_view key, const std::filesystem::path& file, const CallOptions& options) override;
+  Result<std::string> get(std::string_view key, const CallOptions& options) override;
+  Result<void> getFile(std::string_view key, const std::filesystem::path& file, const CallOptions& options) override;
+  Result<ObjectInfo> head(std::string_view key, const CallOptions& options) override;
+  Result<std::vector<ObjectInfo>> list(std::string_view prefix, const CallOptions& options) override;
+  Result<void> remove(std::string_view key, const CallOptions& options) override;
+
+  /**
+   * A SAS for the instances of a job: read, add, create, write, delete and list in the container
+   * until `expiresUnix` (Blob Storage without a hierarchical namespace cannot scope a SAS to a
+   * prefix, so each job's instances should get a container of their own).
+   */
+  Result<std::string> containerSas(std::string_view permissions, std::int64_t expiresUnix) const;
+  [[nodiscard]] std::string blobUrl(std::string_view key, std::string_view query = {}) const;
+
+ private:
+  Result<http::Response> call(std::string_view operation, std::string method, std::string url, std::string body,
+                              http::Headers headers, const CallOptions& options,
+                              std::function<bool(std::string_view)> onData = {}, std::function<void()> onAttempt = {});
+
+  BlobSettings m_settings;
+  Transport m_transport;
+};
+
+/** The Error of a failed Blob call from its <Error> document or x-ms-error-code header. */
+Error blobError(std::string_view operation, const http::Response& response);
+
+}  // namespace spotwise::cloud::azure

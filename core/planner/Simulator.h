@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "core/common/Result.h"
+#include "core/planner/CheckpointModel.h"
+
+namespace spotwise::planner {
+
+/**
+ * A small, fast, seeded generator (xoshiro256**, state filled by splitmix64 from the seed) with its own
+ * uniform and exponential draws, so a seed gives the same runs with every compiler and standard library
+ * (std::exponential_distribution's output is implementation-defined). Not thread-safe: one per thread.
+ */
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed);
+
+  std::uint64_t next();
+  /** Uniform in (0, 1]. */
+  double uniformPositive();
+  /** Exponential with the given rate (> 0). */
+  double exponential(double rate);
+
+ private:
+  std::uint64_t m_s[4];
+};
+
+/** splitmix64 of `value`: derives independent per-offer seeds from one user seed. */
+std::uint64_t mixSeed(std::uint64_t value);
+
+/** What to simulate: one offer's run shape, hazard and prices, and the policies that apply. */
+struct SimulationSpec {
+  RunShape shape;
+  double ratePerHour = 0.0;                  ///< λ ≥ 0
+  std::optional<double> maxUptimeHours;      ///< GCP preemptible: the VM is stopped at this uptime
+  double spotUsdPerHour = 0.0;
+  std::optional<double> onDemandUsdPerHour;  ///< needed by the fallback policy
+  std::optional<int> fallbackAfterPreemptions;  ///< M ≥ 1: after the M-th preemption, restart on on-demand
+  std::optional<double> deadlineHours;       ///< to report the share of runs finishing in time
+  std::optional<double> budgetUsd;           ///< to report the share of runs within budget
+  int runs = 100000;
+  std::uint64_t seed = 1;
+};
+
+/** Mean and nearest-rank percentiles of a simulated quantity. */
+struct Distribution {
+  double mean = 0.0;
+  double p50 = 0.0;
+  double p90 = 0.0;
+};
+
+/** The outcome of `runs` simulated runs. */
+struct SimulationResult {
+  Distribution hours;
+  Distribution costUsd;
+  double meanPreemptions = 0.0;
+  double fallbackShare = 0.0;                 ///< share of runs that ended on on-demand
+  std::optional<double> deadlineProbability;  ///< share of runs with hours ≤ deadline
+  std::optional<double> budgetProbability;    ///< share of runs with cost ≤ budget
+  std::optional<double> targetProbability;    ///< share of runs meeting the deadline and the budget (those set)
+  int runs = 0;
+};
+
+/**
+ * Simulates `spec.runs` runs: exponential preemptions at λ on each instance (including during restart),
+ * the 24 h uptime cap when set (the VM is stopped; that counts as a preemption), work lost since the
+ * last checkpoint, restarts of R, and the on-demand fallback after M preemptions. Every hour is billed at
+ * the price of the machine it ran on. Deterministic for a given spec (seed included).
+ * Errors: InvalidArgument for a spec outside its documented ranges; FailedPrecondition when a segment
+ * cannot fit in the uptime cap, or when a run exceeds the event limit (the run is not expected to end).
+ * Pure and thread-safe: callers may run many offers in parallel.
+ */
+Result<SimulationResult> simulate(const SimulationSpec& spec);
+
+}  // namespace spotwise::planner

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/Result.h"
+#include "core/http/HttpClient.h"
+#include "core/http/Retry.h"
+#include "core/pricing/sources/PriceRecord.h"
+
+namespace spotwise::pricing::sources {
+
+/** Where each source is fetched from: the public endpoints by default, a loopback server in tests. */
+struct SourceEndpoints {
+  /** region_index.json; its `currentVersionUrl`s are resolved against awsOfferBase. */
+  std::string awsRegionIndexUrl = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/region_index.json";
+  std::string awsOfferBase = "https://pricing.us-east-1.amazonaws.com";
+  std::string awsSpotFeedUrl = "https://spot-price.s3.amazonaws.com/spot.js";
+  std::string awsAdvisorUrl = "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json";
+  std::string azureRetailUrl = "https://prices.azure.com/api/retail/prices";
+  std::string gcpBillingUrl = "https://cloudbilling.googleapis.com/v1/services/6F81-5844-456A/skus";
+};
+
+/** The AWS regions whose offer files are fetched by default (GPU regions users train in). */
+const std::vector<std::string>& defaultAwsOfferRegions();
+
+/** Progress of one source: bytes for downloads (total 0 if unknown), or pages for paged APIs. */
+struct FetchProgress {
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+  std::string_view unit;  ///< "bytes" or "pages"
+};
+
+/** How one fetch runs: limits, retries, progress and cancellation. */
+struct FetchSettings {
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};       ///< per request (offer files are big)
+  std::chrono::milliseconds stallTimeout{std::chrono::seconds(30)};  ///< no byte for this long: failed
+  http::RetryPolicy retry{};
+  std::size_t maxPages = 2000;  ///< a paged API that never ends is an error, not a hang
+  std::function<void(const FetchProgress&)> onProgress;
+  std::stop_token stop;
+  std::int64_t nowUnix = 0;     ///< fetch time stamped on the records; 0 = now
+};
+
+/** What a fetch brought: the parsed prices, and whether a cached copy was used (HTTP 304). */
+struct FetchResult {
+  ParsedPrices parsed;
+  bool notModified = false;
+  std::uint64_t bytes = 0;
+  std::size_t pages = 0;
+};
+
+/**
+ * AWS on-demand: region_index.json, then each region's offer file (`regions` of the index), each
+ * downloaded straight to `cacheDir` (never held in memory) and parsed streaming. The ETag of every
+ * file is kept beside it and sent as If-None-Match, so an unchanged file is not downloaded again
+ * (HTTP 304: the cached file is parsed). Errors name "AwsOffer" and the region.
+ */
+Result<FetchResult> fetchAwsOnDemand(http::HttpClient& client, const SourceEndpoints& endpoints,
+                                     const std::vector<std::string>& regions, const std::filesystem::path& cacheDir,
+                                     const FetchSettings& settings);
+
+/** AWS website spot feed (spot.js). */
+Result<FetchResult> fetchAwsSpotFeed(http::HttpClient& client, const SourceEndpoints& endpoints, const FetchSettings& settings);
+
+/** AWS Spot Instance Advisor (interruption bands). */
+Result<FetchResult> fetchAwsAdvisor(http::HttpClient& client, const SourceEndpoints& endpoints, const FetchSettings& settings);
+
+/** The OData filter for GPU VM sizes (N-series), Consumption prices. */
+std::string azureGpuFilter();
+
+/**
+ * Azure Retail Prices: `?api-version=2023-01-01-preview&$filter=…`, following NextPageLink verbatim
+ * until it is null/empty; rows of all pages are collected, then one price per size/region/kind is
+ * chosen (latest effectiveStartDate ≤ now). A link that repeats or more than maxPages pages is an
+ * error. Errors name "AzureRetail" and the page number.
+ */
+Result<FetchResult> fetchAzureRetail(http::HttpClient& client, const SourceEndpoints& endpoints, const std::string& filter,
+                                     const FetchSettings& settings);
+
+/**
+ * GCP Cloud Billing Catalog, Compute Engine SKUs (`?key=…&currencyCode=USD&pageSize=5000`, paging
+ * on nextPageToken), composed into machine prices with the built-in machine table. The API key is
+ * never put into an error message.
+ */
+Result<FetchResult> fetchGcpBilling(http::HttpClient& client, const SourceEndpoints& endpoints, const std::string& apiKey,
+                                    const FetchSettings& settings);
+
+/** Percent-encodes a query value (RFC 3986 unreserved characters kept). */
+std::string percentEncode(std::string_view text);
+
+}  // namespace spotwise::pricing::sources

@@ -1,0 +1,283 @@
+#include "core/pricing/sources/aws/AwsSpot.h"
+
+#include <array>
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "core/common/Numbers.h"
+#include "core/common/Time.h"
+
+namespace spotwise::pricing::sources {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kLegacyRegions{{
+    {"us-east", "us-east-1"},
+    {"us-west", "us-west-1"},
+    {"eu-ireland", "eu-west-1"},
+    {"eu-frankfurt", "eu-central-1"},
+    {"apac-sin", "ap-southeast-1"},
+    {"apac-syd", "ap-southeast-2"},
+    {"apac-tokyo", "ap-northeast-1"},
+    {"ap-seoul", "ap-northeast-2"},
+    {"sa-saopaulo", "sa-east-1"},
+    {"us-gov-west", "us-gov-west-1"},
+}};
+
+/** A region code looks like "us-east-2", "ap-southeast-4": letters-words-digit. */
+bool looksLikeRegionCode(std::string_view name) {
+  return !name.empty() && name.back() >= '0' && name.back() <= '9' && name.find('-') != std::string_view::npos;
+}
+
+/** Strips a JSONP wrapper (and anything before it, such as a licence comment). */
+std::string_view stripJsonp(std::string_view text) {
+  const auto call = text.find("callback(");
+  if (call == std::string_view::npos) return text;
+  text.remove_prefix(call + 9);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == ';')) {
+    text.remove_suffix(1);
+  }
+  if (!text.empty() && text.back() == ')') text.remove_suffix(1);
+  return text;
+}
+
+std::string xmlUnescape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '&') {
+      out += s[i];
+      continue;
+    }
+    static constexpr std::array<std::pair<std::string_view, char>, 5> kEntities{
+        {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}}};
+    bool matched = false;
+    for (const auto& [entity, ch] : kEntities) {
+      if (s.substr(i, entity.size()) == entity) {
+        out += ch;
+        i += entity.size() - 1;
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) out += '&';
+  }
+  return out;
+}
+
+/** Text of the first <tag>...</tag> in `xml`; empty optional if absent; "" for <tag/> or <tag></tag>. */
+std::optional<std::string> xmlElement(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string empty = "<" + std::string(tag) + "/>";
+  const std::string close = "</" + std::string(tag) + ">";
+  const auto start = xml.find(open);
+  const auto emptyAt = xml.find(empty);
+  if (emptyAt != std::string_view::npos && (start == std::string_view::npos || emptyAt < start)) return std::string();
+  if (start == std::string_view::npos) return std::nullopt;
+  const auto end = xml.find(close, start + open.size());
+  if (end == std::string_view::npos) return std::nullopt;
+  return xmlUnescape(xml.substr(start + open.size(), end - start - open.size()));
+}
+
+}  // namespace
+
+std::optional<std::string> awsRegionFromSpotFeedName(std::string_view name) {
+  for (const auto& [legacy, code] : kLegacyRegions) {
+    if (name == legacy) return std::string(code);
+  }
+  if (looksLikeRegionCode(name)) return std::string(name);
+  return std::nullopt;
+}
+
+Result<ParsedPrices> parseAwsSpotFeed(std::string_view text, std::string_view sourceId, std::int64_t asOfUnix) {
+  constexpr std::string_view kOp = "AwsSpotFeed: ";
+  const json root = json::parse(stripJsonp(text), nullptr, false);
+  if (root.is_discarded()) return makeError(ErrorCode::DataLoss, std::string(kOp) + "not valid JSON(P) (truncated or malformed)");
+  ParsedPrices result;
+  std::size_t notAvailable = 0;
+  try {
+    const auto& config = root.at("config");
+    const auto currencies = config.value("currencies", std::vector<std::string>{});
+    if (std::ranges::find(currencies, "USD") == currencies.end()) {
+      return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "the feed has no USD prices");
+    }
+    for (const auto& region : config.at("regions")) {
+      const std::string name = region.at("region").get<std::string>();
+      const auto code = awsRegionFromSpotFeedName(name);
+      if (!code) return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "unknown region name '" + name + "'");
+      for (const auto& group : region.at("instanceTypes")) {
+        for (const auto& size : group.at("sizes")) {
+          ++result.itemsRead;
+          const std::string type = size.at("size").get<std::string>();
+          for (const auto& column : size.at("valueColumns")) {
+            if (column.at("name").get<std::string>() != "linux") continue;
+            const auto& prices = column.at("prices");
+            if (!prices.contains("USD")) {
+              return makeError(ErrorCode::InvalidArgument, std::string(kOp) + name + " " + type + ": no USD price");
+            }
+            const std::string value = prices.at("USD").get<std::string>();
+            if (value.starts_with("N/A")) {
+              ++notAvailable;
+              continue;
+            }
+            const auto price = parseDouble(value);
+            if (!price || *price < 0) {
+              return makeError(ErrorCode::InvalidArgument, std::string(kOp) + name + " " + type + ": price '" + value + "' is not a number");
+            }
+            if (*price == 0.0) {
+              ++notAvailable;
+              continue;
+            }
+            PriceRecord record;
+            record.provider = CloudProvider::Aws;
+            record.region = *code;
+            record.instanceType = type;
+            record.kind = PriceKind::Spot;
+            record.usdPerHour = *price;
+            record.sourceId = std::string(sourceId);
+            record.asOfUnix = asOfUnix;
+            result.records.push_back(std::move(record));
+          }
+        }
+      }
+    }
+  } catch (const json::exception& e) {
+    return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "missing or mistyped field: " + e.what());
+  }
+  if (notAvailable > 0) result.notes.push_back(std::to_string(notAvailable) + " Linux spot prices were N/A (left out, never $0)");
+  return result;
+}
+
+Result<ParsedPrices> parseAwsSpotAdvisor(std::string_view text, std::string_view sourceId, std::int64_t asOfUnix) {
+  constexpr std::string_view kOp = "AwsSpotAdvisor: ";
+  const json root = json::parse(text, nullptr, false);
+  if (root.is_discarded()) return makeError(ErrorCode::DataLoss, std::string(kOp) + "not valid JSON (truncated or malformed)");
+  ParsedPrices result;
+  std::map<int, InterruptionBand> bands;
+  try {
+    for (const auto& range : root.at("ranges")) {
+      InterruptionBand band;
+      band.index = range.at("index").get<int>();
+      band.label = range.at("label").get<std::string>();
+      band.sourceId = std::string(sourceId);
+      // "<5%", "5-10%", ">20%": bounds from the label (the `max` field overlaps the next band).
+      std::string_view label = band.label;
+      if (label.ends_with('%')) label.remove_suffix(1);
+      if (label.starts_with('<')) {
+        band.minMonthlyPercent = 0;
+        band.maxMonthlyPercent = parseDouble(label.substr(1)).value_or(-1);
+      } else if (label.starts_with('>')) {
+        band.minMonthlyPercent = parseDouble(label.substr(1)).value_or(-1);
+        band.maxMonthlyPercent = 100;
+      } else if (const auto dash = label.find('-'); dash != std::string_view::npos) {
+        band.minMonthlyPercent = parseDouble(label.substr(0, dash)).value_or(-1);
+        band.maxMonthlyPercent = parseDouble(label.substr(dash + 1)).value_or(-1);
+      } else {
+        band.minMonthlyPercent = band.maxMonthlyPercent = -1;
+      }
+      if (band.minMonthlyPercent < 0 || band.maxMonthlyPercent < 0) {
+        return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "range label '" + band.label + "' is not a percentage band");
+      }
+      bands[band.index] = std::move(band);
+    }
+    for (const auto& [region, byOs] : root.at("spot_advisor").items()) {
+      if (!byOs.contains("Linux")) continue;
+      for (const auto& [type, entry] : byOs.at("Linux").items()) {
+        ++result.itemsRead;
+        const int r = entry.at("r").get<int>();
+        const auto band = bands.find(r);
+        if (band == bands.end()) {
+          return makeError(ErrorCode::InvalidArgument,
+                           std::string(kOp) + region + " " + type + ": r=" + std::to_string(r) + " has no entry in ranges");
+        }
+        InterruptionRecord record;
+        record.region = region;
+        record.instanceType = type;
+        record.band = band->second;
+        if (entry.contains("s")) record.savingsPercent = entry.at("s").get<int>();
+        result.interruptions.push_back(std::move(record));
+      }
+    }
+  } catch (const json::exception& e) {
+    return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "missing or mistyped field: " + e.what());
+  }
+  (void)asOfUnix;
+  return result;
+}
+
+Result<ParsedPrices> parseAwsSpotPriceHistory(std::string_view xml, std::string_view region, std::string_view sourceId) {
+  constexpr std::string_view kOp = "AwsSpotHistory: ";
+  if (xml.find("<Errors>") != std::string_view::npos) {
+    Error error = makeError(ErrorCode::FailedPrecondition,
+                            std::string(kOp) + "EC2 error: " + xmlElement(xml, "Message").value_or("(no message)"));
+    error.providerCode = xmlElement(xml, "Code").value_or("");
+    if (error.providerCode == "AuthFailure" || error.providerCode == "UnauthorizedOperation") error.code = ErrorCode::PermissionDenied;
+    if (error.providerCode == "RequestLimitExceeded") error.code = ErrorCode::ResourceExhausted;
+    return error;
+  }
+  if (xml.find("<DescribeSpotPriceHistoryResponse") == std::string_view::npos) {
+    return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "not a DescribeSpotPriceHistoryResponse");
+  }
+  if (xml.find("</DescribeSpotPriceHistoryResponse>") == std::string_view::npos) {
+    return makeError(ErrorCode::DataLoss, std::string(kOp) + "reply is truncated (no closing DescribeSpotPriceHistoryResponse)");
+  }
+  ParsedPrices result;
+  // newest item per (zone, type)
+  std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, PriceRecord>> newest;
+  std::size_t otherOs = 0;
+  std::size_t pos = 0;
+  const auto setStart = xml.find("<spotPriceHistorySet>");
+  const auto setEnd = xml.find("</spotPriceHistorySet>");
+  if (setStart != std::string_view::npos) {
+    if (setEnd == std::string_view::npos) return makeError(ErrorCode::DataLoss, std::string(kOp) + "spotPriceHistorySet is not closed");
+    const std::string_view set = xml.substr(setStart, setEnd - setStart);
+    while ((pos = set.find("<item>", pos)) != std::string_view::npos) {
+      const auto end = set.find("</item>", pos);
+      if (end == std::string_view::npos) return makeError(ErrorCode::DataLoss, std::string(kOp) + "an item is not closed");
+      const std::string_view item = set.substr(pos, end - pos);
+      pos = end;
+      ++result.itemsRead;
+      const auto type = xmlElement(item, "instanceType");
+      const auto product = xmlElement(item, "productDescription");
+      const auto priceText = xmlElement(item, "spotPrice");
+      const auto timestamp = xmlElement(item, "timestamp");
+      const auto zone = xmlElement(item, "availabilityZone");
+      if (!type || !product || !priceText || !timestamp || !zone) {
+        return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "item " + std::to_string(result.itemsRead) +
+                                                         " lacks instanceType/productDescription/spotPrice/timestamp/availabilityZone");
+      }
+      if (!product->starts_with("Linux/UNIX")) {
+        ++otherOs;
+        continue;
+      }
+      const auto price = parseDouble(*priceText);
+      const auto when = parseIso8601Utc(*timestamp);
+      if (!price || *price <= 0 || !when) {
+        return makeError(ErrorCode::InvalidArgument, std::string(kOp) + *zone + " " + *type + ": bad spotPrice '" + *priceText +
+                                                         "' or timestamp '" + *timestamp + "'");
+      }
+      PriceRecord record;
+      record.provider = CloudProvider::Aws;
+      record.zone = *zone;
+      record.region = region.empty() ? zone->substr(0, zone->size() - 1) : std::string(region);
+      record.instanceType = *type;
+      record.kind = PriceKind::Spot;
+      record.usdPerHour = *price;
+      record.sourceId = std::string(sourceId);
+      record.asOfUnix = *when;
+      auto& slot = newest[{*zone, *type}];
+      if (slot.second.instanceType.empty() || *when > slot.first) slot = {*when, std::move(record)};
+    }
+  }
+  for (auto& [key, entry] : newest) result.records.push_back(std::move(entry.second));
+  if (otherOs > 0) result.notes.push_back(std::to_string(otherOs) + " non-Linux history items left out");
+  result.nextPage = xmlElement(xml, "nextToken").value_or("");
+  return result;
+}
+
+}  // namespace spotwise::pricing::sources

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/common/Result.h"
+#include "core/pricing/sources/PriceRecord.h"
+
+namespace spotwise::pricing::sources {
+
+/** The region code of a spot-feed region key: legacy names ("us-east", "eu-ireland", "apac-syd") or codes. */
+std::optional<std::string> awsRegionFromSpotFeedName(std::string_view name);
+
+/**
+ * Parses the AWS website spot price feed (`https://spot-price.s3.amazonaws.com/spot.js`): JSONP
+ * `callback({...});` (a comment header before it is allowed) or the bare JSON object. One Linux
+ * spot price per region and size; "N/A*" prices are left out (counted in the notes), never $0.
+ * Errors ("AwsSpotFeed: ..."): malformed/truncated JSON, no USD currency, an unknown legacy region
+ * name, a price that is neither a number nor "N/A*".
+ */
+Result<ParsedPrices> parseAwsSpotFeed(std::string_view text, std::string_view sourceId = "aws-spot-feed",
+                                      std::int64_t asOfUnix = 0);
+
+/**
+ * Parses the AWS Spot Instance Advisor file (`spot-advisor-data.json`) into Linux interruption
+ * bands per region and instance type; `r` is looked up in `ranges` by `index` (never by position).
+ * Band bounds come from the published label ("<5%" → 0–5, "5-10%" → 5–10, ">20%" → 20–100).
+ * Errors ("AwsSpotAdvisor: ..."): malformed JSON, a range without index/label, an `r` with no range.
+ */
+Result<ParsedPrices> parseAwsSpotAdvisor(std::string_view text, std::string_view sourceId = "aws-spot-advisor",
+                                         std::int64_t asOfUnix = 0);
+
+/**
+ * Parses one `DescribeSpotPriceHistory` reply (EC2 Query API XML). Keeps the newest item per
+ * (zone, instance type) among Linux/UNIX items (the reply is a history, in no order); `nextPage`
+ * is the `nextToken` (an empty element at the end of paging gives ""). An EC2 `<Errors>` reply
+ * becomes an Error with the provider code. `region` fills records (else derived from the zone).
+ */
+Result<ParsedPrices> parseAwsSpotPriceHistory(std::string_view xml, std::string_view region = {},
+                                              std::string_view sourceId = "aws-spot-history");
+
+}  // namespace spotwise::pricing::sources

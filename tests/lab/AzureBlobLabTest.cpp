@@ -1,0 +1,168 @@
+// Azure Blob Storage against Azurite 3.35.0 (which enforces SharedKey and SAS), behind the
+// recording, fault-injecting proxy.
+
+#include <fstream>
+#include <random>
+
+#include "LabPeer.h"
+#include "core/auth/TokenSource.h"
+#include "core/cloud/azure/BlobStore.h"
+#include "core/http/CurlHttpClient.h"
+
+using namespace spotwise;
+using namespace spotwise::cloud;
+using namespace spotwise::cloud::azure;
+using spotwise::test::faultSpec;
+
+namespace {
+
+CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
+  CallOptions o;
+  o.deadline = std::chrono::steady_clock::now() + s;
+  return o;
+}
+
+}  // namespace
+
+class AzureBlobLabTest : public QObject {
+  Q_OBJECT
+
+  std::unique_ptr<test::LabPeer> m_azurite;
+  http::CurlHttpClient m_http;
+  test::RecordingSleeper m_sleeper;
+  http::RealSteadyClock m_clock;
+
+  BlobSettings settings(std::string container = "jobs") {
+    BlobSettings s;
+    s.endpoint = m_azurite->value("endpoint");
+    s.container = std::move(container);
+    s.accountKey = auth::azure::StorageAccountKey{m_azurite->value("account"), m_azurite->value("key")};
+    s.blockThreshold = 3 * 1024 * 1024;
+    s.blockSize = 1024 * 1024;
+    return s;
+  }
+
+  Transport transport() {
+    Transport t;
+    t.client = &m_http;
+    t.sleeper = &m_sleeper;
+    t.clock = &m_clock;
+    t.retry.maxAttempts = 4;
+    t.attemptTimeout = std::chrono::milliseconds(1500);
+    t.stallTimeout = std::chrono::milliseconds(1500);
+    t.jitterSeed = 3;
+    return t;
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    m_azurite = std::make_unique<test::LabPeer>(QStringLiteral("python3"), QStringList{test::labPeerScript("azurite_peer.py")});
+    SPOTWISE_REQUIRE_PEER(*m_azurite);
+    BlobStore store(settings(), transport());
+    const auto created = store.ensureContainer(within());
+    QVERIFY2(created.ok(), created.ok() ? "" : created.error().toString().c_str());
+    QVERIFY(store.ensureContainer(within()).ok());  // already there: fine
+  }
+  void init() {
+    m_azurite->clear();
+    m_sleeper.reset();
+  }
+  void cleanupTestCase() { m_azurite.reset(); }
+
+  void sharedKeyRoundTrip() {
+    BlobStore store(settings(), transport());
+    QVERIFY(store.put("j1/status.json", "{\"state\":\"running\"}", within()).ok());
+    QCOMPARE(store.get("j1/status.json", within()).valueOr(""), std::string("{\"state\":\"running\"}"));
+    const auto odd = store.put("j1/checkpoints/1/model weights+(1).bin", std::string(2048, 'm'), within());
+    QVERIFY2(odd.ok(), odd.ok() ? "" : odd.error().toString().c_str());
+    QVERIFY(store.put("j2/status.json", "{}", within()).ok());
+    const auto head = store.head("j1/checkpoints/1/model weights+(1).bin", within());
+    QVERIFY2(head.ok(), head.ok() ? "" : head.error().toString().c_str());
+    QCOMPARE(head->size, std::uint64_t{2048});
+    QVERIFY(!head->etag.empty());
+    QVERIFY(head->modifiedUnix > 1700000000);
+    const auto listed = store.list("j1/", within());
+    QVERIFY2(listed.ok(), listed.ok() ? "" : listed.error().toString().c_str());
+    QCOMPARE(listed->size(), std::size_t{2});
+    QCOMPARE(listed->at(0).key, std::string("j1/checkpoints/1/model weights+(1).bin"));
+    QCOMPARE(listed->at(0).size, std::uint64_t{2048});
+    QVERIFY(store.remove("j1/status.json", within()).ok());
+    QVERIFY(store.remove("j1/status.json", within()).ok());  // gone already: still fine
+    const auto gone = store.get("j1/status.json", within());
+    QVERIFY(!gone.ok());
+    QCOMPARE(gone.error().code, ErrorCode::NotFound);
+    QCOMPARE(gone.error().providerCode, std::string("BlobNotFound"));
+    QCOMPARE(store.head("j1/status.json", within()).error().code, ErrorCode::NotFound);
+  }
+
+  void largeFileGoesUpInBlocksAndSurvivesFaults() {
+    QTemporaryDir dir;
+    const std::filesystem::path in = dir.filePath(QStringLiteral("code.tar.gz")).toStdString();
+    const std::filesystem::path out = dir.filePath(QStringLiteral("back.tar.gz")).toStdString();
+    std::string data(5 * 1024 * 1024 + 77, '\0');
+    std::mt19937 rng(5);
+    for (auto& c : data) c = static_cast<char>(rng());
+    std::ofstream(in, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+    m_azurite->fault(faultSpec({{QStringLiteral("kind"), QStringLiteral("status")},
+                                {QStringLiteral("status"), 503},
+                                {QStringLiteral("retryAfter"), 1},
+                                {QStringLiteral("contentType"), QStringLiteral("application/xml")},
+                                {QStringLiteral("body"), QStringLiteral("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>")},
+                                {QStringLiteral("match"), QStringLiteral("comp=block&")}}));
+    m_azurite->fault(faultSpec({{QStringLiteral("kind"), QStringLiteral("reset")}, {QStringLiteral("match"), QStringLiteral("comp=blocklist")}}));
+    BlobStore store(settings(), transport());
+    const auto put = store.putFile("big/code.tar.gz", in, within(std::chrono::seconds(60)));
+    QVERIFY2(put.ok(), put.ok() ? "" : put.error().toString().c_str());
+    QCOMPARE(m_azurite->requests(QStringLiteral("comp=block&")).size(), 7);  // 6 blocks + 1 retry
+    QCOMPARE(m_azurite->requests(QStringLiteral("comp=blocklist")).size(), 2);
+    QVERIFY(m_sleeper.sleeps().at(0).count() >= 1000);  // Retry-After honoured
+    // A download cut short is retried and the file is whole.
+    m_azurite->fault(faultSpec({{QStringLiteral("kind"), QStringLiteral("truncate")}, {QStringLiteral("method"), QStringLiteral("GET")}}));
+    const auto got = store.getFile("big/code.tar.gz", out, within(std::chrono::seconds(60)));
+    QVERIFY2(got.ok(), got.ok() ? "" : got.error().toString().c_str());
+    QVERIFY(test::readText(out) == data);
+  }
+
+  void aWrongKeyIsRefused() {
+    auto s = settings();
+    s.accountKey->key = "d3Jvbmcta2V5LWZvci10aGUtbGFiLXdyb25nLWtleS13cm9uZy1rZXk=";
+    BlobStore store(s, transport());
+    const auto put = store.put("j1/x", "x", within());
+    QVERIFY(!put.ok());
+    // Azure answers AuthenticationFailed; Azurite 3.35 answers AuthorizationFailure (same message).
+    QVERIFY2(put.error().providerCode == "AuthenticationFailed" || put.error().providerCode == "AuthorizationFailure",
+             put.error().toString().c_str());
+    QVERIFY(put.error().code == ErrorCode::Unauthenticated || put.error().code == ErrorCode::PermissionDenied);
+    QVERIFY(put.error().message.starts_with("PutBlob: Server failed to authenticate the request."));
+    QCOMPARE(m_azurite->requests().size(), 1);  // not retried
+  }
+
+  void instancesWorkWithASasOnly() {
+    BlobStore desktop(settings(), transport());
+    const auto now = auth::systemUnixNow();
+    const auto sas = desktop.containerSas("racwdl", now + 3600);
+    QVERIFY(sas.ok());
+    auto s = settings();
+    s.accountKey.reset();
+    s.sasToken = *sas;
+    BlobStore instance(s, transport());
+    QVERIFY(instance.put("j3/checkpoints/LATEST", "1", within()).ok());
+    QCOMPARE(instance.get("j3/checkpoints/LATEST", within()).valueOr(""), std::string("1"));
+    QCOMPARE(instance.list("j3/", within())->size(), std::size_t{1});
+    for (const auto& r : m_azurite->requests())
+      QVERIFY(!r.toObject().value(QStringLiteral("headers")).toObject().contains(QStringLiteral("Authorization")));
+
+    // Read-only and expired SAS tokens are refused by Azurite, and mapped.
+    s.sasToken = *desktop.containerSas("rl", now + 3600);
+    const auto readOnly = BlobStore(s, transport()).put("j3/x", "x", within());
+    QVERIFY(!readOnly.ok());
+    QCOMPARE(readOnly.error().code, ErrorCode::PermissionDenied);
+    s.sasToken = *desktop.containerSas("racwdl", now - 60);
+    const auto expired = BlobStore(s, transport()).get("j3/checkpoints/LATEST", within());
+    QVERIFY(!expired.ok());
+    QVERIFY(expired.error().code == ErrorCode::Unauthenticated || expired.error().code == ErrorCode::PermissionDenied);
+  }
+};
+
+QTEST_APPLESS_MAIN(AzureBlobLabTest)
+#include "AzureBlobLabTest.moc"

@@ -1,0 +1,108 @@
+"""AWS in the lab: moto (EC2, S3, IAM, STS, SSM) with SigV4 checking on, behind a recording,
+fault-injecting proxy.
+
+Usage: python3 moto_peer.py        (the pyenv python3 that has moto 5.2)
+Prints one JSON line: {"endpoint": proxy URL, "direct": moto URL, "accessKeyId", "secretAccessKey",
+"region", "gpuAmi", "ssmParameter", "accountId"}, then answers commands on stdin (see labhttp.py)
+plus:
+  {"cmd":"preempt","region":R,"id":I}   AWS reclaims a spot instance (Server.SpotInstanceTermination)
+  {"cmd":"runCount","region":R}         instances moto holds in R, any state (proves "no second launch")
+
+The first three calls moto receives run unchecked (INITIAL_NO_AUTH_ACTION_COUNT=3): they create
+the IAM user, its access key and an allow-all policy. Every later call must carry a valid SigV4
+signature from that key (wrong secret: EC2 401 AuthFailure, S3 403 SignatureDoesNotMatch).
+"""
+
+import logging
+import json
+import os
+import sys
+import time
+
+os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
+os.environ["MOTO_ENABLE_AMI_VALIDATION"] = "true"  # an unknown ImageId fails like on AWS (InvalidAMIID.NotFound)
+for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+    os.environ.pop(k, None)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labhttp  # noqa: E402
+
+try:
+    import boto3  # noqa: E402
+    from moto.server import ThreadedMotoServer  # noqa: E402
+except ImportError as e:
+    print(json.dumps({"error": "moto/boto3 missing: %s" % e}), flush=True)
+    sys.exit(3)
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+BUCKET = "spotwise-lab"
+LAB_REGIONS = ("us-east-1", "us-west-2")
+INSTANCE_PROFILE = "spotwise-jobs"  # the instance profile job VMs get (RunInstances checks it exists)
+# The public SSM parameter of AWS's Deep Learning AMI (GPU, OSS NVIDIA driver, Ubuntu 22.04).
+DLAMI_PARAMETER = "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id"
+
+
+def main():
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
+    moto.start()
+    _, port = moto.get_host_and_port()
+    direct = "http://127.0.0.1:%d" % port
+
+    iam = boto3.client("iam", endpoint_url=direct, region_name=REGION,
+                       aws_access_key_id="unchecked", aws_secret_access_key="unchecked")
+    iam.create_user(UserName="spotwise-lab")
+    key = iam.create_access_key(UserName="spotwise-lab")["AccessKey"]
+    iam.put_user_policy(UserName="spotwise-lab", PolicyName="spotwise-lab-all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+
+    from moto.ec2.models import ec2_backends
+    from moto.ssm.models import Parameter, ssm_backends
+    from moto.core.utils import utcnow
+    gpu_amis = {}
+    for region in LAB_REGIONS:  # the DLAMI parameter names a real moto image in each lab region
+        ami = sorted(ec2_backends[ACCOUNT][region].amis.keys())[0]
+        gpu_amis[region] = ami
+        ssm_backends[ACCOUNT][region]._parameters[DLAMI_PARAMETER] = [Parameter(
+            account_id=ACCOUNT, name=DLAMI_PARAMETER, value=ami, parameter_type="String",
+            description="lab: Deep Learning AMI", allowed_pattern=None, keyid=None,
+            last_modified_date=utcnow(), version=1, data_type="aws:ec2:image")]
+    gpu_ami = gpu_amis[REGION]
+
+    from moto.iam.models import iam_backends
+    iam_backends[ACCOUNT]["aws"].create_instance_profile(name=INSTANCE_PROFILE, path="/", role_names=[])
+
+    from moto.s3.models import s3_backends
+    s3_backends[ACCOUNT]["aws"].create_bucket(BUCKET, REGION)
+
+    server = labhttp.LabServer(labhttp.Proxy(port)).start()
+
+    def preempt(req):
+        backend = ec2_backends[ACCOUNT][req.get("region", REGION)]
+        from moto.ec2.models.instances import StateReason
+        instance = backend.get_instance(req["id"])
+        instance.terminate()
+        instance.state_reason = StateReason(
+            "Server.SpotInstanceTermination: Spot instance termination",
+            "Server.SpotInstanceTermination")
+        return instance.id
+
+    def run_count(req):
+        backend = ec2_backends[ACCOUNT][req.get("region", REGION)]
+        return sum(len(r.instances) for r in backend.reservations.values())
+
+    commands = labhttp.book_commands(server.book)
+    commands["preempt"] = preempt
+    commands["runCount"] = run_count
+    labhttp.control_loop({
+        "endpoint": server.url, "direct": direct, "region": REGION, "accountId": ACCOUNT,
+        "accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"],
+        "gpuAmi": gpu_ami, "gpuAmis": gpu_amis, "instanceProfile": INSTANCE_PROFILE, "bucket": BUCKET, "ssmParameter": DLAMI_PARAMETER,
+    }, commands)
+    server.shutdown()
+    moto.stop()
+
+
+if __name__ == "__main__":
+    main()

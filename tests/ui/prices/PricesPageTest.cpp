@@ -1,0 +1,244 @@
+// The Prices page offscreen: filters, search, sorting, CSV, banner, chart data and a live refresh
+// against a real loopback HTTP server (one source failing).
+#include <QBarSet>
+#include <QLineSeries>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableView>
+
+#include <nlohmann/json.hpp>
+
+#include "LoopbackServer.h"
+#include "TestSupport.h"
+#include "core/http/CurlHttpClient.h"
+#include "core/pricing/Comparison.h"
+#include "core/pricing/PriceRefresh.h"
+#include "core/common/Time.h"
+#include "core/pricing/Snapshot.h"
+#include "ui/models/OfferTableModel.h"
+#include "ui/prices/PriceCharts.h"
+#include "ui/prices/PricesPage.h"
+#include "ui/prices/RefreshController.h"
+
+using namespace spotwise;
+using namespace spotwise::ui;
+using pricing::CloudProvider;
+using pricing::Offer;
+
+class PricesPageTest : public QObject {
+  Q_OBJECT
+
+  pricing::Snapshot m_snapshot;
+  QTemporaryDir m_dir;
+
+  std::unique_ptr<PricesPage> makePage() {
+    auto page = std::make_unique<PricesPage>();
+    // Keep the test away from the user's data: an empty history in a temporary folder.
+    pricing::RefreshConfig config;
+    config.cacheDir = m_dir.filePath(QStringLiteral("cache")).toStdString();
+    page->setRefreshConfig(config, m_dir.filePath(QStringLiteral("none/prices.sqlite")));
+    page->setSnapshot(m_snapshot);
+    page->refreshController()->wait();
+    QCoreApplication::processEvents();
+    return page;
+  }
+  static void choose(QComboBox* combo, const QString& text) {
+    const int i = combo->findText(text);
+    QVERIFY2(i >= 0, qPrintable(text));
+    combo->setCurrentIndex(i);
+  }
+  static std::vector<Offer> shown(PricesPage& page) {
+    std::vector<Offer> out;
+    for (int r = 0; r < page.proxy()->rowCount(); ++r) out.push_back(*page.proxy()->offerAt(r));
+    return out;
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    auto snapshot = pricing::embeddedSnapshot();
+    QVERIFY(snapshot);
+    m_snapshot = *snapshot;
+    QVERIFY(m_dir.isValid());
+  }
+
+  void filtersCombine() {
+    auto page = makePage();
+    choose(page->findChild<QComboBox*>(QStringLiteral("gpuComboBox")), QStringLiteral("H100"));
+    page->findChild<QSpinBox*>(QStringLiteral("minGpusSpinBox"))->setValue(8);
+    choose(page->findChild<QComboBox*>(QStringLiteral("providerComboBox")), QStringLiteral("Azure"));
+    const auto rows = shown(*page);
+    const auto expected = std::ranges::count_if(m_snapshot.offers, [](const Offer& o) {
+      return o.gpuModel == "H100" && o.gpuCount >= 8 && o.provider == CloudProvider::Azure;
+    });
+    QVERIFY(expected > 0);
+    QCOMPARE(static_cast<long>(rows.size()), static_cast<long>(expected));
+    for (const auto& o : rows) QCOMPARE(o.instanceType, std::string("Standard_ND96isr_H100_v5"));
+    QVERIFY(page->findChild<QLabel*>(QStringLiteral("countLabel"))->text().contains(QStringLiteral(" of %1").arg(m_snapshot.offers.size())));
+  }
+
+  void maxPriceSpotOnlyAndRegion() {
+    auto page = makePage();
+    page->findChild<QCheckBox*>(QStringLiteral("spotOnlyCheckBox"))->setChecked(true);
+    page->findChild<QDoubleSpinBox*>(QStringLiteral("maxPriceSpinBox"))->setValue(1.0);
+    choose(page->findChild<QComboBox*>(QStringLiteral("regionComboBox")), QStringLiteral("us-east-1"));
+    const auto rows = shown(*page);
+    const auto expected = std::ranges::count_if(m_snapshot.offers, [](const Offer& o) {
+      return o.spot && o.spot->usdPerHour <= 1.0 && o.region == "us-east-1";
+    });
+    QVERIFY(expected > 0);
+    QCOMPARE(static_cast<long>(rows.size()), static_cast<long>(expected));
+    for (const auto& o : rows) QVERIFY(o.spot && o.spot->usdPerHour <= 1.0);
+  }
+
+  void searchAsYouTypeAndSortBySavings() {
+    auto page = makePage();
+    auto* search = page->findChild<QLineEdit*>(QStringLiteral("searchLineEdit"));
+    QTest::keyClicks(search, QStringLiteral("a100-80"));
+    const auto rows = shown(*page);
+    QVERIFY(!rows.empty());
+    for (const auto& o : rows) QCOMPARE(o.gpuModel, std::string("A100-80GB"));
+    auto* table = page->findChild<QTableView*>(QStringLiteral("offersTableView"));
+    table->sortByColumn(OfferTableModel::SavingsColumn, Qt::DescendingOrder);
+    double previous = 1e9;
+    for (const auto& o : shown(*page)) {
+      const double s = o.savingsPercent().value_or(-1e9);
+      QVERIFY(s <= previous);
+      previous = s;
+    }
+  }
+
+  void interruptionAndAgeColumns() {
+    auto page = makePage();
+    page->setNow(*parseIso8601Utc("2026-11-28T06:00:00Z"));
+    auto* search = page->findChild<QLineEdit*>(QStringLiteral("searchLineEdit"));
+    QTest::keyClicks(search, QStringLiteral("g4dn.xlarge"));
+    choose(page->findChild<QComboBox*>(QStringLiteral("regionComboBox")), QStringLiteral("us-east-1"));
+    QVERIFY(page->proxy()->rowCount() > 0);
+    for (int r = 0; r < page->proxy()->rowCount(); ++r) {
+      QCOMPARE(page->proxy()->index(r, OfferTableModel::InterruptionColumn).data().toString(), QStringLiteral("15-20%"));
+      QCOMPARE(page->proxy()->index(r, OfferTableModel::AgeColumn).data().toString(), QStringLiteral("6 h"));
+    }
+  }
+
+  void staleBannerAfterADay() {
+    auto page = makePage();
+    page->show();
+    auto* banner = page->findChild<QLabel*>(QStringLiteral("staleBanner"));
+    const std::int64_t asOf = m_snapshot.oldestAsOf();
+    page->setNow(asOf + 3600);
+    QVERIFY(!banner->isVisible());
+    page->setNow(asOf + 2 * 86400);
+    QVERIFY(banner->isVisible());
+    QVERIFY(banner->text().contains(QStringLiteral("more than a day old")));
+  }
+
+  void csvExportHasPlainNumbersAndEmptyMissingPrices() {
+    auto page = makePage();
+    choose(page->findChild<QComboBox*>(QStringLiteral("gpuComboBox")), QStringLiteral("H200"));
+    const QString path = m_dir.filePath(QStringLiteral("export.csv"));
+    QVERIFY(page->exportCsv(path));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), page->proxy()->rowCount() + 1);
+    QVERIFY(lines[0].startsWith(QStringLiteral("Provider,Region,Instance type,GPUs")));
+    QVERIFY(lines[0].contains(QStringLiteral("Interruptions")));
+    for (int r = 1; r < lines.size(); ++r) {
+      QVERIFY(!lines[r].contains(QStringLiteral("$")));
+      QVERIFY(!lines[r].contains(QStringLiteral("—")));
+    }
+    // p5e.48xlarge has no on-demand price in the catalog: an empty field, not 0.
+    bool sawMissing = false;
+    for (const auto& o : shown(*page)) sawMissing = sawMissing || !o.onDemand;
+    QVERIFY(sawMissing);
+    QVERIFY(!page->exportCsv(m_dir.filePath(QStringLiteral("no/such/dir/x.csv"))));
+  }
+
+  void comparisonChartDrawsTheCheapestPerProvider() {
+    auto page = makePage();
+    choose(page->findChild<QComboBox*>(QStringLiteral("gpuComboBox")), QStringLiteral("H100"));
+    page->findChild<QSpinBox*>(QStringLiteral("minGpusSpinBox"))->setValue(8);
+    auto* charts = page->charts();
+    QTRY_VERIFY(charts->comparisonCategories().size() == 3 && charts->comparisonCategories()[0].startsWith(QStringLiteral("AWS")));
+    const auto expected = pricing::cheapestByProvider(m_snapshot.offers, "H100", 8);
+    QTRY_COMPARE(charts->onDemandBars()->count(), 3);
+    for (int i = 0; i < 3; ++i) {
+      QCOMPARE(charts->onDemandBars()->at(i), expected[static_cast<std::size_t>(i)].onDemandUsd.value_or(0));
+      QCOMPARE(charts->spotBars()->at(i), expected[static_cast<std::size_t>(i)].spotUsd.value_or(0));
+      if (const auto s = expected[static_cast<std::size_t>(i)].savingsPercent()) {
+        QVERIFY(charts->comparisonCategories()[i].contains(QStringLiteral("−%1 %").arg(*s, 0, 'f', 0)));
+      }
+    }
+    // Savings ranking over the shown offers, best first (drawn bottom-up).
+    const auto top = pricing::topSavings(shown(*page), 20);
+    QCOMPARE(charts->savingsBars()->count(), static_cast<int>(top.size()));
+    QCOMPARE(charts->savingsBars()->at(charts->savingsBars()->count() - 1), std::round(*top.front().savingsPercent() * 10) / 10);
+  }
+
+  void refreshRunsOffTheGuiThreadAndShowsEachSource() {
+    test::LoopbackServer server = test::LoopbackServer::httpFixture((test::sourceDir() / "tests/data").string());
+    QVERIFY2(server.running(), "the fixture server (python3) did not start");
+    http::CurlHttpClient client;
+    auto script = [&](const std::string& path, const nlohmann::json& steps) {
+      http::Request r;
+      r.method = "POST";
+      r.url = server.url("/__script?path=" + path);
+      r.body = steps.dump();
+      QVERIFY(client.send(r));
+    };
+    script("/aws/region_index.json", {{{"status", 200},
+                                       {"body", nlohmann::json{{"regions", {{"us-east-2", {{"currentVersionUrl",
+                                                                                            "/files/pricing/aws/derived_us-east-2_p3.8xlarge_linux.json"}}}}}}
+                                                    .dump()}}});
+    script("/aws/spot.js", {{{"status", 502}, {"body", "bad gateway"}}});
+    script("/aws/advisor.json", {{{"status", 200}, {"body", "{\"ranges\":[],\"spot_advisor\":{}}"}}});
+    script("/azure/prices", {{{"status", 200}, {"body", test::readText(test::sourceDir() / "tests/data/pricing/azure/page_empty_eastus_Standard_B1s_Reservation.json")}}});
+    pricing::RefreshConfig config;
+    config.endpoints.awsRegionIndexUrl = server.url("/aws/region_index.json");
+    config.endpoints.awsOfferBase = server.url("");
+    config.endpoints.awsSpotFeedUrl = server.url("/aws/spot.js");
+    config.endpoints.awsAdvisorUrl = server.url("/aws/advisor.json");
+    config.endpoints.azureRetailUrl = server.url("/azure/prices");
+    config.awsRegions = {"us-east-2"};
+    config.cacheDir = m_dir.filePath(QStringLiteral("refresh-cache")).toStdString();
+    config.settings.retry.maxAttempts = 1;
+    config.settings.timeout = std::chrono::seconds(10);
+
+    PricesPage page;
+    page.setRefreshConfig(config, m_dir.filePath(QStringLiteral("live/prices.sqlite")));
+    page.setSnapshot(m_snapshot);
+    page.refreshController()->wait();
+    QCoreApplication::processEvents();
+    QSignalSpy done(page.refreshController(), &RefreshController::finished);
+    page.refresh();
+    QVERIFY(page.findChild<QPushButton*>(QStringLiteral("cancelRefreshButton"))->isEnabled());
+    QVERIFY(page.refreshController()->isRunning());  // returned at once: the GUI thread never waits
+    QVERIFY(done.wait(20000));
+    QTRY_VERIFY(page.findChild<QLabel*>(QStringLiteral("sourceLabel_aws-offer"))->text().contains(QStringLiteral("fresh")));
+    const auto* spot = page.findChild<QLabel*>(QStringLiteral("sourceLabel_aws-spot-feed"));
+    QVERIFY2(spot->text().contains(QStringLiteral("failed")), qPrintable(spot->text()));
+    QVERIFY(spot->toolTip().contains(QStringLiteral("HTTP 502")));
+    QVERIFY(page.findChild<QLabel*>(QStringLiteral("sourceLabel_gcp-billing"))->text().contains(QStringLiteral("skipped")));
+    QVERIFY(page.findChild<QLabel*>(QStringLiteral("asOfLabel"))->text().startsWith(QStringLiteral("Live prices")));
+    // The live AWS on-demand price is in the table.
+    auto* search = page.findChild<QLineEdit*>(QStringLiteral("searchLineEdit"));
+    QTest::keyClicks(search, QStringLiteral("p3.8xlarge"));
+    QCOMPARE(page.proxy()->rowCount(), 1);
+    QCOMPARE(page.proxy()->offerAt(0)->onDemand->usdPerHour, 12.24);
+    // Selecting it draws its recorded history: one on-demand point, at the refresh time.
+    auto* table = page.findChild<QTableView*>(QStringLiteral("offersTableView"));
+    table->setCurrentIndex(page.proxy()->index(0, 0));
+    QCOMPARE(page.charts()->historyOnDemand()->count(), 1);
+    QCOMPARE(page.charts()->historyOnDemand()->at(0).y(), 12.24);
+    QCOMPARE(page.charts()->historySpot()->count(), 0);
+  }
+};
+
+QTEST_MAIN(PricesPageTest)
+#include "PricesPageTest.moc"

@@ -1,0 +1,186 @@
+#include "ui/prices/PriceCharts.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QDateTimeAxis>
+#include <QHBoxLayout>
+#include <QHorizontalBarSeries>
+#include <QLineSeries>
+#include <QTabWidget>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+#include "ui/models/QtConvert.h"
+
+namespace spotwise::ui {
+
+namespace {
+
+QChartView* viewFor(QChart* chart, QWidget* parent, const QString& name) {
+  auto* view = new QChartView(chart, parent);
+  view->setObjectName(name);
+  view->setRenderHint(QPainter::Antialiasing);
+  view->setMinimumHeight(260);
+  return view;
+}
+
+void resetValueAxis(QChart* chart, Qt::Orientation orientation, double max, const QString& title) {
+  for (auto* axis : chart->axes(orientation)) {
+    if (auto* value = qobject_cast<QValueAxis*>(axis)) {
+      value->setRange(0, max > 0 ? max * 1.15 : 1.0);
+      value->setTitleText(title);
+    }
+  }
+}
+
+}  // namespace
+
+PriceCharts::PriceCharts(QWidget* parent)
+    : QWidget(parent),
+      m_compareChart(new QChart),
+      m_compareSeries(new QBarSeries),
+      m_onDemandSet(new QBarSet(tr("On-demand"))),
+      m_spotSet(new QBarSet(tr("Spot"))),
+      m_compareAxis(new QBarCategoryAxis),
+      m_savingsChart(new QChart),
+      m_savingsSeries(new QHorizontalBarSeries),
+      m_savingsSet(new QBarSet(tr("Savings %"))),
+      m_savingsAxis(new QBarCategoryAxis),
+      m_historyChart(new QChart),
+      m_historyOnDemand(new QLineSeries),
+      m_historySpot(new QLineSeries) {
+  setObjectName(QStringLiteral("priceCharts"));
+  m_compareSeries->append(m_onDemandSet);
+  m_compareSeries->append(m_spotSet);
+  m_compareSeries->setLabelsVisible(true);
+  m_compareSeries->setLabelsFormat(QStringLiteral("$@value"));
+  m_compareSeries->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
+  m_compareChart->addSeries(m_compareSeries);
+  m_compareChart->addAxis(m_compareAxis, Qt::AlignBottom);
+  auto* compareValue = new QValueAxis;
+  compareValue->setLabelFormat(QStringLiteral("$%.2f"));
+  m_compareChart->addAxis(compareValue, Qt::AlignLeft);
+  m_compareSeries->attachAxis(m_compareAxis);
+  m_compareSeries->attachAxis(compareValue);
+  m_compareChart->legend()->setAlignment(Qt::AlignBottom);
+
+  m_savingsSeries->append(m_savingsSet);
+  m_savingsSeries->setLabelsVisible(true);
+  m_savingsSeries->setLabelsFormat(QStringLiteral("@value %"));
+  m_savingsChart->addSeries(m_savingsSeries);
+  m_savingsChart->addAxis(m_savingsAxis, Qt::AlignLeft);
+  auto* savingsValue = new QValueAxis;
+  savingsValue->setLabelFormat(QStringLiteral("%.0f %"));
+  m_savingsChart->addAxis(savingsValue, Qt::AlignBottom);
+  m_savingsSeries->attachAxis(m_savingsAxis);
+  m_savingsSeries->attachAxis(savingsValue);
+  m_savingsChart->legend()->hide();
+  m_savingsChart->setTitle(tr("Top spot savings among the shown offers"));
+
+  m_historyOnDemand->setName(tr("On-demand"));
+  m_historySpot->setName(tr("Spot"));
+  m_historyChart->addSeries(m_historyOnDemand);
+  m_historyChart->addSeries(m_historySpot);
+  auto* dateAxis = new QDateTimeAxis;
+  dateAxis->setFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
+  dateAxis->setTitleText(tr("Fetched (UTC)"));
+  m_historyChart->addAxis(dateAxis, Qt::AlignBottom);
+  auto* historyValue = new QValueAxis;
+  historyValue->setLabelFormat(QStringLiteral("$%.3f"));
+  m_historyChart->addAxis(historyValue, Qt::AlignLeft);
+  for (auto* s : {m_historyOnDemand, m_historySpot}) {
+    s->setPointsVisible(true);
+    s->attachAxis(dateAxis);
+    s->attachAxis(historyValue);
+  }
+  m_historyChart->setTitle(tr("Price history: select an offer"));
+
+  auto* tabs = new QTabWidget(this);
+  tabs->setObjectName(QStringLiteral("chartTabs"));
+  tabs->addTab(viewFor(m_compareChart, tabs, QStringLiteral("compareChartView")), tr("Cheapest per provider"));
+  tabs->addTab(viewFor(m_savingsChart, tabs, QStringLiteral("savingsChartView")), tr("Savings"));
+  tabs->addTab(viewFor(m_historyChart, tabs, QStringLiteral("historyChartView")), tr("History"));
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(tabs);
+}
+
+QStringList PriceCharts::comparisonCategories() const { return m_compareAxis->categories(); }
+QStringList PriceCharts::savingsCategories() const { return m_savingsAxis->categories(); }
+
+void PriceCharts::setComparison(const std::vector<pricing::Offer>& offers, const QString& gpuModel, int gpuCount) {
+  const auto cheapest = pricing::cheapestByProvider(offers, gpuModel.toStdString(), gpuCount);
+  m_onDemandSet->remove(0, m_onDemandSet->count());
+  m_spotSet->remove(0, m_spotSet->count());
+  QStringList categories;
+  double max = 0;
+  for (const auto& c : cheapest) {
+    const auto savings = c.savingsPercent();
+    QString label = toQString(pricing::providerDisplayName(c.provider));
+    if (savings) label += tr(" (−%1 %)").arg(*savings, 0, 'f', 0);
+    categories << label;
+    // A missing price is drawn as an empty bar (0) and says so in the category label, never as $0.
+    if (!c.onDemandUsd && !c.spotUsd) categories.last() += tr(" (no offer)");
+    m_onDemandSet->append(c.onDemandUsd.value_or(0));
+    m_spotSet->append(c.spotUsd.value_or(0));
+    max = std::max({max, c.onDemandUsd.value_or(0), c.spotUsd.value_or(0)});
+  }
+  m_compareAxis->clear();
+  m_compareAxis->append(categories);
+  resetValueAxis(m_compareChart, Qt::Vertical, max, tr("$/h"));
+  m_compareChart->setTitle(gpuModel.isEmpty() ? tr("Choose a GPU model to compare providers")
+                                              : tr("Cheapest %1 × %2: on-demand vs spot").arg(gpuCount).arg(gpuModel));
+}
+
+void PriceCharts::setSavings(const std::vector<pricing::Offer>& offers) {
+  const auto top = pricing::topSavings(offers, 20);
+  m_savingsSet->remove(0, m_savingsSet->count());
+  QStringList savingsLabels;
+  // Bottom-to-top in a horizontal bar chart: append the best last so it is drawn on top.
+  for (auto it = top.rbegin(); it != top.rend(); ++it) {
+    QString label = QStringLiteral("%1 %2 %3").arg(toQString(pricing::providerId(it->provider)), toQString(it->instanceType), toQString(it->region));
+    if (!it->zone.empty()) label += QStringLiteral(" (%1)").arg(toQString(it->zone));
+    while (savingsLabels.contains(label)) label += QLatin1Char(' ');  // categories must be unique
+    savingsLabels << label;
+    m_savingsSet->append(std::round(*it->savingsPercent() * 10) / 10);
+  }
+  m_savingsAxis->clear();
+  m_savingsAxis->append(savingsLabels);
+  resetValueAxis(m_savingsChart, Qt::Horizontal, 100, tr("savings vs on-demand"));
+}
+
+void PriceCharts::setHistory(const QString& title, const std::vector<pricing::HistoryPoint>& onDemand,
+                             const std::vector<pricing::HistoryPoint>& spot) {
+  double max = 0;
+  std::int64_t first = 0, last = 0;
+  auto fill = [&](QLineSeries* series, const std::vector<pricing::HistoryPoint>& points) {
+    QList<QPointF> xy;
+    for (const auto& p : points) {
+      xy << QPointF(static_cast<double>(p.fetchedUnix) * 1000.0, p.usdPerHour);
+      max = std::max(max, p.usdPerHour);
+      first = first == 0 ? p.fetchedUnix : std::min(first, p.fetchedUnix);
+      last = std::max(last, p.fetchedUnix);
+    }
+    series->replace(xy);
+  };
+  fill(m_historyOnDemand, onDemand);
+  fill(m_historySpot, spot);
+  for (auto* axis : m_historyChart->axes(Qt::Horizontal)) {
+    if (auto* dates = qobject_cast<QDateTimeAxis*>(axis)) {
+      const auto from = toDateTime(first != 0 ? first - 3600 : QDateTime::currentSecsSinceEpoch() - 86400);
+      const auto to = toDateTime(last != 0 ? last + 3600 : QDateTime::currentSecsSinceEpoch());
+      dates->setRange(from, to);
+    }
+  }
+  resetValueAxis(m_historyChart, Qt::Vertical, max, tr("$/h"));
+  m_historyChart->setTitle(onDemand.empty() && spot.empty() ? tr("%1: no recorded history yet (refresh to record prices)").arg(title)
+                                                            : tr("Price history: %1").arg(title));
+}
+
+}  // namespace spotwise::ui

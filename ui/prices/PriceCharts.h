@@ -1,0 +1,65 @@
+#pragma once
+
+#include <QWidget>
+
+#include <vector>
+
+#include "core/pricing/Comparison.h"
+#include "core/pricing/Offer.h"
+#include "core/pricing/PriceHistory.h"
+
+class QBarSeries;
+class QBarSet;
+class QBarCategoryAxis;
+class QChart;
+class QChartView;
+class QHorizontalBarSeries;
+class QLineSeries;
+class QLabel;
+
+namespace spotwise::ui {
+
+/**
+ * The Prices page's charts: cheapest on-demand vs spot per provider for one GPU configuration
+ * (grouped bars, savings % in the category labels), the top savings across the shown offers, and
+ * one offer's recorded price history on a date axis.
+ */
+class PriceCharts : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit PriceCharts(QWidget* parent = nullptr);
+
+  /** Redraws the cheapest on-demand vs spot per provider among `offers` of `gpuModel` × `gpuCount`. */
+  void setComparison(const std::vector<pricing::Offer>& offers, const QString& gpuModel, int gpuCount);
+  /** Redraws the top 20 savings among `offers`. */
+  void setSavings(const std::vector<pricing::Offer>& offers);
+  /** Draws the price history of one offer (on-demand and spot series; either may be empty). */
+  void setHistory(const QString& title, const std::vector<pricing::HistoryPoint>& onDemand,
+                  const std::vector<pricing::HistoryPoint>& spot);
+
+  // For tests and the page: what is drawn.
+  [[nodiscard]] QBarSet* onDemandBars() const { return m_onDemandSet; }
+  [[nodiscard]] QBarSet* spotBars() const { return m_spotSet; }
+  [[nodiscard]] QStringList comparisonCategories() const;
+  [[nodiscard]] QBarSet* savingsBars() const { return m_savingsSet; }
+  [[nodiscard]] QStringList savingsCategories() const;
+  [[nodiscard]] QLineSeries* historyOnDemand() const { return m_historyOnDemand; }
+  [[nodiscard]] QLineSeries* historySpot() const { return m_historySpot; }
+
+ private:
+  QChart* m_compareChart;
+  QBarSeries* m_compareSeries;
+  QBarSet* m_onDemandSet;
+  QBarSet* m_spotSet;
+  QBarCategoryAxis* m_compareAxis;
+  QChart* m_savingsChart;
+  QHorizontalBarSeries* m_savingsSeries;
+  QBarSet* m_savingsSet;
+  QBarCategoryAxis* m_savingsAxis;
+  QChart* m_historyChart;
+  QLineSeries* m_historyOnDemand;
+  QLineSeries* m_historySpot;
+};
+
+}  // namespace spotwise::ui
