@@ -16,6 +16,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   CliContext context{out, err};
 
   addPricesCommands(app, context);
+  addJobsCommands(app, context);
   addPlanCommands(app, context);
   addAuthCommands(app, context);
 

@@ -17,6 +17,7 @@ struct CliContext {
 
 // Each command group lives in its own file and adds its subcommands (with callbacks) to the app.
 void addPricesCommands(CLI::App& app, CliContext& context);
+void addJobsCommands(CLI::App& app, CliContext& context);
 void addPlanCommands(CLI::App& app, CliContext& context);
 void addAuthCommands(CLI::App& app, CliContext& context);
 

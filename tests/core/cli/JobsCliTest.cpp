@@ -1,0 +1,94 @@
+// spotwise-cli job commands driven in-process: bad input gets a clear message per field; the read
+// commands on a ledger written by the controller.
+#include <QTemporaryDir>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "TestSupport.h"
+#include "core/cli/Cli.h"
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run cli(std::vector<std::string> args) {
+  std::vector<const char*> argv{"spotwise-cli"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  const int code = spotwise::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+}  // namespace
+
+class JobsCliTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir m_dir;
+  std::string path(const char* name) const { return (std::filesystem::path(m_dir.path().toStdString()) / name).string(); }
+
+ private Q_SLOTS:
+  void launchExplainsEveryInvalidField() {
+    const nlohmann::json bad{{"name", ""},
+                             {"offer", {{"provider", "local"}, {"region", "local"}, {"instanceType", "sim"}, {"pricePerHour", 2.0}}},
+                             {"codeDir", "/nonexistent/code"},
+                             {"command", ""},
+                             {"storage", "local:///tmp"},
+                             {"budgetUsd", 1.0}};
+    std::ofstream(path("bad.json")) << bad.dump();
+    const auto r = cli({"launch", path("bad.json"), "--ledger", path("l.sqlite"), "--local-root", path("local")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.find("name: is empty") != std::string::npos, r.err.c_str());
+    QVERIFY2(r.err.find("codeDir: folder /nonexistent/code does not exist") != std::string::npos, r.err.c_str());
+    QVERIFY2(r.err.find("command: is empty") != std::string::npos, r.err.c_str());
+    QVERIFY2(r.err.find("budgetUsd: $1.00 is below one hour of this offer ($2.00/h)") != std::string::npos, r.err.c_str());
+    QVERIFY(!std::filesystem::exists(path("local")));  // nothing started
+  }
+
+  void launchOfAMissingFileOrBadJson() {
+    auto r = cli({"launch", path("none.json"), "--ledger", path("l.sqlite")});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.find("cannot open") != std::string::npos);
+    std::ofstream(path("broken.json")) << "{";
+    r = cli({"launch", path("broken.json"), "--ledger", path("l.sqlite")});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.find("not valid JSON") != std::string::npos);
+  }
+
+  void cloudProvidersAreRefusedClearly() {
+    std::filesystem::create_directories(path("code"));
+    const nlohmann::json aws{
+        {"name", "x"},
+        {"offer", {{"provider", "aws"}, {"region", "us-east-1"}, {"instanceType", "g4dn.xlarge"}, {"pricePerHour", 0.2}}},
+        {"codeDir", path("code")},
+        {"command", "python3 t.py"},
+        {"storage", "s3://b/p"},
+        {"budgetUsd", 5}};
+    std::ofstream(path("aws.json")) << aws.dump();
+    const auto r = cli({"launch", path("aws.json"), "--ledger", path("l2.sqlite"), "--poll", "0.01"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.out.find("Failed") != std::string::npos, r.out.c_str());
+    QVERIFY2(r.out.find("not available in this build") != std::string::npos, r.out.c_str());
+  }
+
+  void readCommandsOnAnEmptyOrUnknownLedger() {
+    auto r = cli({"jobs", "--json", "--ledger", path("empty.sqlite")});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(nlohmann::json::parse(r.out)["jobs"].size(), std::size_t(0));
+    r = cli({"job", "show", "job-nope", "--ledger", path("empty.sqlite")});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.find("no job with id job-nope") != std::string::npos);
+    r = cli({"stop", "job-nope", "--ledger", path("empty.sqlite")});
+    QCOMPARE(r.code, 1);
+    r = cli({"logs", "job-nope", "--ledger", path("empty.sqlite")});
+    QCOMPARE(r.code, 1);
+    r = cli({"job"});
+    QCOMPARE(r.code, 2);  // usage
+  }
+};
+
+QTEST_APPLESS_MAIN(JobsCliTest)
+#include "JobsCliTest.moc"
