@@ -4,7 +4,7 @@
 # are not run.
 # With CI=true (.ci/run) or SPOTWISE_CHECKS=1 the checks follow, each also on its own switch:
 #   SPOTWISE_TIDY=1      clang-tidy on core/               (installer/check-clang-tidy.sh)
-#   SPOTWISE_FUZZ=1      each libFuzzer target for 25 s    (tests/fuzz/run-fuzzers.sh; SPOTWISE_FUZZ_SECONDS)
+#   SPOTWISE_FUZZ=1      each libFuzzer target for 10 s    (tests/fuzz/run-fuzzers.sh; SPOTWISE_FUZZ_SECONDS)
 #   SPOTWISE_SANITIZE=1  unit|lab|e2e under ASan + UBSan   (installer/check-sanitizers.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ if [ "$all" = 1 ] || [ "${SPOTWISE_TIDY:-0}" = "1" ]; then
   check "clang-tidy on core/" installer/check-clang-tidy.sh
 fi
 if [ "$all" = 1 ] || [ "${SPOTWISE_FUZZ:-0}" = "1" ]; then
-  check "fuzzers, ${SPOTWISE_FUZZ_SECONDS:-25} s each" tests/fuzz/run-fuzzers.sh "${SPOTWISE_FUZZ_SECONDS:-25}"
+  check "fuzzers, ${SPOTWISE_FUZZ_SECONDS:-10} s each" tests/fuzz/run-fuzzers.sh "${SPOTWISE_FUZZ_SECONDS:-10}"
 fi
 if [ "$all" = 1 ] || [ "${SPOTWISE_SANITIZE:-0}" = "1" ]; then
   check "ASan+UBSan on unit|lab|e2e" installer/check-sanitizers.sh
