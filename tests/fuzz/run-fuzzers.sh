@@ -31,7 +31,11 @@ for t in "${targets[@]}"; do
   IFS=';' read -ra seeds <<<"$SEEDS"
   for s in "${seeds[@]}"; do
     [ -e "$s" ] || continue
-    if [ -d "$s" ]; then find "$s" -type f -exec cp -t "$seeddir" {} +; else cp "$s" "$seeddir"; fi
+    # Seeds are named by content (as libFuzzer names its corpus), so equal file names in
+    # different folders (SOURCES.md, context.json, ...) never collide.
+    while IFS= read -r -d '' f; do
+      cp "$f" "$seeddir/$(sha1sum "$f" | cut -c1-40)"
+    done < <(find "$s" -type f -print0)
   done
   args=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/")
   [ -n "$DICT" ] && args+=(-dict="$DICT")
