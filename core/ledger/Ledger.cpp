@@ -1,3 +1,7 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include "core/ledger/Ledger.h"
 
 #include <sqlite3.h>
@@ -253,9 +257,37 @@ Ledger::Ledger(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::
 
 Ledger::~Ledger() { sqlite3_close_v2(m_db); }
 
+namespace {
+
+// Serialises Ledger::open across processes (the app and spotwise-cli may create or migrate the
+// same ledger at the same moment). SQLite's busy handler does not cover every step of a first
+// open — switching a new file to WAL can fail with SQLITE_BUSY at once — so creation, the WAL
+// switch and migrations run under an advisory lock on "<ledger>.lock".
+class OpenLock {
+ public:
+  explicit OpenLock(const std::filesystem::path& file)
+      : m_fd(::open((file.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (m_fd >= 0) ::flock(m_fd, LOCK_EX);
+  }
+  ~OpenLock() {
+    if (m_fd >= 0) {
+      ::flock(m_fd, LOCK_UN);
+      ::close(m_fd);
+    }
+  }
+  OpenLock(const OpenLock&) = delete;
+  OpenLock& operator=(const OpenLock&) = delete;
+
+ private:
+  int m_fd;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::filesystem::path& file) {
   std::error_code ec;
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  const OpenLock lock(file);
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                                  nullptr);
