@@ -211,13 +211,18 @@ class FetchersTest : public QObject {
     config.settings = settings();
     std::atomic<int> progressCalls{0};
     auto outcomes = refreshAll(m_client, config, [&](std::string_view, const FetchProgress&) { ++progressCalls; }, {});
-    QCOMPARE(outcomes.size(), std::size_t{5});
+    QCOMPARE(outcomes.size(), std::size_t{6});
     QCOMPARE(outcomes[0].state, SourceOutcome::State::Fresh);   // aws-offer
-    QCOMPARE(outcomes[1].state, SourceOutcome::State::Failed);  // aws-spot-feed: HTTP 500
-    QVERIFY2(outcomes[1].error.message.starts_with("AwsSpotFeed: HTTP 500"), outcomes[1].error.message.c_str());
-    QCOMPARE(outcomes[2].state, SourceOutcome::State::Fresh);   // advisor
-    QCOMPARE(outcomes[3].state, SourceOutcome::State::Fresh);   // azure
-    QCOMPARE(outcomes[4].state, SourceOutcome::State::Skipped); // gcp: no key
+    QCOMPARE(outcomes[1].state, SourceOutcome::State::Skipped); // aws-spot-history: no AWS credentials
+    QVERIFY2(outcomes[1].error.message.find("public spot feed") != std::string::npos, outcomes[1].error.message.c_str());
+    QCOMPARE(outcomes[2].state, SourceOutcome::State::Failed);  // aws-spot-feed: HTTP 500
+    QVERIFY2(outcomes[2].error.message.starts_with("AwsSpotFeed: HTTP 500"), outcomes[2].error.message.c_str());
+    QCOMPARE(outcomes[3].state, SourceOutcome::State::Fresh);   // advisor
+    QCOMPARE(outcomes[4].state, SourceOutcome::State::Fresh);   // azure
+    QCOMPARE(outcomes[5].state, SourceOutcome::State::Skipped); // gcp: no key
+    QVERIFY2(outcomes[5].error.message.find("SPOTWISE_GCP_API_KEY") != std::string::npos, outcomes[5].error.message.c_str());
+    // One fetch time on every record of the refresh.
+    for (const auto& r : outcomes[0].result.parsed.records) QCOMPARE(r.asOfUnix, std::int64_t{1'800'000'000});
     QVERIFY(progressCalls > 0);
 
     auto history = PriceHistory::open(m_dir.filePath(QStringLiteral("history.sqlite")).toStdString());
@@ -271,7 +276,7 @@ class FetchersTest : public QObject {
     const auto start = std::chrono::steady_clock::now();
     auto outcomes = refreshAll(m_client, config, {}, stop.get_token());
     QVERIFY(std::chrono::steady_clock::now() - start < 5s);
-    for (std::size_t i = 0; i < 4; ++i) {
+    for (std::size_t i : {0, 2, 3, 4}) {  // 1 (aws-spot-history) and 5 (gcp) are skipped: no credentials
       QVERIFY2(outcomes[i].state == SourceOutcome::State::Cancelled, outcomes[i].error.toString().c_str());
     }
   }
