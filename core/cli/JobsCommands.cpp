@@ -18,6 +18,7 @@
 #include "core/jobs/JobSpec.h"
 #include "core/jobs/Spend.h"
 #include "core/ledger/Ledger.h"
+#include "core/ledger/LedgerPath.h"
 
 namespace spotwise::cli {
 
@@ -26,11 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path dataHome() {
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return fs::path(xdg) / "spotwise";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".local" / "share" / "spotwise";
-  return fs::current_path() / ".spotwise";
-}
+using ledger::dataHome;
 
 /** Options shared by the job commands (each command keeps its own copy). */
 struct JobsOptions {
@@ -51,8 +48,7 @@ struct JobsOptions {
 
   fs::path ledgerPath() const {
     if (!ledger.empty()) return ledger;
-    if (const char* env = std::getenv("SPOTWISE_LEDGER"); env && *env) return env;
-    return dataHome() / "ledger.sqlite";
+    return ledger::defaultLedgerPath();
   }
   fs::path localRootPath() const {
     if (!localRoot.empty()) return localRoot;
