@@ -7,6 +7,8 @@
 
 #include "core/common/Version.h"
 #include "ui/mainwindow/MainWindow.h"
+#include "ui/models/OfferTableModel.h"
+#include "ui/prices/PricesPage.h"
 #include "ui/platform/SingleInstance.h"
 #include "ui/platform/TrayIcon.h"
 #include "ui/platform/WindowActivation.h"
@@ -35,12 +37,17 @@ int main(int argc, char** argv) {
                                       QStringLiteral("Save a PNG of the main window to <file> and quit."),
                                       QStringLiteral("file"));
   parser.addOption(screenshot);
+  // For start-up measurements (tests/bench/StartupBench): quit once the shown Prices page has its rows.
+  const QCommandLineOption exitWhenShown(QStringLiteral("exit-when-shown"),
+                                         QStringLiteral("Quit as soon as the window is shown with prices (start-up timing)."));
+  exitWhenShown.setFlags(QCommandLineOption::HiddenFromHelp);
+  parser.addOption(exitWhenShown);
   parser.process(app);
 
   // One instance per user: a second launch brings the running window to the front and exits.
   // A screenshot run is a throwaway of its own.
   spotwise::ui::SingleInstance instance(QString::fromLatin1(spotwise::kAppId));
-  if (!parser.isSet(screenshot)) {
+  if (!parser.isSet(screenshot) && !parser.isSet(exitWhenShown)) {
     switch (instance.start(QApplication::arguments())) {
       case spotwise::ui::SingleInstance::Role::Secondary:
         std::fprintf(stderr, "spotwise: already running; brought its window to the front\n");
@@ -59,6 +66,14 @@ int main(int argc, char** argv) {
                    [&window] { spotwise::ui::bringToFront(&window); });
   const spotwise::ui::TrayIcon tray(&window);
   window.show();
+  if (parser.isSet(exitWhenShown)) {
+    // After the first pass of the event loop: the window has been exposed and painted.
+    QTimer::singleShot(0, &window, [&window] {
+      const auto* page = window.findChild<spotwise::ui::PricesPage*>();
+      const int rows = page ? page->model()->rowCount() : 0;
+      QApplication::exit(rows > 0 ? 0 : 3);
+    });
+  }
   if (parser.isSet(screenshot)) {
     const QString path = parser.value(screenshot);
     QTimer::singleShot(500, &window, [&window, path] {
