@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
                                       QStringLiteral("file"));
   parser.addOption(screenshot);
   // For start-up measurements (tests/bench/StartupBench): quit once the shown Prices page has its rows.
-  const QCommandLineOption exitWhenShown(QStringLiteral("exit-when-shown"),
-                                         QStringLiteral("Quit as soon as the window is shown with prices (start-up timing)."));
+  QCommandLineOption exitWhenShown(QStringLiteral("exit-when-shown"),
+                                   QStringLiteral("Quit as soon as the window is shown with prices (start-up timing)."));
   exitWhenShown.setFlags(QCommandLineOption::HiddenFromHelp);
   parser.addOption(exitWhenShown);
   parser.process(app);
