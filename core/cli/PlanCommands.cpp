@@ -13,7 +13,7 @@
 #include "core/cli/CliContext.h"
 #include "core/common/Time.h"
 #include "core/ledger/Ledger.h"
-#include "core/ledger/LedgerPath.h"
+#include "core/jobs/Runtime.h"
 #include "core/planner/ObservedHistory.h"
 #include "core/planner/Planner.h"
 #include "core/pricing/Snapshot.h"
@@ -227,7 +227,7 @@ void addPlanCommands(CLI::App& app, CliContext& context) {
     int historyAttempts = 0;
     std::string historyFile;
     if (!options->noHistory) {
-      const std::filesystem::path file = options->ledger.empty() ? ledger::defaultLedgerPath() : std::filesystem::path(options->ledger);
+      const std::filesystem::path file = options->ledger.empty() ? jobs::defaultLedgerPath() : std::filesystem::path(options->ledger);
       if (!options->ledger.empty() || std::filesystem::exists(file)) {
         if (!std::filesystem::exists(file)) {
           err << "spotwise-cli plan: --ledger: " << file.string() << " does not exist\n";

@@ -15,7 +15,7 @@
 #include "core/common/AtomicFile.h"
 #include "core/common/Time.h"
 #include "core/http/CurlHttpClient.h"
-#include "core/ledger/LedgerPath.h"
+#include "core/jobs/Runtime.h"
 #include "core/pricing/LiveCatalog.h"
 #include "core/pricing/OfferQuery.h"
 #include "core/pricing/PriceRefresh.h"
@@ -41,7 +41,7 @@ fs::path pricesDbPath(const std::string& option, bool* explicitly = nullptr) {
   if (!option.empty()) return option;
   if (auto env = envValue("SPOTWISE_PRICES_DB")) return *env;
   if (explicitly) *explicitly = false;
-  return ledger::dataHome() / "prices.sqlite";
+  return jobs::defaultDataHome() / "prices.sqlite";
 }
 
 /** Reads SourceEndpoints fields from a JSON object file (mirrors, proxies, the test server). */

@@ -36,7 +36,7 @@
 #include <mutex>
 
 #include "core/ledger/Ledger.h"
-#include "core/ledger/LedgerPath.h"
+#include "core/jobs/Runtime.h"
 #include "core/planner/ObservedHistory.h"
 
 #include <algorithm>
@@ -114,7 +114,7 @@ PlannerPage::PlannerPage(QWidget* parent)
       m_pool(new QThreadPool(this)),
       m_chartTimer(new QTimer(this)) {
   setObjectName(QStringLiteral("plannerPage"));
-  m_ledgerPath = toQString(ledger::defaultLedgerPath().string());
+  m_ledgerPath = toQString(jobs::defaultLedgerPath().string());
   // Qt's raster painting hands work to the global thread pool and waits for it; planning there would stall
   // every repaint until the plan is done. The planner gets a pool of its own, one thread per core.
   m_pool->setMaxThreadCount(std::max(1, QThread::idealThreadCount()));

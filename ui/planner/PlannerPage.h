@@ -57,7 +57,7 @@ class PlannerPage : public QWidget {
 
   /**
    * The job ledger whose spot attempts teach each offer's preemption rate (default: the shared ledger,
-   * ledger::defaultLedgerPath()). It is read off the GUI thread at each plan; a missing file means no history.
+   * jobs::defaultLedgerPath()). It is read off the GUI thread at each plan; a missing file means no history.
    */
   void setLedgerPath(const QString& path);
 
