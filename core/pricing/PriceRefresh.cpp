@@ -76,7 +76,9 @@ std::vector<SourceOutcome> refreshAll(http::HttpClient& client, const RefreshCon
           outcome.finishedUnix = nowUnix();
           return;
         } else if (id == "aws-spot-history") {
-          result = sources::fetchAwsSpotHistory(client, *config.aws, config.awsRegions, config.awsSpotHistoryTypes, settings);
+          result = sources::fetchAwsSpotHistory(
+              client, *config.aws, config.awsRegions,
+              config.awsSpotHistoryTypes.empty() ? sources::awsGpuInstanceTypes() : config.awsSpotHistoryTypes, settings);
         } else if (id == "aws-spot-feed") {
           result = sources::fetchAwsSpotFeed(client, config.endpoints, settings);
         } else if (id == "aws-spot-advisor") {

@@ -23,7 +23,7 @@ struct RefreshConfig {
   std::string gcpApiKey;            ///< empty: the GCP source is skipped (needs a key)
   /** AWS credentials: with them, spot prices per zone come from DescribeSpotPriceHistory too; without, that source is skipped. */
   std::optional<sources::AwsApiAccess> aws;
-  std::vector<std::string> awsSpotHistoryTypes = sources::awsGpuInstanceTypes();
+  std::vector<std::string> awsSpotHistoryTypes;  ///< empty: sources::awsGpuInstanceTypes() (resolved at refresh, not at start)
   std::string azureFilter = sources::azureGpuFilter();
   sources::FetchSettings settings;  ///< timeouts, retries, max pages (onProgress/stop are set per source)
 };
