@@ -258,6 +258,39 @@ class FetchersTest : public QObject {
     QVERIFY2(aws->lastError.find("HTTP 503") != std::string::npos, aws->lastError.c_str());
   }
 
+  void aFormatChangeWarnsOrFailsButNeverWipesGoodData() {
+    // Some Azure rows of a type the parser does not know: they are left out and warned about.
+    auto page = nlohmann::json::parse(file("azure/derived_page_B16als_v2_13-rows.json"));
+    page["Items"][0]["type"] = "SavingsPlanConsumption";
+    page["Items"][1]["unitOfMeasure"] = "1 Minute";
+    script("/azure/prices", {{{"status", 200}, {"body", page.dump()}}});
+    auto some = fetchAzureRetail(m_client, endpoints(), azureGpuFilter(), settings());
+    QVERIFY2(some, some ? "" : some.error().toString().c_str());
+    QVERIFY(!some->parsed.records.empty());
+    QCOMPARE(some->parsed.warnings.size(), std::size_t{2});
+    QVERIFY2(some->parsed.warnings[0].find("1 rows in unit '1 Minute' (not hours) left out (the API may have changed)") != std::string::npos,
+             some->parsed.warnings[0].c_str());
+    QVERIFY(some->parsed.warnings[1].find("1 rows of unknown type 'SavingsPlanConsumption'") != std::string::npos);
+
+    // Every row of an unknown type: items but no price. The refresh fails (the last good data stays).
+    for (auto& item : page["Items"]) item["type"] = "SavingsPlanConsumption";
+    script("/azure/prices", {{{"status", 200}, {"body", page.dump()}}});
+    RefreshConfig config;
+    config.endpoints = endpoints();
+    config.endpoints.awsRegionIndexUrl = m_server.url("/missing/region_index.json");
+    config.endpoints.awsSpotFeedUrl = m_server.url("/missing/spot.js");
+    config.endpoints.awsAdvisorUrl = m_server.url("/missing/advisor.json");
+    config.cacheDir = m_dir.filePath(QStringLiteral("format-cache")).toStdString();
+    config.settings = settings();
+    const auto outcomes = refreshAll(m_client, config, {}, {});
+    const auto& azure = outcomes[4];
+    QCOMPARE(azure.sourceId, std::string("azure-retail"));
+    QCOMPARE(azure.state, SourceOutcome::State::Failed);
+    QCOMPARE(azure.error.code, ErrorCode::DataLoss);
+    QVERIFY2(azure.error.message.starts_with("AzureRetail: 13 items read but no price recognised; the source's format may have changed"),
+             azure.error.message.c_str());
+  }
+
   void cancellingStopsEveryTransferPromptly() {
     auto e = endpoints();
     e.awsRegionIndexUrl = e.awsSpotFeedUrl = e.awsAdvisorUrl = m_server.url("/slow?ms=20000");
