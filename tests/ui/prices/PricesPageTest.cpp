@@ -206,7 +206,10 @@ class PricesPageTest : public QObject {
     const nlohmann::json gcpPages{{{"status", 200}, {"body", test::readText(test::sourceDir() / "tests/data/pricing/gcp/opencost_provider_test_skus_page_A100_A2.json")}},
                                   {{"status", 200}, {"body", lastGcpPage.dump()}}};
     script("/gcp/skus", gcpPages);
-    script("/azure/prices", {{{"status", 200}, {"body", test::readText(test::sourceDir() / "tests/data/pricing/azure/page_empty_eastus_Standard_B1s_Reservation.json")}}});
+    // An Azure page with one row of a type the parser does not know: loaded, and the row is warned about.
+    auto azurePage = nlohmann::json::parse(test::readText(test::sourceDir() / "tests/data/pricing/azure/derived_page_B16als_v2_13-rows.json"));
+    azurePage["Items"][0]["type"] = "SavingsPlanConsumption";
+    script("/azure/prices", {{{"status", 200}, {"body", azurePage.dump()}}});
     pricing::RefreshConfig config;
     config.endpoints.awsRegionIndexUrl = server.url("/aws/region_index.json");
     config.endpoints.awsOfferBase = server.url("");
@@ -241,6 +244,10 @@ class PricesPageTest : public QObject {
     const auto* spot = page.findChild<QLabel*>(QStringLiteral("sourceLabel_aws-spot-feed"));
     QVERIFY2(spot->text().contains(QStringLiteral("failed")), qPrintable(spot->text()));
     QVERIFY(spot->toolTip().contains(QStringLiteral("HTTP 502")));
+    const auto* azure = page.findChild<QLabel*>(QStringLiteral("sourceLabel_azure-retail"));
+    QVERIFY2(azure->text().contains(QStringLiteral("fresh")) && azure->text().contains(QStringLiteral("1 warning(s)")), qPrintable(azure->text()));
+    QVERIFY2(azure->toolTip().contains(QStringLiteral("unknown type 'SavingsPlanConsumption'")), qPrintable(azure->toolTip()));
+    QVERIFY(page.findChild<QLabel*>(QStringLiteral("statusLabel"))->text().contains(QStringLiteral("unexpected data from Azure")));
     const auto* gcp = page.findChild<QLabel*>(QStringLiteral("sourceLabel_gcp-billing"));
     QVERIFY2(gcp->text().contains(QStringLiteral("skipped, no Cloud Billing API key")), qPrintable(gcp->text()));
     QVERIFY(gcp->toolTip().contains(QStringLiteral("SPOTWISE_GCP_API_KEY")));
