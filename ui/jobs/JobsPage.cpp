@@ -300,9 +300,19 @@ Result<jobs::JobSpec> JobsPage::exampleSpec(const fs::path& codeDir, const fs::p
     return makeError(ErrorCode::NotFound, "Example: the example program is not embedded in this build");
   }
   const QByteArray program = source.readAll();
-  std::ofstream out(codeDir / "train.py", std::ios::binary | std::ios::trunc);
-  out.write(program.constData(), program.size());
-  if (!out.flush()) return makeError(ErrorCode::PermissionDenied, "Example: cannot write " + (codeDir / "train.py").string());
+  // Written only when it differs, and atomically: a job launched a moment ago may be packing this folder.
+  const fs::path target = codeDir / "train.py";
+  QFile current(QString::fromStdString(target.string()));
+  if (!current.open(QIODevice::ReadOnly) || current.readAll() != program) {
+    const fs::path partial = codeDir / ".train.py.partial";
+    {
+      std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+      out.write(program.constData(), program.size());
+      if (!out.flush()) return makeError(ErrorCode::PermissionDenied, "Example: cannot write " + partial.string());
+    }
+    fs::rename(partial, target, ec);
+    if (ec) return makeError(ErrorCode::PermissionDenied, "Example: cannot write " + target.string() + ": " + ec.message());
+  }
 
   jobs::JobSpec spec;
   spec.name = "example";
