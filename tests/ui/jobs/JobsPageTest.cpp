@@ -269,6 +269,26 @@ class JobsPageTest : public QObject {
     QCOMPARE(page.model()->index(page.model()->rowOf(id), JobTableModel::AttemptsColumn).data().toString(), QStringLiteral("2 / 1"));
   }
 
+  void failingProgramIsNotified() {
+    World w;
+    JobsPage page;
+    QSignalSpy notifications(&page, &JobsPage::notification);
+    QSignalSpy started(&page, &JobsPage::startupFinished);
+    page.start(w.options(), 200);
+    QVERIFY(started.wait(10000));
+    auto spec = w.spec(100, "broken");
+    spec.command = "python3 -c 'import sys; print(\"diverged\"); sys.exit(3)'";
+    const QString id = launchAndWait(page, spec);
+    QVERIFY(!id.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(page, id), std::string("Failed"), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!notifications.isEmpty(), 5000);
+    QCOMPARE(notifications.last().at(0).toString(), QStringLiteral("Job failed"));
+    QVERIFY2(notifications.last().at(1).toString().startsWith(QStringLiteral("broken failed: ")),
+             qPrintable(notifications.last().at(1).toString()));
+    QCOMPARE(notifications.size(), 1);
+    QVERIFY(!page.findChild<QPushButton*>(QStringLiteral("stopJobButton"))->isEnabled());
+  }
+
   void stopFromTheCliWhileTheAppSupervises() {
     World w;
     JobsPage page;
