@@ -130,6 +130,8 @@ class AzureArmLabTest : public QObject {
     const auto d = arm.describe({{"eastus", launched->id}}, within());
     QVERIFY(d.ok());
     QCOMPARE(d->front().state, InstanceState::Terminated);
+    // The Activity Log says it was deleted (by us), not evicted.
+    QCOMPARE(d->front().endReason, EndReason::User);
     // NIC, public IP and OS disk went with the VM (deleteOption Delete): nothing left billing.
     QCOMPARE(count("nic") + count("publicip") + count("disk"), 0);
   }
@@ -165,10 +167,29 @@ class AzureArmLabTest : public QObject {
     ArmCompute arm(settings(), transport());
     const auto launched = arm.launch(spec("job-evict", 1), within());
     QVERIFY(launched.ok());
+    // A second VM that is still running: describing both reads the Activity Log once, and only
+    // for the one that is gone.
+    const auto other = arm.launch(spec("job-evict", 2), within());
+    QVERIFY(other.ok());
     m_arm->command({{QStringLiteral("cmd"), QStringLiteral("evict")}, {QStringLiteral("name"), QString::fromStdString(launched->id)}});
-    const auto d = arm.describe({{"eastus", launched->id}}, within());
+    m_arm->clear();
+    const auto d = arm.describe({{"eastus", launched->id}, {"eastus", other->id}}, within());
     QVERIFY(d.ok());
     QCOMPARE(d->front().state, InstanceState::Terminated);
+    QCOMPARE(d->front().endReason, EndReason::SpotInterruption);
+    QCOMPARE(d->front().stateMessage, std::string("evicted by Azure (Spot)"));
+    QVERIFY(d->front().endedAtMs > 0);
+    QCOMPARE(d->back().state, InstanceState::Running);
+    QCOMPARE(d->back().endReason, EndReason::None);
+    const auto reads = m_arm->requests(QStringLiteral("^GET /subscriptions/[^ ]*/Microsoft.Insights/eventtypes/management/values"));
+    QCOMPARE(reads.size(), 1);
+    // The documented filter: a start time and the resource group.
+    const QString query = QUrl::fromPercentEncoding(reads[0].toObject().value(QStringLiteral("query")).toString().toUtf8());
+    QVERIFY2(query.contains(QStringLiteral("$filter=eventTimestamp ge '")) &&
+                 query.contains(QStringLiteral("resourceGroupName eq 'spotwise'")),
+             qPrintable(query));
+    QVERIFY(arm.terminate({{"eastus", other->id}}, within()).ok());
+    for (int i = 0; i < 40 && count("vm") > 0; ++i) QThread::msleep(50);
     QCOMPARE(count("nic") + count("publicip") + count("disk"), 0);
   }
 
@@ -278,11 +299,36 @@ class AzureArmLabTest : public QObject {
     s.tokens = &tokens;
     ArmCompute fresh(s, transport());
     QVERIFY(fresh.listByTag("", {}, within()).ok());
+    const auto before = tokens.accessToken({});
+    QVERIFY(before.ok());
+    // ARM stops accepting the cached token long before its expires_in (revoked, or the lab's
+    // expireTokens): the refused token is dropped, a new one fetched, and the call sent again once.
     m_arm->command({{QStringLiteral("cmd"), QStringLiteral("expireTokens")}});
-    const auto expired = fresh.listByTag("", {}, within());
-    QVERIFY(!expired.ok());
-    QCOMPARE(expired.error().code, ErrorCode::Unauthenticated);
-    QCOMPARE(expired.error().providerCode, std::string("ExpiredAuthenticationToken"));
+    m_arm->clear();
+    const auto recovered = fresh.listByTag("", {}, within());
+    QVERIFY2(recovered.ok(), recovered.ok() ? "" : recovered.error().toString().c_str());
+    QCOMPARE(m_arm->requests(QStringLiteral("^POST /[^ ]*/oauth2/v2.0/token")).size(), 1);
+    QCOMPARE(m_arm->requests(QStringLiteral("^GET /subscriptions/[^ ]*/virtualMachines")).size(), 2);
+    const auto after = tokens.accessToken({});
+    QVERIFY(after.ok());
+    QVERIFY(*after != *before);
+    QVERIFY(m_sleeper.sleeps().empty());  // a refused credential is not a transient failure: no backoff
+
+    // A fresh token refused too is not retried again: one resend per call, then the error.
+    m_arm->clear();
+    m_arm->fault(faultSpec({{QStringLiteral("kind"), QStringLiteral("status")},
+                            {QStringLiteral("status"), 401},
+                            {QStringLiteral("count"), 5},
+                            {QStringLiteral("match"), QStringLiteral("^GET /subscriptions/[^ ]*/virtualMachines")},
+                            {QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":\"InvalidAuthenticationToken\","
+                                                                    "\"message\":\"The access token is invalid.\"}}")}}));
+    const auto refused = fresh.listByTag("", {}, within());
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, ErrorCode::Unauthenticated);
+    QCOMPARE(refused.error().providerCode, std::string("InvalidAuthenticationToken"));
+    QCOMPARE(m_arm->requests(QStringLiteral("^GET /subscriptions/[^ ]*/virtualMachines")).size(), 2);
+    QCOMPARE(m_arm->requests(QStringLiteral("^POST /[^ ]*/oauth2/v2.0/token")).size(), 1);
+    m_arm->clear();
     // The shared token source's token was expired too: start the remaining tests with a new one.
     m_tokens = std::make_unique<auth::azure::ClientSecretTokenSource>(principal(), m_http);
   }

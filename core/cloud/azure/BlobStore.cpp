@@ -3,31 +3,13 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/auth/TokenSource.h"
 #include "core/auth/aws/SigV4.h"
 #include "core/cloud/Encoding.h"
+#include "core/cloud/FileParts.h"
 #include "core/cloud/Xml.h"
 
 namespace spotwise::cloud::azure {
-
-namespace {
-
-Result<std::string> readRange(const std::filesystem::path& file, std::uint64_t offset, std::uint64_t length) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return makeError(ErrorCode::NotFound, "PutBlock: cannot open " + file.string());
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::string data(length, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(length));
-  if (static_cast<std::uint64_t>(in.gcount()) != length)
-    return makeError(ErrorCode::DataLoss, "PutBlock: " + file.string() + " changed while uploading");
-  return data;
-}
-
-std::string unquote(std::string etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return etag;
-}
-
-}  // namespace
 
 Error blobError(std::string_view operation, const http::Response& response) {
   Error error = *http::errorFromResponse(operation, response);
@@ -86,14 +68,19 @@ Result<http::Response> BlobStore::call(std::string_view operation, std::string m
           request.maxBodyBytes = 0;
         }
         if (m_settings.accountKey) {
-          if (auto signedOk = auth::azure::signSharedKey(request, *m_settings.accountKey); !signedOk)
+          auth::azure::SharedKeyOptions sign;
+          sign.clockSkewSeconds = m_skew.seconds();
+          if (auto signedOk = auth::azure::signSharedKey(request, *m_settings.accountKey, sign); !signedOk)
             return signedOk.error();
         } else {
           request.headers.emplace_back("x-ms-version", std::string(auth::azure::kStorageVersion));
         }
         return request;
       },
-      blobError);
+      blobError, {}, {},
+      [&](const http::Response& response, const Error&) {
+        return m_settings.accountKey && m_skew.learn(response, auth::systemUnixNow(), auth::isAzureClockSkewError);
+      });
 }
 
 Result<void> BlobStore::ensureContainer(const CallOptions& options) {
@@ -113,7 +100,7 @@ Result<void> BlobStore::putFile(std::string_view key, const std::filesystem::pat
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) return makeError(ErrorCode::NotFound, "PutBlob: cannot read " + file.string() + ": " + ec.message());
   if (size <= m_settings.blockThreshold) {
-    auto bytes = readRange(file, 0, size);
+    auto bytes = readFileRange("PutBlob", file, 0, size);
     if (!bytes) return bytes.error();
     return put(key, *bytes, options);
   }
@@ -126,7 +113,7 @@ Result<void> BlobStore::putFile(std::string_view key, const std::filesystem::pat
     char name[32];
     std::snprintf(name, sizeof name, "spotwise-block-%06d", ++n);  // every id the same length, as Azure requires
     const std::string id = base64Encode(name);
-    auto bytes = readRange(file, offset, std::min(blockSize, size - offset));
+    auto bytes = readFileRange("PutBlock", file, offset, std::min(blockSize, size - offset));
     if (!bytes) return bytes.error();
     // Re-sending a block under the same id replaces it: safe to retry.
     auto put = call("PutBlock", "PUT", blobUrl(key, "comp=block&blockid=" + percentEncode(id)), std::move(*bytes), {},
@@ -178,7 +165,7 @@ Result<ObjectInfo> BlobStore::head(std::string_view key, const CallOptions& opti
   ObjectInfo info;
   info.key = std::string(key);
   if (auto length = response->header("Content-Length")) info.size = std::stoull("0" + *length);
-  info.etag = unquote(response->header("ETag").value_or(""));
+  info.etag = unquoteEtag(response->header("ETag").value_or(""));
   if (auto modified = response->header("Last-Modified")) info.modifiedUnix = auth::aws::parseHttpDate(*modified).value_or(0);
   return info;
 }
@@ -202,7 +189,7 @@ Result<std::vector<ObjectInfo>> BlobStore::list(std::string_view prefix, const C
         ObjectInfo info;
         info.key = blob->textAt("Name");
         info.size = std::stoull("0" + blob->textAt("Properties/Content-Length"));
-        info.etag = unquote(blob->textAt("Properties/Etag"));
+        info.etag = unquoteEtag(blob->textAt("Properties/Etag"));
         info.modifiedUnix = auth::aws::parseHttpDate(blob->textAt("Properties/Last-Modified")).value_or(0);
         out.push_back(std::move(info));
       }

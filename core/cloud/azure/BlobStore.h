@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "core/auth/ClockSkew.h"
 #include "core/auth/azure/SharedKey.h"
 #include "core/cloud/ApiCall.h"
 
@@ -25,7 +26,10 @@ struct BlobSettings {
  * Large files go up as blocks (Put Block, then Put Block List; uncommitted blocks expire by
  * themselves). Error documents map to: BlobNotFound/ContainerNotFound → NotFound,
  * AuthenticationFailed → Unauthenticated, AuthorizationPermissionMismatch/AuthorizationFailure →
- * PermissionDenied, ServerBusy/InternalError/OperationTimedOut → Unavailable. Thread-compatible.
+ * PermissionDenied, ServerBusy/InternalError/OperationTimedOut → Unavailable. A SharedKey request
+ * refused for its x-ms-date ("Request date header too old": our clock is more than 15 minutes
+ * off) is signed again with the offset learned from the service's Date and sent once more; the
+ * offset is kept for later calls. Thread-compatible.
  */
 class BlobStore final : public ObjectStore {
  public:
@@ -56,6 +60,7 @@ class BlobStore final : public ObjectStore {
 
   BlobSettings m_settings;
   Transport m_transport;
+  auth::ClockSkew m_skew;
 };
 
 /** The Error of a failed Blob call from its <Error> document or x-ms-error-code header. */
