@@ -54,8 +54,10 @@ Result<http::Response> callWithRetry(const Transport& transport, std::string_vie
     }
     Error e = mapError(op, *response);
     if (recover && !recovered && (response->status == 400 || response->status == 401 || response->status == 403)) {
-      recovered = true;
-      if (recover(*response, e)) return attempt();
+      if (recover(*response, e)) {
+        recovered = true;
+        return attempt();
+      }
     }
     if (!e.retryAfter)
       if (auto generic = http::errorFromResponse(op, *response)) e.retryAfter = generic->retryAfter;

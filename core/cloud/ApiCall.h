@@ -46,7 +46,8 @@ using ResponseCheck = std::function<std::optional<Error>(std::string_view operat
  * returns true when it changed what the next request will carry (a clock offset learned from the
  * server's Date after a skew error, a refused cached bearer token dropped so that a fresh one is
  * fetched). The request is then built and sent once more at once, outside the retry budget (it is
- * not a transient failure). Called at most once per call, so a refused fresh credential fails.
+ * not a transient failure). Once it has returned true it is not called again in the same call, so
+ * a refused fresh credential fails.
  */
 using AuthRecovery = std::function<bool(const http::Response& response, const Error& error)>;
 

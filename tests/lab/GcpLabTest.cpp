@@ -248,6 +248,15 @@ class GcpLabTest : public QObject {
     throttled.insert(QStringLiteral("retryAfter"), 2);
     throttled.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":429,\"message\":\"Rate Limit Exceeded\",\"errors\":[{\"reason\":\"rateLimitExceeded\"}]}}"));
     QTest::newRow("429 Retry-After") << throttled << 2000;
+    // Compute Engine also answers rate limits with 403 and the reason in the body.
+    QJsonObject rate403 = f(QStringLiteral("status"));
+    rate403.insert(QStringLiteral("status"), 403);
+    rate403.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":403,\"message\":\"Rate Limit Exceeded\",\"errors\":[{\"message\":\"Rate Limit Exceeded\",\"domain\":\"usageLimits\",\"reason\":\"rateLimitExceeded\"}]}}"));
+    QTest::newRow("403 rateLimitExceeded") << rate403 << 0;
+    QJsonObject user403 = f(QStringLiteral("status"));
+    user403.insert(QStringLiteral("status"), 403);
+    user403.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":403,\"message\":\"User Rate Limit Exceeded\",\"errors\":[{\"message\":\"User Rate Limit Exceeded\",\"domain\":\"usageLimits\",\"reason\":\"userRateLimitExceeded\"}]}}"));
+    QTest::newRow("403 userRateLimitExceeded") << user403 << 0;
     QJsonObject internal = f(QStringLiteral("status"));
     internal.insert(QStringLiteral("status"), 500);
     internal.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":500,\"message\":\"Internal error.\",\"errors\":[{\"reason\":\"backendError\"}]}}"));
@@ -290,7 +299,7 @@ class GcpLabTest : public QObject {
     QVERIFY(sleeps[0].count() >= minSleepMs);
   }
 
-  void expiredTokensAreRefreshedWhenDue() {
+  void tokensAreRefreshedWhenDue() {
     // Short-lived tokens, and a token source of our own that trusts their expiry exactly.
     m_gce->command({{QStringLiteral("cmd"), QStringLiteral("tokenLifetime")}, {QStringLiteral("seconds"), 1}});
     auto key = auth::gcp::parseServiceAccountKey(m_gce->value("serviceAccountKey"), "lab key");
@@ -302,20 +311,66 @@ class GcpLabTest : public QObject {
     s.tokens = &tokens;
     GceCompute gce(s, transport());
     QVERIFY(gce.listByTag("", {}, within()).ok());
-    const auto current = tokens.accessToken({});
-    QVERIFY(current.ok());
-    m_gce->command({{QStringLiteral("cmd"), QStringLiteral("expireTokens")}, {QStringLiteral("token"), QString::fromStdString(*current)}});
-    // The cached token is now refused: Unauthenticated, and not retried.
-    const auto refused = gce.listByTag("", {}, within());
-    QVERIFY(!refused.ok());
-    QCOMPARE(refused.error().code, ErrorCode::Unauthenticated);
-    QCOMPARE(m_gce->requests(QStringLiteral("aggregated/instances")).size(), 2);
-    // Once the token's own expiry has passed, a new one is exchanged and accepted.
+    // Once the token's own expiry has passed, a new one is exchanged before the call: no 401 seen.
     QThread::msleep(1100);
     const auto again = gce.listByTag("", {}, within());
     m_gce->command({{QStringLiteral("cmd"), QStringLiteral("tokenLifetime")}, {QStringLiteral("seconds"), 3599}});
     QVERIFY2(again.ok(), again.ok() ? "" : again.error().toString().c_str());
     QCOMPARE(m_gce->requests(QStringLiteral("^POST /token")).size(), 2);
+    QCOMPARE(m_gce->requests(QStringLiteral("aggregated/instances")).size(), 2);
+  }
+
+  void refusedTokensAreDroppedAndRefreshedOnce() {
+    auto key = auth::gcp::parseServiceAccountKey(m_gce->value("serviceAccountKey"), "lab key");
+    QVERIFY(key.ok());
+    auth::gcp::ServiceAccountTokenSource tokens(*key, {std::string(auth::gcp::kCloudPlatformScope)}, m_http);
+    auto s = settings();
+    s.tokens = &tokens;
+    auto storage = storageSettings();
+    storage.tokens = &tokens;
+    GcpProvider gcp(s, storage, transport());
+    QVERIFY(gcp.compute().listByTag("", {}, within()).ok());
+    QVERIFY(gcp.storage().put("jobs/refused/a.txt", "first", within()).ok());
+    const auto first = tokens.accessToken({});
+    QVERIFY(first.ok());
+
+    // Google revokes the cached token long before its expiry: the contract server (which checks
+    // tokens it issued after a google-auth-verified assertion) answers 401. The token is dropped,
+    // a new assertion exchanged, and the call sent once more: compute and storage both recover.
+    m_gce->command({{QStringLiteral("cmd"), QStringLiteral("expireTokens")}, {QStringLiteral("token"), QString::fromStdString(*first)}});
+    m_gce->clear();
+    const auto listed = gcp.compute().listByTag("", {}, within());
+    QVERIFY2(listed.ok(), listed.ok() ? "" : listed.error().toString().c_str());
+    QCOMPARE(m_gce->requests(QStringLiteral("aggregated/instances")).size(), 2);
+    QCOMPARE(m_gce->requests(QStringLiteral("^POST /token")).size(), 1);
+    const auto second = tokens.accessToken({});
+    QVERIFY(second.ok());
+    QVERIFY(*second != *first);
+    QVERIFY(m_sleeper.sleeps().empty());  // not a transient failure: no backoff
+
+    m_gce->command({{QStringLiteral("cmd"), QStringLiteral("expireTokens")}, {QStringLiteral("token"), QString::fromStdString(*second)}});
+    m_gce->clear();
+    const auto got = gcp.storage().get("jobs/refused/a.txt", within());
+    QVERIFY2(got.ok(), got.ok() ? "" : got.error().toString().c_str());
+    QCOMPARE(*got, std::string("first"));
+    QCOMPARE(m_gce->requests(QStringLiteral("^POST /token")).size(), 1);
+
+    // A fresh token refused as well is not retried a second time: the call fails, clearly.
+    m_gce->clear();
+    m_gce->command({{QStringLiteral("cmd"), QStringLiteral("expireTokens")}});
+    m_gce->fault(test::faultSpec({{QStringLiteral("kind"), QStringLiteral("status")},
+                                  {QStringLiteral("status"), 401},
+                                  {QStringLiteral("count"), 5},
+                                  {QStringLiteral("match"), QStringLiteral("aggregated/instances")},
+                                  {QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":401,\"message\":\"Request had invalid authentication credentials.\",\"status\":\"UNAUTHENTICATED\"}}")}}));
+    const auto refused = gcp.compute().listByTag("", {}, within());
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, ErrorCode::Unauthenticated);
+    QCOMPARE(m_gce->requests(QStringLiteral("aggregated/instances")).size(), 2);
+    m_gce->clear();
+    // The shared token source's tokens were all expired: the remaining tests start with a new one.
+    m_tokens = std::make_unique<auth::gcp::ServiceAccountTokenSource>(
+        *key, std::vector<std::string>{std::string(auth::gcp::kCloudPlatformScope)}, m_http);
   }
 
   void listByTagFindsEverything() {
