@@ -6,6 +6,7 @@
 
 #include "LabPeer.h"
 #include "core/auth/TokenSource.h"
+#include "core/auth/aws/SigV4.h"
 #include "core/cloud/azure/BlobStore.h"
 #include "core/http/CurlHttpClient.h"
 
@@ -135,6 +136,51 @@ class AzureBlobLabTest : public QObject {
     QVERIFY(put.error().code == ErrorCode::Unauthenticated || put.error().code == ErrorCode::PermissionDenied);
     QVERIFY(put.error().message.starts_with("PutBlob: Server failed to authenticate the request."));
     QCOMPARE(m_azurite->requests().size(), 1);  // not retried
+  }
+
+  void aSkewedClockIsLearnedFromTheServiceAndRetriedOnce() {
+    // The service's clock is an hour ahead of ours (as if ours were an hour behind): Azure refuses
+    // our x-ms-date, says its time in Date, and the request is signed again with that offset.
+    m_azurite->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 3600}});
+    BlobStore store(settings(), transport());
+    const auto put = store.put("skew/a.txt", "a", within());
+    m_azurite->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 0}});
+    QVERIFY2(put.ok(), put.ok() ? "" : put.error().toString().c_str());
+    const auto puts = m_azurite->requests(QStringLiteral("^PUT /devstoreaccount1/jobs/skew/a.txt"));
+    QCOMPARE(puts.size(), 2);
+    const auto dateOf = [](const QJsonValue& r) {
+      const auto headers = r.toObject().value(QStringLiteral("headers")).toObject();
+      for (auto it = headers.begin(); it != headers.end(); ++it)
+        if (it.key().compare(QLatin1String("x-ms-date"), Qt::CaseInsensitive) == 0)
+          return static_cast<qint64>(auth::aws::parseHttpDate(it.value().toString().toStdString()).value_or(0));
+      return qint64(0);
+    };
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QVERIFY(std::llabs(dateOf(puts[0]) - now) < 60);
+    QVERIFY2(std::llabs(dateOf(puts[1]) - (now + 3600)) < 60, qPrintable(QString::number(dateOf(puts[1]) - now)));
+    QVERIFY(m_sleeper.sleeps().empty());  // not a transient failure: resent at once
+
+    // The offset is kept: the next call is signed with it from the start (one request).
+    m_azurite->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 3600}});
+    m_azurite->clear();
+    const auto got = store.get("skew/a.txt", within());
+    QVERIFY2(got.ok(), got.ok() ? "" : got.error().toString().c_str());
+    QCOMPARE(m_azurite->requests().size(), 1);
+
+    // A refusal whose Date agrees with our clock cannot be fixed by signing again: one try, the
+    // error kept (a fresh store, whose offset is 0 like the server's).
+    m_azurite->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 0}});
+    m_azurite->clear();
+    m_azurite->fault(faultSpec({{QStringLiteral("kind"), QStringLiteral("status")},
+                                {QStringLiteral("status"), 403},
+                                {QStringLiteral("match"), QStringLiteral("^GET /devstoreaccount1/jobs/skew/a.txt")},
+                                {QStringLiteral("body"), QStringLiteral("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code>"
+                                                                        "<Message>Server failed to authenticate the request.</Message>"
+                                                                        "<AuthenticationErrorDetail>Request date header too old: 'x'</AuthenticationErrorDetail></Error>")}}));
+    const auto stale = BlobStore(settings(), transport()).get("skew/a.txt", within());
+    QVERIFY(!stale.ok());
+    QCOMPARE(stale.error().providerCode, std::string("AuthenticationFailed"));
+    QCOMPARE(m_azurite->requests().size(), 1);
   }
 
   void instancesWorkWithASasOnly() {
