@@ -1,5 +1,6 @@
 #include "core/cloud/azure/BlobStore.h"
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 
@@ -32,10 +33,50 @@ Error blobError(std::string_view operation, const http::Response& response) {
 
 BlobStore::BlobStore(BlobSettings settings, Transport transport) : m_settings(std::move(settings)), m_transport(transport) {}
 
-std::string BlobStore::blobUrl(std::string_view key, std::string_view query) const {
+std::string jobContainerName(std::string_view container, std::string_view jobId) {
+  std::string job;
+  for (const char c : jobId) {
+    const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool ok = std::isalnum(static_cast<unsigned char>(lower)) != 0;
+    if (ok) job += lower;
+    else if (!job.empty() && job.back() != '-') job += '-';
+  }
+  while (!job.empty() && job.back() == '-') job.pop_back();
+  std::string name = std::string(container) + "-" + job;
+  if (job != jobId || name.size() > 63) {
+    // FNV-1a of the original id: distinct ids that map to the same characters stay apart.
+    std::uint32_t hash = 2166136261u;
+    for (const char c : jobId) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+    char suffix[10];
+    std::snprintf(suffix, sizeof suffix, "-%08x", hash);
+    if (name.size() > 63 - 9) name.resize(63 - 9);
+    while (!name.empty() && name.back() == '-') name.pop_back();
+    name += suffix;
+  }
+  return name;
+}
+
+std::string BlobStore::containerFor(std::string_view key) const {
+  if (!m_settings.containerPerJob || !m_settings.accountKey) return m_settings.container;
+  std::string_view rest = key;
+  if (!m_settings.jobRoot.empty()) {
+    const std::string root = m_settings.jobRoot + "/";
+    if (!rest.starts_with(root)) return m_settings.container;
+    rest.remove_prefix(root.size());
+  }
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos || slash == 0) return m_settings.container;
+  return jobContainerName(m_settings.container, rest.substr(0, slash));
+}
+
+std::string BlobStore::containerUrl(const std::string& container) const {
   std::string url = m_settings.endpoint;
   if (url.ends_with('/')) url.pop_back();
-  url += "/" + m_settings.container;
+  return url + "/" + (container.empty() ? m_settings.container : container);
+}
+
+std::string BlobStore::blobUrl(std::string_view key, std::string_view query) const {
+  std::string url = containerUrl(containerFor(key));
   if (!key.empty()) url += "/" + percentEncode(key, true);
   std::string q(query);
   if (!m_settings.accountKey && !m_settings.sasToken.empty()) q += (q.empty() ? "" : "&") + m_settings.sasToken;
@@ -83,14 +124,28 @@ Result<http::Response> BlobStore::call(std::string_view operation, std::string m
       });
 }
 
-Result<void> BlobStore::ensureContainer(const CallOptions& options) {
-  auto created = call("CreateContainer", "PUT", blobUrl("", "restype=container"), "", {}, options);
+Result<void> BlobStore::ensureContainer(const CallOptions& options) { return ensureContainerNamed(m_settings.container, options); }
+
+Result<void> BlobStore::ensureContainerNamed(const std::string& container, const CallOptions& options) {
+  auto created = call("CreateContainer", "PUT", containerUrl(container) + "?restype=container", "", {}, options);
   if (!created && created.error().providerCode != "ContainerAlreadyExists") return created.error();
   return {};
 }
 
+Result<http::Response> BlobStore::write(std::string_view operation, std::string_view key, std::string url, std::string body,
+                                        http::Headers headers, const CallOptions& options) {
+  auto response = call(operation, "PUT", url, body, headers, options);
+  const std::string container = containerFor(key);
+  if (!response && response.error().providerCode == "ContainerNotFound" && m_settings.accountKey &&
+      container != m_settings.container) {
+    if (auto created = ensureContainerNamed(container, options); !created) return created.error();
+    response = call(operation, "PUT", std::move(url), std::move(body), std::move(headers), options);
+  }
+  return response;
+}
+
 Result<void> BlobStore::put(std::string_view key, std::string_view bytes, const CallOptions& options) {
-  auto response = call("PutBlob", "PUT", blobUrl(key), std::string(bytes), {{"x-ms-blob-type", "BlockBlob"}}, options);
+  auto response = write("PutBlob", key, blobUrl(key), std::string(bytes), {{"x-ms-blob-type", "BlockBlob"}}, options);
   if (!response) return response.error();
   return {};
 }
@@ -116,8 +171,8 @@ Result<void> BlobStore::putFile(std::string_view key, const std::filesystem::pat
     auto bytes = readFileRange("PutBlock", file, offset, std::min(blockSize, size - offset));
     if (!bytes) return bytes.error();
     // Re-sending a block under the same id replaces it: safe to retry.
-    auto put = call("PutBlock", "PUT", blobUrl(key, "comp=block&blockid=" + percentEncode(id)), std::move(*bytes), {},
-                    options);
+    auto put = write("PutBlock", key, blobUrl(key, "comp=block&blockid=" + percentEncode(id)), std::move(*bytes), {},
+                     options);
     if (!put) return put.error();
     list += "<Latest>" + id + "</Latest>";
   }
@@ -176,7 +231,10 @@ Result<std::vector<ObjectInfo>> BlobStore::list(std::string_view prefix, const C
   for (int pages = 0; pages < 100000; ++pages) {
     std::string query = "restype=container&comp=list&prefix=" + percentEncode(prefix);
     if (!marker.empty()) query += "&marker=" + percentEncode(marker);
-    auto response = call("ListBlobs", "GET", blobUrl("", query), "", {}, options);
+    // The container the prefix's keys live in (a job's own with containerPerJob).
+    std::string url = containerUrl(containerFor(prefix)) + "?" + query;
+    if (!m_settings.accountKey && !m_settings.sasToken.empty()) url += "&" + m_settings.sasToken;
+    auto response = call("ListBlobs", "GET", url, "", {}, options);
     if (!response) return response.error();
     auto root = parseXml(response->body, "ListBlobs");
     if (!root) {
@@ -205,12 +263,13 @@ Result<void> BlobStore::remove(std::string_view key, const CallOptions& options)
   return {};
 }
 
-Result<std::string> BlobStore::containerSas(std::string_view permissions, std::int64_t expiresUnix) const {
+Result<std::string> BlobStore::containerSas(std::string_view permissions, std::int64_t expiresUnix,
+                                            const std::string& container) const {
   if (!m_settings.accountKey)
     return makeError(ErrorCode::FailedPrecondition, "ContainerSas: only the account key can issue a SAS");
   auth::azure::ServiceSasOptions sas;
   sas.resource = auth::azure::SasResource::Container;
-  sas.container = m_settings.container;
+  sas.container = container.empty() ? m_settings.container : container;
   sas.permissions = std::string(permissions);
   sas.expiryUnix = expiresUnix;
   return auth::azure::makeServiceSas(*m_settings.accountKey, sas);
