@@ -9,6 +9,7 @@
 #include "core/cloud/Encoding.h"
 #include "core/cloud/FileParts.h"
 #include "core/cloud/Xml.h"
+#include "core/common/Log.h"
 
 namespace spotwise::cloud::azure {
 
@@ -31,7 +32,11 @@ Error blobError(std::string_view operation, const http::Response& response) {
   return error;
 }
 
-BlobStore::BlobStore(BlobSettings settings, Transport transport) : m_settings(std::move(settings)), m_transport(transport) {}
+BlobStore::BlobStore(BlobSettings settings, Transport transport) : m_settings(std::move(settings)), m_transport(transport) {
+  if (m_settings.accountKey) registerSecret(m_settings.accountKey->key);
+  if (const auto sig = m_settings.sasToken.find("sig="); sig != std::string::npos)
+    registerSecret(m_settings.sasToken.substr(sig + 4, m_settings.sasToken.find('&', sig) - sig - 4));
+}
 
 std::string jobContainerName(std::string_view container, std::string_view jobId) {
   std::string job;
