@@ -14,14 +14,9 @@ using namespace spotwise;
 using namespace spotwise::cloud;
 using namespace spotwise::cloud::aws;
 using spotwise::test::faultSpec;
+using spotwise::test::within;
 
 namespace {
-
-CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
-  CallOptions o;
-  o.deadline = std::chrono::steady_clock::now() + s;
-  return o;
-}
 
 QString field(const QJsonValue& request, const char* name) {
   const QString body = request.toObject().value(QStringLiteral("body")).toString();
@@ -60,17 +55,7 @@ class AwsLabTest : public QObject {
     return s;
   }
 
-  Transport transport() {
-    Transport t;
-    t.client = &m_http;
-    t.sleeper = &m_sleeper;
-    t.clock = &m_clock;
-    t.retry.maxAttempts = 4;
-    t.attemptTimeout = std::chrono::milliseconds(1500);
-    t.stallTimeout = std::chrono::milliseconds(1500);
-    t.jitterSeed = 42;
-    return t;
-  }
+  Transport transport() { return test::labTransport(m_http, m_sleeper, m_clock, 42); }
 
   LaunchSpec spec(const std::string& job, int attempt) {
     LaunchSpec s;
@@ -85,7 +70,7 @@ class AwsLabTest : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    m_moto = std::make_unique<test::LabPeer>(QStringLiteral("python3"), QStringList{test::labPeerScript("moto_peer.py")});
+    m_moto = test::pythonPeer("moto_peer.py");
     SPOTWISE_REQUIRE_PEER(*m_moto);
   }
   void init() {
@@ -192,36 +177,17 @@ class AwsLabTest : public QObject {
   void retriesKeepTheClientToken_data() {
     QTest::addColumn<QJsonObject>("fault");
     QTest::addColumn<int>("minSleepMs");
-    const auto f = [](QString kind) { return faultSpec({{QStringLiteral("kind"), kind}}); };
-    QJsonObject throttled = f(QStringLiteral("status"));
-    throttled.insert(QStringLiteral("status"), 429);
-    throttled.insert(QStringLiteral("retryAfter"), 3);
-    QTest::newRow("429 Retry-After") << throttled << 3000;
-    QJsonObject limit = f(QStringLiteral("status"));
-    limit.insert(QStringLiteral("status"), 503);
-    limit.insert(QStringLiteral("contentType"), QStringLiteral("text/xml"));
-    limit.insert(QStringLiteral("body"), ec2ErrorXml(QStringLiteral("RequestLimitExceeded"), QStringLiteral("Request limit exceeded.")));
-    QTest::newRow("RequestLimitExceeded") << limit << 0;
-    QJsonObject internal = f(QStringLiteral("status"));
-    internal.insert(QStringLiteral("status"), 500);
-    internal.insert(QStringLiteral("contentType"), QStringLiteral("text/xml"));
-    internal.insert(QStringLiteral("body"), ec2ErrorXml(QStringLiteral("InternalError"), QStringLiteral("An internal error has occurred")));
-    QTest::newRow("500") << internal << 0;
-    QJsonObject unavailable = f(QStringLiteral("status"));
-    unavailable.insert(QStringLiteral("status"), 503);
-    unavailable.insert(QStringLiteral("body"), QStringLiteral("Service Unavailable"));
-    QTest::newRow("503") << unavailable << 0;
-    QJsonObject hang = f(QStringLiteral("hang"));
-    hang.insert(QStringLiteral("seconds"), 5);
-    QTest::newRow("timeout") << hang << 0;
-    // moto ignores ClientToken, so here a second instance really starts: the recorded token is
-    // what proves that AWS itself would not start one.
-    QJsonObject late = f(QStringLiteral("late"));
-    late.insert(QStringLiteral("seconds"), 3);
-    QTest::newRow("acted, then timed out") << late << 0;
-    QTest::newRow("truncated") << f(QStringLiteral("truncate")) << 0;
-    QTest::newRow("not xml") << f(QStringLiteral("nonjson")) << 0;
-    QTest::newRow("reset") << f(QStringLiteral("reset")) << 0;
+    const QString xml = QStringLiteral("text/xml");
+    QTest::newRow("429 Retry-After") << test::statusFault(429, {}, {}, 3) << 3000;
+    QTest::newRow("RequestLimitExceeded")
+        << test::statusFault(503, ec2ErrorXml(QStringLiteral("RequestLimitExceeded"), QStringLiteral("Request limit exceeded.")), xml)
+        << 0;
+    QTest::newRow("500") << test::statusFault(500, ec2ErrorXml(QStringLiteral("InternalError"), QStringLiteral("An internal error has occurred")), xml)
+                         << 0;
+    QTest::newRow("503") << test::statusFault(503, QStringLiteral("Service Unavailable")) << 0;
+    // moto ignores ClientToken, so after "acted, then timed out" a second instance really starts:
+    // the recorded token is what proves that AWS itself would not start one.
+    test::addTransportFaultRows("not xml");
   }
   void retriesKeepTheClientToken() {
     QFETCH(QJsonObject, fault);

@@ -13,14 +13,9 @@ using namespace spotwise;
 using namespace spotwise::cloud;
 using namespace spotwise::cloud::azure;
 using spotwise::test::faultSpec;
+using spotwise::test::within;
 
 namespace {
-
-CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
-  CallOptions o;
-  o.deadline = std::chrono::steady_clock::now() + s;
-  return o;
-}
 
 const QString kVmPut = QStringLiteral("^PUT /subscriptions/[^ ]*/virtualMachines/");
 
@@ -55,17 +50,7 @@ class AzureArmLabTest : public QObject {
     return s;
   }
 
-  Transport transport() {
-    Transport t;
-    t.client = &m_http;
-    t.sleeper = &m_sleeper;
-    t.clock = &m_clock;
-    t.retry.maxAttempts = 4;
-    t.attemptTimeout = std::chrono::milliseconds(1500);
-    t.stallTimeout = std::chrono::milliseconds(1500);
-    t.jitterSeed = 11;
-    return t;
-  }
+  Transport transport() { return test::labTransport(m_http, m_sleeper, m_clock, 11); }
 
   static LaunchSpec spec(const std::string& job, int attempt) {
     LaunchSpec s;
@@ -86,7 +71,7 @@ class AzureArmLabTest : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    m_arm = std::make_unique<test::LabPeer>(QStringLiteral("python3"), QStringList{test::labPeerScript("arm_server.py")});
+    m_arm = test::pythonPeer("arm_server.py");
     SPOTWISE_REQUIRE_PEER(*m_arm);
     m_tokens = std::make_unique<auth::azure::ClientSecretTokenSource>(principal(), m_http);
   }
@@ -233,29 +218,11 @@ class AzureArmLabTest : public QObject {
   void retriesSendTheSamePut_data() {
     QTest::addColumn<QJsonObject>("fault");
     QTest::addColumn<int>("minSleepMs");
-    const auto f = [](QString kind) { return faultSpec({{QStringLiteral("kind"), kind}}); };
-    QJsonObject throttled = f(QStringLiteral("status"));
-    throttled.insert(QStringLiteral("status"), 429);
-    throttled.insert(QStringLiteral("retryAfter"), 4);
-    throttled.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"Throttled.\"}}"));
-    QTest::newRow("429 Retry-After") << throttled << 4000;
-    QJsonObject internal = f(QStringLiteral("status"));
-    internal.insert(QStringLiteral("status"), 500);
-    internal.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":\"InternalServerError\",\"message\":\"Oops.\"}}"));
-    QTest::newRow("500") << internal << 0;
-    QJsonObject unavailable = f(QStringLiteral("status"));
-    unavailable.insert(QStringLiteral("status"), 503);
-    unavailable.insert(QStringLiteral("body"), QString());
-    QTest::newRow("503") << unavailable << 0;
-    QJsonObject hang = f(QStringLiteral("hang"));
-    hang.insert(QStringLiteral("seconds"), 5);
-    QTest::newRow("timeout") << hang << 0;
-    QJsonObject late = f(QStringLiteral("late"));
-    late.insert(QStringLiteral("seconds"), 3);
-    QTest::newRow("acted, then timed out") << late << 0;
-    QTest::newRow("truncated") << f(QStringLiteral("truncate")) << 0;
-    QTest::newRow("not json") << f(QStringLiteral("nonjson")) << 0;
-    QTest::newRow("reset") << f(QStringLiteral("reset")) << 0;
+    QTest::newRow("429 Retry-After")
+        << test::statusFault(429, QStringLiteral("{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"Throttled.\"}}"), {}, 4) << 4000;
+    QTest::newRow("500") << test::statusFault(500, QStringLiteral("{\"error\":{\"code\":\"InternalServerError\",\"message\":\"Oops.\"}}")) << 0;
+    QTest::newRow("503") << test::statusFault(503, {}) << 0;
+    test::addTransportFaultRows("not json");
   }
   void retriesSendTheSamePut() {
     QFETCH(QJsonObject, fault);

@@ -15,16 +15,7 @@ using namespace spotwise;
 using namespace spotwise::cloud;
 using namespace spotwise::cloud::azure;
 using spotwise::test::faultSpec;
-
-namespace {
-
-CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
-  CallOptions o;
-  o.deadline = std::chrono::steady_clock::now() + s;
-  return o;
-}
-
-}  // namespace
+using spotwise::test::within;
 
 class AzureBlobLabTest : public QObject {
   Q_OBJECT
@@ -44,21 +35,11 @@ class AzureBlobLabTest : public QObject {
     return s;
   }
 
-  Transport transport() {
-    Transport t;
-    t.client = &m_http;
-    t.sleeper = &m_sleeper;
-    t.clock = &m_clock;
-    t.retry.maxAttempts = 4;
-    t.attemptTimeout = std::chrono::milliseconds(1500);
-    t.stallTimeout = std::chrono::milliseconds(1500);
-    t.jitterSeed = 3;
-    return t;
-  }
+  Transport transport() { return test::labTransport(m_http, m_sleeper, m_clock, 3); }
 
  private Q_SLOTS:
   void initTestCase() {
-    m_azurite = std::make_unique<test::LabPeer>(QStringLiteral("python3"), QStringList{test::labPeerScript("azurite_peer.py")});
+    m_azurite = test::pythonPeer("azurite_peer.py");
     SPOTWISE_REQUIRE_PEER(*m_azurite);
     BlobStore store(settings(), transport());
     const auto created = store.ensureContainer(within());

@@ -17,14 +17,9 @@ using namespace spotwise;
 using namespace spotwise::cloud;
 using namespace spotwise::cloud::gcp;
 using spotwise::test::faultSpec;
+using spotwise::test::within;
 
 namespace {
-
-CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
-  CallOptions o;
-  o.deadline = std::chrono::steady_clock::now() + s;
-  return o;
-}
 
 QString query(const QJsonValue& request, const char* name) {
   const auto m = QRegularExpression(QStringLiteral("(?:^|&)%1=([^&]*)").arg(QLatin1String(name)))
@@ -57,17 +52,7 @@ class GcpLabTest : public QObject {
     return s;
   }
 
-  Transport transport() {
-    Transport t;
-    t.client = &m_http;
-    t.sleeper = &m_sleeper;
-    t.clock = &m_clock;
-    t.retry.maxAttempts = 4;
-    t.attemptTimeout = std::chrono::milliseconds(1500);
-    t.stallTimeout = std::chrono::milliseconds(1500);
-    t.jitterSeed = 7;
-    return t;
-  }
+  Transport transport() { return test::labTransport(m_http, m_sleeper, m_clock, 7); }
 
   GcsSettings storageSettings() {
     GcsSettings s;
@@ -242,39 +227,18 @@ class GcpLabTest : public QObject {
   void retriesKeepTheRequestId_data() {
     QTest::addColumn<QJsonObject>("fault");
     QTest::addColumn<int>("minSleepMs");
-    const auto f = [](QString kind) { return faultSpec({{QStringLiteral("kind"), kind}}); };
-    QJsonObject throttled = f(QStringLiteral("status"));
-    throttled.insert(QStringLiteral("status"), 429);
-    throttled.insert(QStringLiteral("retryAfter"), 2);
-    throttled.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":429,\"message\":\"Rate Limit Exceeded\",\"errors\":[{\"reason\":\"rateLimitExceeded\"}]}}"));
-    QTest::newRow("429 Retry-After") << throttled << 2000;
+    const auto gceError = [](int code, const char* message, const char* reason) {
+      return QStringLiteral("{\"error\":{\"code\":%1,\"message\":\"%2\",\"errors\":[{\"message\":\"%2\",\"domain\":\"usageLimits\",\"reason\":\"%3\"}]}}")
+          .arg(code)
+          .arg(QLatin1String(message), QLatin1String(reason));
+    };
+    QTest::newRow("429 Retry-After") << test::statusFault(429, gceError(429, "Rate Limit Exceeded", "rateLimitExceeded"), {}, 2) << 2000;
     // Compute Engine also answers rate limits with 403 and the reason in the body.
-    QJsonObject rate403 = f(QStringLiteral("status"));
-    rate403.insert(QStringLiteral("status"), 403);
-    rate403.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":403,\"message\":\"Rate Limit Exceeded\",\"errors\":[{\"message\":\"Rate Limit Exceeded\",\"domain\":\"usageLimits\",\"reason\":\"rateLimitExceeded\"}]}}"));
-    QTest::newRow("403 rateLimitExceeded") << rate403 << 0;
-    QJsonObject user403 = f(QStringLiteral("status"));
-    user403.insert(QStringLiteral("status"), 403);
-    user403.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":403,\"message\":\"User Rate Limit Exceeded\",\"errors\":[{\"message\":\"User Rate Limit Exceeded\",\"domain\":\"usageLimits\",\"reason\":\"userRateLimitExceeded\"}]}}"));
-    QTest::newRow("403 userRateLimitExceeded") << user403 << 0;
-    QJsonObject internal = f(QStringLiteral("status"));
-    internal.insert(QStringLiteral("status"), 500);
-    internal.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":500,\"message\":\"Internal error.\",\"errors\":[{\"reason\":\"backendError\"}]}}"));
-    QTest::newRow("500") << internal << 0;
-    QJsonObject unavailable = f(QStringLiteral("status"));
-    unavailable.insert(QStringLiteral("status"), 503);
-    unavailable.insert(QStringLiteral("contentType"), QStringLiteral("text/html"));
-    unavailable.insert(QStringLiteral("body"), QStringLiteral("<html>503</html>"));
-    QTest::newRow("503") << unavailable << 0;
-    QJsonObject hang = f(QStringLiteral("hang"));
-    hang.insert(QStringLiteral("seconds"), 5);
-    QTest::newRow("timeout") << hang << 0;
-    QJsonObject late = f(QStringLiteral("late"));
-    late.insert(QStringLiteral("seconds"), 3);
-    QTest::newRow("acted, then timed out") << late << 0;
-    QTest::newRow("truncated") << f(QStringLiteral("truncate")) << 0;
-    QTest::newRow("not json") << f(QStringLiteral("nonjson")) << 0;
-    QTest::newRow("reset") << f(QStringLiteral("reset")) << 0;
+    QTest::newRow("403 rateLimitExceeded") << test::statusFault(403, gceError(403, "Rate Limit Exceeded", "rateLimitExceeded")) << 0;
+    QTest::newRow("403 userRateLimitExceeded") << test::statusFault(403, gceError(403, "User Rate Limit Exceeded", "userRateLimitExceeded")) << 0;
+    QTest::newRow("500") << test::statusFault(500, gceError(500, "Internal error.", "backendError")) << 0;
+    QTest::newRow("503") << test::statusFault(503, QStringLiteral("<html>503</html>"), QStringLiteral("text/html")) << 0;
+    test::addTransportFaultRows("not json");
   }
   void retriesKeepTheRequestId() {
     QFETCH(QJsonObject, fault);

@@ -32,14 +32,9 @@
 using namespace spotwise;
 using namespace spotwise::cloud;
 namespace fs = std::filesystem;
+using spotwise::test::within;
 
 namespace {
-
-CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
-  CallOptions o;
-  o.deadline = std::chrono::steady_clock::now() + s;
-  return o;
-}
 
 fs::path cliPath() {
   const char* dir = std::getenv("SPOTWISE_BINARY_DIR");
@@ -93,9 +88,9 @@ class RedactionScenarioTest : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    m_moto = std::make_unique<test::LabPeer>(QStringLiteral("python3"), QStringList{test::labPeerScript("moto_peer.py")});
+    m_moto = test::pythonPeer("moto_peer.py");
     SPOTWISE_REQUIRE_PEER(*m_moto);
-    m_azurite = std::make_unique<test::LabPeer>(QStringLiteral("python3"), QStringList{test::labPeerScript("azurite_peer.py")});
+    m_azurite = test::pythonPeer("azurite_peer.py");
     SPOTWISE_REQUIRE_PEER(*m_azurite);
     m_gce = std::make_unique<test::LabPeer>(test::labPeerScript("gcloud-python.sh"), QStringList{test::labPeerScript("gce_server.py")});
     SPOTWISE_REQUIRE_PEER(*m_gce);
