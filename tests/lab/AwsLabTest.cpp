@@ -174,6 +174,43 @@ class AwsLabTest : public QObject {
     QVERIFY(denied.error().message.find("wrong-secret") == std::string::npos);
   }
 
+  void aSkewedClockIsLearnedFromAwsAndRetriedOnce() {
+    // AWS's clock is 40 minutes ahead of ours: S3 answers RequestTimeTooSkewed, EC2
+    // RequestExpired, both with their time in Date. Each is signed again with the learned offset,
+    // once, at once, and the offset is kept for the calls after it.
+    m_moto->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 2400}});
+    AwsProvider aws(settings(), transport());
+    const auto put = aws.storage().put("skew/a.txt", "a", within());
+    const auto listed = aws.compute().listByTag("job-skew", {"us-east-1"}, within());
+    const auto again = aws.storage().get("skew/a.txt", within());
+    m_moto->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 0}});
+    QVERIFY2(put.ok(), put.ok() ? "" : put.error().toString().c_str());
+    QVERIFY2(listed.ok(), listed.ok() ? "" : listed.error().toString().c_str());
+    QVERIFY2(again.ok(), again.ok() ? "" : again.error().toString().c_str());
+    QCOMPARE(*again, std::string("a"));
+    const auto amzDate = [](const QJsonValue& r) {
+      const auto headers = r.toObject().value(QStringLiteral("headers")).toObject();
+      for (auto it = headers.begin(); it != headers.end(); ++it)
+        if (it.key().compare(QLatin1String("X-Amz-Date"), Qt::CaseInsensitive) == 0) {
+          auto t = QDateTime::fromString(it.value().toString(), QStringLiteral("yyyyMMdd'T'HHmmss'Z'"));
+          t.setTimeSpec(Qt::UTC);
+          return t.toSecsSinceEpoch();
+        }
+      return qint64(0);
+    };
+    const qint64 now = QDateTime::currentDateTimeUtc().toSecsSinceEpoch();
+    const auto puts = m_moto->requests(QStringLiteral("^PUT /spotwise-lab/skew/a.txt"));
+    QCOMPARE(puts.size(), 2);  // refused, then accepted
+    QVERIFY(std::llabs(amzDate(puts[0]) - now) < 120);
+    QVERIFY(std::llabs(amzDate(puts[1]) - (now + 2400)) < 120);
+    // EC2 is a separate client with its own offset: one refusal there too, then accepted.
+    const auto describes = m_moto->requests(QStringLiteral("Action=DescribeInstances"));
+    QCOMPARE(describes.size(), 2);
+    QVERIFY(std::llabs(amzDate(describes[1]) - (now + 2400)) < 120);
+    QCOMPARE(m_moto->requests(QStringLiteral("^GET /spotwise-lab/skew/a.txt")).size(), 1);  // offset kept
+    QVERIFY(m_sleeper.sleeps().empty());
+  }
+
   void retriesKeepTheClientToken_data() {
     QTest::addColumn<QJsonObject>("fault");
     QTest::addColumn<int>("minSleepMs");
