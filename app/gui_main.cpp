@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/common/Version.h"
+#include "ui/jobs/JobsPage.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/models/OfferTableModel.h"
 #include "ui/prices/PricesPage.h"
@@ -42,6 +43,9 @@ int main(int argc, char** argv) {
                                    QStringLiteral("Quit as soon as the window is shown with prices (start-up timing)."));
   exitWhenShown.setFlags(QCommandLineOption::HiddenFromHelp);
   parser.addOption(exitWhenShown);
+  const QCommandLineOption page(QStringLiteral("page"), QStringLiteral("Open on <page>: prices, planner, jobs or accounts."),
+                                QStringLiteral("page"));
+  parser.addOption(page);
   parser.process(app);
 
   // One instance per user: a second launch brings the running window to the front and exits.
@@ -64,7 +68,19 @@ int main(int argc, char** argv) {
   spotwise::ui::MainWindow window;
   QObject::connect(&instance, &spotwise::ui::SingleInstance::activationRequested, &window,
                    [&window] { spotwise::ui::bringToFront(&window); });
-  const spotwise::ui::TrayIcon tray(&window);
+  spotwise::ui::TrayIcon tray(&window);
+  window.setTrayIcon(&tray);
+  // The app supervises jobs itself: reconciliation at start-up, then a poll every few seconds.
+  window.startSupervising(spotwise::ui::JobsPage::defaultRuntimeOptions());
+  if (parser.isSet(page)) {
+    const QStringList pages{QStringLiteral("prices"), QStringLiteral("planner"), QStringLiteral("jobs"), QStringLiteral("accounts")};
+    const auto index = pages.indexOf(parser.value(page).toLower());
+    if (index < 0) {
+      std::fprintf(stderr, "spotwise: unknown page %s (prices, planner, jobs, accounts)\n", qPrintable(parser.value(page)));
+      return 2;
+    }
+    window.showPage(static_cast<spotwise::ui::MainWindow::Page>(index));
+  }
   window.show();
   if (parser.isSet(exitWhenShown)) {
     // After the first pass of the event loop: the window has been exposed and painted.
