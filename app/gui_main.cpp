@@ -85,8 +85,8 @@ int main(int argc, char** argv) {
   if (parser.isSet(exitWhenShown)) {
     // After the first pass of the event loop: the window has been exposed and painted.
     QTimer::singleShot(0, &window, [&window] {
-      const auto* page = window.findChild<spotwise::ui::PricesPage*>();
-      const int rows = page ? page->model()->rowCount() : 0;
+      const auto* pricesPage = window.findChild<spotwise::ui::PricesPage*>();
+      const int rows = pricesPage ? pricesPage->model()->rowCount() : 0;
       QApplication::exit(rows > 0 ? 0 : 3);
     });
   }
