@@ -16,6 +16,7 @@
 #include "core/common/Version.h"
 #include "core/pricing/Snapshot.h"
 #include "ui/accounts/AccountsPage.h"
+#include "ui/launch/LaunchDialog.h"
 #include "ui/models/QtConvert.h"
 #include "ui/planner/PlannerPage.h"
 #include "ui/prices/PricesPage.h"
@@ -68,6 +69,12 @@ MainWindow::MainWindow(QWidget* parent)
       this));
   m_pages->addWidget(new AccountsPage(this));
   connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+  connect(m_prices, &PricesPage::launchRequested, this,
+          [this](const pricing::Offer& offer) { openLaunchDialog(prefillFromOffer(offer)); });
+  connect(m_planner, &PlannerPage::launchRequested, this,
+          [this](const planner::OfferPlan& plan, const planner::PlanRequest& request) {
+            openLaunchDialog(prefillFromPlan(plan, request));
+          });
 
   auto* central = new QWidget(this);
   auto* layout = new QHBoxLayout(central);
@@ -85,6 +92,19 @@ MainWindow::MainWindow(QWidget* parent)
   m_sidebar->setCurrentRow(PricesPageIndex);
   loadEmbeddedPrices();
   restoreWindowState();
+}
+
+LaunchDialog* MainWindow::launchDialog() const { return m_launchDialog; }
+
+void MainWindow::openLaunchDialog(const LaunchPrefill& prefill) {
+  if (m_launchDialog) m_launchDialog->close();
+  m_launchDialog = new LaunchDialog(prefill, this);
+  m_launchDialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(m_launchDialog, &LaunchDialog::launchRequested, this, [this](const jobs::JobSpec& spec) {
+    showPage(JobsPageIndex);
+    Q_EMIT launchRequested(spec);
+  });
+  m_launchDialog->open();
 }
 
 void MainWindow::showPage(Page page) { m_sidebar->setCurrentRow(page); }
