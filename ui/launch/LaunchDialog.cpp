@@ -16,6 +16,8 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
 #include <QSet>
 #include <QSettings>
 #include <QSpinBox>
@@ -72,7 +74,8 @@ QString formatNumber(double value, int decimals) {
   return text;
 }
 
-QString money(double usd) { return QStringLiteral("$") + QLocale().toString(usd, 'f', 2); }
+// Cents, or tenths of a cent below a dime (a rehearsal of the example costs fractions of a cent).
+QString money(double usd) { return QStringLiteral("$") + QLocale().toString(usd, 'f', usd < 0.1 ? 3 : 2); }
 QString hourlyPrice(double usd) {
   return QStringLiteral("$") + QLocale().toString(usd, 'f', usd < 1.0 ? 4 : 2) + QObject::tr("/h");
 }
@@ -303,7 +306,10 @@ void LaunchDialog::buildForm() {
   m_environment->setObjectName(QStringLiteral("environmentTextEdit"));
   m_environment->setPlaceholderText(tr("NAME=value, one per line"));
   m_environment->setTabChangesFocus(true);
-  m_environment->setFixedHeight(m_environment->fontMetrics().lineSpacing() * 4 + 12);
+  // Four lines when there is room; it gives way to the error messages below it when there is not.
+  m_environment->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+  m_environment->setMinimumHeight(m_environment->fontMetrics().lineSpacing() * 2 + 12);
+  m_environment->setMaximumHeight(m_environment->fontMetrics().lineSpacing() * 4 + 12);
   connect(m_environment, &QPlainTextEdit::textChanged, this, &LaunchDialog::formChanged);
   jobForm->addRow(tr("Environment"), m_environment);
   addError(jobForm, QStringLiteral("environment"));
@@ -364,7 +370,7 @@ void LaunchDialog::buildForm() {
 
   // --- Budget and estimate ----------------------------------------------------------------------
   auto* budgetBox = new QGroupBox(tr("Budget and estimate"), this);
-  auto* budgetForm = new QFormLayout(budgetBox);
+  auto* budgetForm = new QFormLayout;
   budgetForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
   m_work = lineEdit(QStringLiteral("workLineEdit"), tr("hours on this machine"));
   m_work->setToolTip(tr("Hours of training on this machine without interruptions; only the estimate uses it."));
@@ -384,29 +390,36 @@ void LaunchDialog::buildForm() {
   m_estimateLabel->setWordWrap(true);
   m_estimateLabel->setTextFormat(Qt::PlainText);
   m_estimateLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  m_estimateLabel->setMinimumHeight(m_estimateLabel->fontMetrics().lineSpacing() * 4);
   m_estimateLabel->setAlignment(Qt::AlignLeft | Qt::AlignTop);
-  budgetForm->addRow(m_estimateLabel);
   m_estimateWarning = new QLabel(budgetBox);
   m_estimateWarning->setObjectName(QStringLiteral("estimateWarningLabel"));
   m_estimateWarning->setWordWrap(true);
   m_estimateWarning->setTextFormat(Qt::PlainText);
   m_estimateWarning->setStyleSheet(QStringLiteral("color: #8a5a00;"));
   m_estimateWarning->hide();
-  budgetForm->addRow(m_estimateWarning);
+  auto* estimateColumn = new QVBoxLayout;
+  estimateColumn->addWidget(m_estimateLabel);
+  estimateColumn->addWidget(m_estimateWarning);
+  estimateColumn->addStretch(1);
+  auto* budgetLayout = new QHBoxLayout(budgetBox);
+  budgetLayout->addLayout(budgetForm, 2);
+  budgetLayout->addSpacing(16);
+  budgetLayout->addLayout(estimateColumn, 3);
 
   // --- Buttons ----------------------------------------------------------------------------------
   m_status = new QLabel(this);
   m_status->setObjectName(QStringLiteral("statusLabel"));
   m_status->setWordWrap(true);
   m_status->setTextFormat(Qt::PlainText);
-  auto* buttons = new QDialogButtonBox(this);
-  m_load = buttons->addButton(tr("Load…"), QDialogButtonBox::ActionRole);
+  m_load = new QPushButton(tr("Load…"), this);
   m_load->setObjectName(QStringLiteral("loadButton"));
   m_load->setToolTip(tr("Read a job file (job.json)"));
-  m_save = buttons->addButton(tr("Save…"), QDialogButtonBox::ActionRole);
+  m_load->setAutoDefault(false);
+  m_save = new QPushButton(tr("Save…"), this);
   m_save->setObjectName(QStringLiteral("saveButton"));
   m_save->setToolTip(tr("Write this job as job.json, the file `spotwise-cli launch` reads"));
+  m_save->setAutoDefault(false);
+  auto* buttons = new QDialogButtonBox(this);
   QPushButton* cancel = buttons->addButton(QDialogButtonBox::Cancel);
   cancel->setObjectName(QStringLiteral("cancelButton"));
   m_launch = buttons->addButton(tr("Launch"), QDialogButtonBox::AcceptRole);
@@ -417,20 +430,39 @@ void LaunchDialog::buildForm() {
   connect(m_save, &QPushButton::clicked, this, &LaunchDialog::saveWithDialog);
   connect(buttons, &QDialogButtonBox::accepted, this, &LaunchDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &LaunchDialog::reject);
+  auto* bottom = new QHBoxLayout;
+  bottom->addWidget(m_load);
+  bottom->addWidget(m_save);
+  bottom->addSpacing(12);
+  bottom->addWidget(m_status, 1);
+  bottom->addWidget(buttons);
 
-  auto* grid = new QGridLayout;
+  // The form scrolls: messages that wrap need their height for the width they get, which a scroll area
+  // gives them (a window's minimum size does not), and small screens still reach every field.
+  auto* form = new QWidget(this);
+  form->setObjectName(QStringLiteral("launchForm"));
+  auto* grid = new QGridLayout(form);
+  grid->setContentsMargins(0, 0, 0, 0);
   grid->addWidget(offerBox, 0, 0, 1, 2);
   grid->addWidget(jobBox, 1, 0);
-  grid->addWidget(budgetBox, 2, 0);
-  grid->addWidget(recoveryBox, 1, 1, 2, 1);
+  grid->addWidget(recoveryBox, 1, 1);
+  grid->addWidget(budgetBox, 2, 0, 1, 2);
   grid->setColumnStretch(0, 3);
   grid->setColumnStretch(1, 2);
-  grid->setRowStretch(2, 1);
+  grid->setRowStretch(3, 1);
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(form);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   auto* layout = new QVBoxLayout(this);
-  layout->addLayout(grid, 1);
-  layout->addWidget(m_status);
-  layout->addWidget(buttons);
-  resize(1040, 720);
+  layout->addWidget(scroll, 1);
+  layout->addLayout(bottom);
+  const int width = 1040;
+  int height = form->heightForWidth(width) > 0 ? form->heightForWidth(width) : form->sizeHint().height();
+  height += bottom->sizeHint().height() + 4 * layout->spacing() + 40;
+  if (const QScreen* screen = this->screen()) height = std::min(height, screen->availableGeometry().height() - 60);
+  resize(width, height);
 }
 
 // --- Reading the form -------------------------------------------------------------------------------
@@ -806,7 +838,7 @@ void LaunchDialog::showEstimate() {
       lines << tr("On-demand: never preempted.");
     } else {
       lines << tr("Preemption rate %1 per hour (%2)")
-                   .arg(formatNumber(p.hazard.ratePerHour, 4), toQString(planner::hazardSourceName(p.hazard.source)));
+                   .arg(QLocale().toString(p.hazard.ratePerHour, 'g', 2), toQString(planner::hazardSourceName(p.hazard.source)));
       if (p.advice.exact) lines << tr("Optimum checkpoint interval for these inputs: every %1").arg(hours(*p.advice.exact));
     }
     if (rehearsing()) lines << tr("Rehearsal: spend is simulated at this price, nothing is billed.");

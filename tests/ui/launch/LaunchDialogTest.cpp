@@ -66,15 +66,18 @@ void retype(QSpinBox* spin, int value) {
   QCOMPARE(spin->value(), value);
 }
 
-// An AWS spot offer with an on-demand price and a published interruption band.
+// A one-GPU AWS spot offer with an on-demand price and the highest published interruption band.
 pricing::Offer awsOffer() {
   const auto snapshot = pricing::embeddedSnapshot();  // kept alive: the loop reads its offers
+  std::optional<pricing::Offer> best;
   for (const auto& o : snapshot->offers) {
-    if (o.provider == pricing::CloudProvider::Aws && o.spot && o.onDemand && o.interruption && o.gpuCount == 1) {
-      return o;
+    if (o.provider == pricing::CloudProvider::Aws && o.spot && o.onDemand && o.interruption && o.gpuCount == 1 &&
+        (!best || o.interruption->index > best->interruption->index)) {
+      best = o;
     }
   }
-  qFatal("no AWS offer with a band in the snapshot");
+  if (!best) qFatal("no AWS offer with a band in the snapshot");
+  return *best;
 }
 
 pricing::Offer gcpOffer() {
@@ -168,6 +171,10 @@ class LaunchDialogTest : public QObject {
     waitChecked(*dialog);
     QVERIFY2(launchEnabled(*dialog), qPrintable(child<QLabel>(*dialog, "statusLabel")->text()));
     QVERIFY(child<QLabel>(*dialog, "codeSizeLabel")->text().contains(QStringLiteral("1 file")));
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog->isEstimating() && dialog->estimate(), 20000);
+    if (const QByteArray shot = qgetenv("SPOTWISE_LAUNCH_SCREENSHOT"); !shot.isEmpty()) {
+      QVERIFY(dialog->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("-prices.png")));
+    }
 
     // On the cloud instead: the offer's own place, and a bucket to name.
     QTest::mouseClick(child<QCheckBox>(*dialog, "rehearseCheckBox"), Qt::LeftButton, {}, QPoint(5, 5));
@@ -317,6 +324,16 @@ class LaunchDialogTest : public QObject {
       retype(spin, good);
       waitChecked(*dialog);
       QVERIFY(launchEnabled(*dialog));
+    }
+    if (const QByteArray shot = qgetenv("SPOTWISE_LAUNCH_SCREENSHOT"); !shot.isEmpty()) {
+      retype(child<QLineEdit>(*dialog, "budgetLineEdit"), halfHour);
+      retype(child<QLineEdit>(*dialog, "storageLineEdit"), QStringLiteral("s3:/oops"));
+      typeLines(child<QPlainTextEdit>(*dialog, "environmentTextEdit"), QStringLiteral("EPOCHS"));
+      waitChecked(*dialog);
+      QVERIFY(dialog->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("-errors.png")));
+      retype(child<QLineEdit>(*dialog, "budgetLineEdit"), QStringLiteral("20"));
+      retype(child<QLineEdit>(*dialog, "storageLineEdit"), QString::fromStdString(spotwise::ui::defaultLocalStorage()));
+      child<QPlainTextEdit>(*dialog, "environmentTextEdit")->clear();
     }
     // Nothing was emitted while invalid.
     QSignalSpy requested(dialog.get(), &LaunchDialog::launchRequested);
