@@ -6,13 +6,11 @@
 #include <iterator>
 #include <system_error>
 
+#include <QFile>
+
 #include "core/jobs/Runtime.h"
 
 namespace spotwise::ui {
-
-namespace embedded {
-std::string_view exampleTrainPy();  // resources/examples/train.py (EmbedFile.cmake)
-}  // namespace embedded
 
 namespace fs = std::filesystem;
 
@@ -63,14 +61,19 @@ LaunchPrefill prefillFromPlan(const planner::OfferPlan& plan, const planner::Pla
 }
 
 Result<fs::path> exampleCodeFolder() {
-  const fs::path dir = jobs::defaultDataHome() / "examples" / "linear-regression";
+  // The same folder the Jobs page's "Launch the example" writes: one copy on disk.
+  const fs::path dir = jobs::defaultLocalRoot() / "examples";
   const fs::path file = dir / "train.py";
-  const std::string_view content = embedded::exampleTrainPy();
+  QFile source(QStringLiteral(":/examples/train.py"));
+  if (!source.open(QIODevice::ReadOnly)) {
+    return makeError(ErrorCode::NotFound, "ExampleWorkload: the example program is not embedded in this build");
+  }
+  const QByteArray content = source.readAll();
   {
     std::ifstream in(file, std::ios::binary);
     if (in) {
       const std::string existing((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (existing == content) return dir;
+      if (existing == content.toStdString()) return dir;
     }
   }
   std::error_code ec;
@@ -79,10 +82,9 @@ Result<fs::path> exampleCodeFolder() {
   const fs::path temp = file.string() + ".tmp";
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.write(content.constData(), content.size());
     if (!out.flush()) return makeError(ErrorCode::PermissionDenied, "ExampleWorkload: cannot write " + temp.string());
   }
-  fs::permissions(temp, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add, ec);
   fs::rename(temp, file, ec);
   if (ec) return makeError(ErrorCode::PermissionDenied, "ExampleWorkload: cannot write " + file.string() + ": " + ec.message());
   return dir;

@@ -33,9 +33,9 @@ LaunchPrefill prefillFromOffer(const pricing::Offer& offer);
 LaunchPrefill prefillFromPlan(const planner::OfferPlan& plan, const planner::PlanRequest& request);
 
 /**
- * The bundled example workload (resources/examples/train.py, embedded in the binary so that it is there
- * installed or not) written out as `<data home>/examples/linear-regression` when missing or outdated.
- * PermissionDenied when it cannot be written.
+ * The bundled example workload (resources/examples/train.py, a Qt resource of spotwise_resources, so it is
+ * there installed or not) written out as `<Local root>/examples` when missing or outdated. NotFound when the
+ * binary does not link the resources; PermissionDenied when it cannot be written.
  */
 Result<std::filesystem::path> exampleCodeFolder();
 /** The example's command: about two minutes of training that checkpoints every 50 steps. */

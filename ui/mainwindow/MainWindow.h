@@ -4,18 +4,26 @@
 #include <QPointer>
 
 #include "core/jobs/JobSpec.h"
+#include "core/jobs/Runtime.h"
 
+class QActionGroup;
 class QListWidget;
 class QStackedWidget;
 
 namespace spotwise::ui {
 
+class JobsPage;
 class LaunchDialog;
 class PlannerPage;
 class PricesPage;
+class TrayIcon;
 struct LaunchPrefill;
 
-/** The main window: a sidebar of pages (Prices, Planner, Jobs, Accounts) and the About box. */
+/**
+ * The main window: a sidebar of pages (Prices, Planner, Jobs, Accounts) and the About box. Closing it
+ * while jobs run asks whether to keep watching them from the tray (the answer can be remembered, and
+ * changed in File ▸ When Closed With Jobs Running).
+ */
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
@@ -28,13 +36,27 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] Page currentPage() const;
   [[nodiscard]] PricesPage* pricesPage() const { return m_prices; }
   [[nodiscard]] PlannerPage* plannerPage() const { return m_planner; }
+  [[nodiscard]] JobsPage* jobsPage() const { return m_jobs; }
   /** The launch form while it is open (it deletes itself when closed). */
   [[nodiscard]] LaunchDialog* launchDialog() const;
-  /** Opens the launch form (window-modal, without a nested event loop), replacing one already open. */
+  /**
+   * Opens the launch form (window-modal, without a nested event loop), replacing one already open. On
+   * confirmation the Jobs page is shown and launches the spec; launchRequested() says so.
+   */
   void openLaunchDialog(const LaunchPrefill& prefill);
+
+  /** Job notifications go to `tray`, and closing the window can leave the app there. */
+  void setTrayIcon(TrayIcon* tray);
+  /** Starts supervising jobs (reconciliation, then polling) with `options`. */
+  void startSupervising(jobs::RuntimeOptions options);
+
+  /** QSettings key and values of what closing the window with jobs running does. */
+  static constexpr const char* kCloseActionKey = "jobs/closeAction";  // "ask" (default), "tray", "quit"
 
  public Q_SLOTS:
   void showAbout();
+  /** Quits the app (File ▸ Quit, the tray's Quit): no question; jobs keep running and re-attach at next start. */
+  void quit();
 
  Q_SIGNALS:
   /** The launch form was confirmed with `spec` (valid): the Jobs page takes it from here. */
@@ -46,12 +68,20 @@ class MainWindow : public QMainWindow {
  private:
   void loadEmbeddedPrices();
   void restoreWindowState();
+  enum class CloseChoice { Tray, Quit, Cancel };
+  /** Asks (or reads the remembered answer) what closing with jobs running does. */
+  CloseChoice askCloseChoice();
 
   QListWidget* m_sidebar;
   QStackedWidget* m_pages;
   PricesPage* m_prices;
   PlannerPage* m_planner;
+  JobsPage* m_jobs;
   QPointer<LaunchDialog> m_launchDialog;
+  TrayIcon* m_tray = nullptr;
+  QActionGroup* m_closeActions = nullptr;
+  bool m_quitting = false;
+  bool m_leftInTray = false;
 };
 
 }  // namespace spotwise::ui

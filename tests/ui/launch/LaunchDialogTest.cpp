@@ -161,7 +161,7 @@ class LaunchDialogTest : public QObject {
     QCOMPARE(spec.offer.gpuModel, want.gpuModel);
     QCOMPARE(spec.offer.gpuCount, want.gpuCount);
     // The bundled example, written out under the data home, and its command.
-    QCOMPARE(spec.codeDir, dataHome() / "examples" / "linear-regression");
+    QCOMPARE(spec.codeDir, dataHome() / "local" / "examples");
     QCOMPARE(spotwise::test::readText(spec.codeDir / "train.py"),
              spotwise::test::readText(spotwise::test::sourceDir() / "resources" / "examples" / "train.py"));
     QCOMPARE(spec.command, std::string(spotwise::ui::kExampleCommand));
