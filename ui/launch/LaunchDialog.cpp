@@ -206,6 +206,11 @@ LaunchDialog::LaunchDialog(const LaunchPrefill& prefill, QWidget* parent)
   const double runtime = std::max(24.0, prefill.p90Hours ? std::ceil(2.0 * *prefill.p90Hours) : 0.0);
   m_maxRuntime->setText(formatNumber(runtime, 4));
   m_localStorage = toQString(defaultLocalStorage());
+  if (auto bucket = jobs::parseStorageLocation(toStdString(m_localStorage))) {
+    // The default Local bucket is ours to create (the Jobs page's example uses the same one).
+    std::error_code ec;
+    std::filesystem::create_directories(bucket->bucket, ec);
+  }
   m_cloudStorage = QSettings().value(QStringLiteral("launch/storage/") + toQString(m_base.provider)).toString();
   // Rehearsing is the default: it needs no account and bills nothing. Unticking it launches on the cloud.
   m_rehearse->setChecked(true);
@@ -706,7 +711,16 @@ void LaunchDialog::startCheck() {
   const jobs::JobSpec s = spec();
   const int generation = m_generation;
   m_checkWatcher->setFuture(QtConcurrent::run(workPool(), [s, generation] {
-    return SpecCheck{generation, jobs::validateJobSpec(s)};
+    SpecCheck check{generation, jobs::validateJobSpec(s)};
+    // A Local bucket is a folder on this computer: it must be there (a cloud bucket is checked at launch).
+    if (auto location = jobs::parseStorageLocation(s.storage); location && location->scheme == "local") {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(location->bucket, ec)) {
+        check.errors.push_back({"storage", "folder " + location->bucket + " does not exist: create it, or use " +
+                                               defaultLocalStorage()});
+      }
+    }
+    return check;
   }));
 }
 

@@ -16,9 +16,15 @@
 #include <cmath>
 
 #include "TestSupport.h"
+#include <QProcess>
+
 #include "core/agent/CodeBundle.h"
+#include "core/cloud/local/LocalProvider.h"
+#include "core/jobs/Runtime.h"
 #include "core/jobs/JobSpec.h"
 #include "core/pricing/Snapshot.h"
+#include "ui/jobs/JobTableModel.h"
+#include "ui/jobs/JobsPage.h"
 #include "ui/launch/LaunchDialog.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/planner/PlanTableModel.h"
@@ -31,7 +37,7 @@ namespace fs = std::filesystem;
 namespace jobs = spotwise::jobs;
 namespace pricing = spotwise::pricing;
 
-Q_DECLARE_METATYPE(spotwise::jobs::JobSpec)
+// JobSpec is a declared metatype (ui/jobs/JobsSupervisor.h): signal spies and queued connections carry it.
 
 namespace {
 
@@ -120,6 +126,72 @@ class LaunchDialogTest : public QObject {
   }
 
   void init() { QSettings().clear(); }
+
+  void confirmedRehearsalRunsOnTheJobsPage() {
+    if (QProcess::execute(QStringLiteral("python3"), {QStringLiteral("-c"), QStringLiteral("pass")}) != 0) {
+      if (qEnvironmentVariable("CI") == QStringLiteral("true")) QFAIL("python3 is missing (the agent and the Local provider need it)");
+      QSKIP("python3 is missing: the agent and the Local provider need it");
+    }
+    QTemporaryDir ledgerDir;
+    // Whatever happens, no Local instance outlives the test.
+    struct Cleanup {
+      ~Cleanup() {
+        spotwise::cloud::local::LocalProviderOptions o;
+        o.root = jobs::defaultLocalRoot();
+        o.bucketRoot = o.root / "bucket";
+        spotwise::cloud::local::LocalProvider provider(o);
+        auto all = provider.compute().listByTag("", {}, {});
+        if (!all) return;
+        std::vector<spotwise::cloud::InstanceRef> refs;
+        for (const auto& i : *all) {
+          if (i.state != spotwise::cloud::InstanceState::Terminated) refs.push_back({i.region, i.id});
+        }
+        if (!refs.empty()) (void)provider.compute().terminate(refs, {});
+      }
+    } cleanup;
+
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    jobs::RuntimeOptions options;  // the default Local root, the one the form's storage points at
+    options.ledgerPath = ledgerDir.filePath(QStringLiteral("ledger.sqlite")).toStdString();
+    options.agent.heartbeatSeconds = 1;
+    options.agent.pollSeconds = 1;
+    options.controller.pollIntervalMs = 300;
+    QSignalSpy started(window.jobsPage(), &spotwise::ui::JobsPage::startupFinished);
+    window.startSupervising(options);
+    QVERIFY(started.wait(10000));
+
+    const pricing::Offer offer = awsOffer();
+    window.openLaunchDialog(spotwise::ui::prefillFromOffer(offer));
+    LaunchDialog* dialog = window.launchDialog();
+    QVERIFY(dialog);
+    retype(child<QLineEdit>(*dialog, "nameLineEdit"), QStringLiteral("first-rehearsal"));
+    retype(child<QLineEdit>(*dialog, "commandLineEdit"),
+           QStringLiteral("python3 train.py --steps 40 --step-seconds 0.02 --checkpoint-every 10"));
+    retype(child<QLineEdit>(*dialog, "intervalLineEdit"), QStringLiteral("0.1"));
+    waitChecked(*dialog);
+    QVERIFY2(launchEnabled(*dialog), qPrintable(child<QLabel>(*dialog, "statusLabel")->text()));
+    QCOMPARE(child<QPushButton>(*dialog, "launchButton")->text(), QStringLiteral("Rehearse"));
+    QSignalSpy launched(window.jobsPage(), &spotwise::ui::JobsPage::jobLaunched);
+    QSignalSpy failed(window.jobsPage(), &spotwise::ui::JobsPage::launchFailed);
+    QTest::mouseClick(child<QPushButton>(*dialog, "launchButton"), Qt::LeftButton);
+    QCOMPARE(window.currentPage(), MainWindow::JobsPageIndex);
+    QTRY_VERIFY_WITH_TIMEOUT(!launched.isEmpty() || !failed.isEmpty(), 15000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.at(0).at(0).toString()));
+    const QString id = launched.at(0).at(0).toString();
+    const auto row = [&] { return window.jobsPage()->model()->job(window.jobsPage()->model()->rowOf(id)); };
+    QTRY_VERIFY2_WITH_TIMEOUT(row() && row()->state == "Succeeded", row() ? qPrintable(QString::fromStdString(row()->state + ": " + row()->message)) : "no row", 60000);
+    QCOMPARE(row()->name, std::string("first-rehearsal"));
+    QCOMPARE(row()->provider, std::string("local"));
+    QCOMPARE(row()->instanceType, offer.instanceType);
+    QVERIFY(row()->rehearsal);
+    QCOMPARE(row()->step, std::int64_t(40));
+    // The model the example wrote comes back through the Local bucket.
+    // The example's model came back through the Local bucket the form pointed at.
+    const fs::path model = jobs::defaultLocalRoot() / "bucket" / id.toStdString() / "result" / "model.bin";
+    QVERIFY2(fs::is_regular_file(model), model.c_str());
+  }
 
   void prefilledFromAPricesRow() {
     MainWindow window;
@@ -274,6 +346,7 @@ class LaunchDialogTest : public QObject {
         {"commandLineEdit", QStringLiteral("   "), "command", QStringLiteral("give the command")},
         {"storageLineEdit", QStringLiteral("bucket-without-scheme"), "storage", QStringLiteral("is not a location")},
         {"storageLineEdit", QStringLiteral("s3://my-bucket/x"), "storage", QStringLiteral("does not go with a local offer")},
+        {"storageLineEdit", QStringLiteral("local:///no/such/bucket"), "storage", QStringLiteral("/no/such/bucket does not exist")},
         {"budgetLineEdit", QStringLiteral("lots"), "budget", QStringLiteral("“lots” is not a number")},
         {"budgetLineEdit", halfHour, "budget", QStringLiteral("below one hour of this offer")},
         {"maxRuntimeLineEdit", QStringLiteral("0.001"), "maxRuntime", QStringLiteral("at least 60 seconds")},
