@@ -192,15 +192,8 @@ LaunchDialog::LaunchDialog(const LaunchPrefill& prefill, QWidget* parent)
   if (prefill.request.fallbackAfterPreemptions && m_onDemandPrice) m_onDemandAfter->setValue(*prefill.request.fallbackAfterPreemptions);
   // Budget: the plan's, else 25 % over its P90, else twice the failure-free cost; never below one hour of the offer.
   const double price = m_base.pricePerHour;
-  double budget = 0.0;
-  if (prefill.request.budgetUsd) {
-    budget = *prefill.request.budgetUsd;
-  } else if (prefill.p90CostUsd) {
-    budget = 1.25 * *prefill.p90CostUsd;
-  } else {
-    budget = 2.0 * price * workHours;
-  }
-  budget = std::ceil(std::max(budget, price));
+  double budget = std::ceil(std::max(prefill.p90CostUsd ? 1.25 * *prefill.p90CostUsd : 2.0 * price * workHours, price));
+  if (prefill.request.budgetUsd) budget = *prefill.request.budgetUsd;  // the user's own figure, as typed
   m_budget->setText(formatNumber(budget, 2));
   // Maximum runtime: a day, or twice the plan's P90 hours when that is longer.
   const double runtime = std::max(24.0, prefill.p90Hours ? std::ceil(2.0 * *prefill.p90Hours) : 0.0);

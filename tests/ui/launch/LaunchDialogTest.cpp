@@ -6,6 +6,7 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -37,6 +38,8 @@ namespace fs = std::filesystem;
 namespace jobs = spotwise::jobs;
 namespace pricing = spotwise::pricing;
 
+Q_DECLARE_METATYPE(spotwise::planner::OfferPlan)
+Q_DECLARE_METATYPE(spotwise::planner::PlanRequest)
 // JobSpec is a declared metatype (ui/jobs/JobsSupervisor.h): signal spies and queued connections carry it.
 
 namespace {
@@ -94,6 +97,24 @@ pricing::Offer gcpOffer() {
   qFatal("no GCP offer in the snapshot");
 }
 
+// Opens a view's context menu on `index` and triggers its action named `action`.
+bool triggerContextAction(QAbstractItemView* view, const QModelIndex& index, const QString& menuName, const QString& action) {
+  Q_EMIT view->customContextMenuRequested(view->visualRect(index).center());
+  QMenu* menu = nullptr;
+  const bool shown = QTest::qWaitFor([&] {
+    for (QWidget* w : QApplication::topLevelWidgets()) {
+      if (auto* m = qobject_cast<QMenu*>(w); m && m->objectName() == menuName && m->isVisible()) menu = m;
+    }
+    return menu != nullptr;
+  }, 5000);
+  if (!shown) return false;
+  QAction* found = menu->findChild<QAction*>(action);
+  if (!found) return false;
+  menu->close();
+  found->trigger();
+  return true;
+}
+
 void waitChecked(LaunchDialog& dialog) { QTRY_VERIFY_WITH_TIMEOUT(!dialog.isChecking(), 10000); }
 
 bool launchEnabled(LaunchDialog& dialog) { return child<QPushButton>(dialog, "launchButton")->isEnabled(); }
@@ -115,6 +136,8 @@ class LaunchDialogTest : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
+    qRegisterMetaType<spotwise::planner::OfferPlan>();
+    qRegisterMetaType<spotwise::planner::PlanRequest>();
     QVERIFY(m_home.isValid());
     // The example workload and the Local bucket go under the data home: a throwaway one.
     qputenv("XDG_DATA_HOME", m_home.path().toUtf8());
@@ -267,6 +290,15 @@ class LaunchDialogTest : public QObject {
     QCOMPARE(dialog->spec().offer.pricePerHour, want.onDemand->usdPerHour);
     dialog->close();
 
+    // So does the row's context menu.
+    QTRY_VERIFY(!window.launchDialog());
+    QVERIFY(triggerContextAction(table, prices->proxy()->index(row, 2), QStringLiteral("offerContextMenu"),
+                                 QStringLiteral("launchAction")));
+    QTRY_VERIFY(window.launchDialog() && window.launchDialog()->isVisible());
+    QCOMPARE(window.launchDialog()->spec().offer.instanceType, want.instanceType);
+    window.launchDialog()->close();
+    QTRY_VERIFY(!window.launchDialog());
+
     // A double-click on a row opens the form too; confirming it hands the spec to the Jobs page.
     const QRect rect = table->visualRect(prices->proxy()->index(row, 1));
     QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, rect.center());
@@ -321,10 +353,17 @@ class LaunchDialogTest : public QObject {
     waitChecked(*dialog);
     QVERIFY(launchEnabled(*dialog));
 
-    // The table's context menu offers it as well.
+    // The table's context menu offers it as well, for the row under the mouse.
+    dialog->close();
+    QTRY_VERIFY(!window.launchDialog());
+    auto* planTable = child<QTableView>(*planner, "planTableView");
     QSignalSpy again(planner, &spotwise::ui::PlannerPage::launchRequested);
-    planner->launchSelectedPlan();
+    QVERIFY(triggerContextAction(planTable, planner->model()->index(1, 2), QStringLiteral("planContextMenu"),
+                                 QStringLiteral("launchAction")));
     QCOMPARE(again.count(), 1);
+    QCOMPARE(again.at(0).at(0).value<spotwise::planner::OfferPlan>().offer.instanceType, planner->model()->planAt(1)->offer.instanceType);
+    QTRY_VERIFY(window.launchDialog());
+    QCOMPARE(window.launchDialog()->spec().offer.instanceType, planner->model()->planAt(1)->offer.instanceType);
   }
 
   void everyInvalidFieldIsExplainedAndBlocksLaunch() {
@@ -533,6 +572,20 @@ class LaunchDialogTest : public QObject {
     auto read = jobs::loadJobSpec(localFile.toStdString());
     QVERIFY(read.ok());
     QCOMPARE(jobs::serializeJobSpec(*read), jobs::serializeJobSpec(local));
+    const QString cli = qEnvironmentVariable("SPOTWISE_CLI");
+    if (cli.isEmpty()) {
+      if (qEnvironmentVariable("CI") == QStringLiteral("true")) QFAIL("SPOTWISE_CLI is not set (ctest sets it)");
+      qWarning("SPOTWISE_CLI is not set: the saved file is not checked with spotwise-cli");
+    } else {
+      // `spotwise-cli launch job.json --detach` validates the file and records the job (nothing runs).
+      QProcess process;
+      process.start(cli, {QStringLiteral("launch"), localFile, QStringLiteral("--detach"), QStringLiteral("--ledger"),
+                          dir.filePath(QStringLiteral("ledger.sqlite")), QStringLiteral("--local-root"),
+                          QString::fromStdString(jobs::defaultLocalRoot().string())});
+      QVERIFY(process.waitForFinished(30000));
+      QVERIFY2(process.exitCode() == 0, process.readAllStandardError().constData());
+      QVERIFY(!process.readAllStandardOutput().trimmed().isEmpty());  // the new job's id
+    }
 
     // The same on the cloud, with an image and a bucket.
     QTest::mouseClick(child<QCheckBox>(*dialog, "rehearseCheckBox"), Qt::LeftButton, {}, QPoint(5, 5));
