@@ -5,6 +5,7 @@
 #include <QFont>
 
 #include <algorithm>
+#include <cmath>
 
 namespace spotwise::ui {
 
@@ -30,7 +31,8 @@ QString formatDuration(std::int64_t seconds) {
 }
 
 QString formatUsd(double usd) {
-  return usd >= 1.0 || usd == 0.0 ? QStringLiteral("$%1").arg(usd, 0, 'f', 2) : QStringLiteral("$%1").arg(usd, 0, 'f', 4);
+  const bool wholeCents = std::abs(usd * 100.0 - std::round(usd * 100.0)) < 1e-9;
+  return usd >= 1.0 || wholeCents ? QStringLiteral("$%1").arg(usd, 0, 'f', 2) : QStringLiteral("$%1").arg(usd, 0, 'f', 4);
 }
 
 JobTableModel::JobTableModel(QObject* parent) : QAbstractTableModel(parent) {}

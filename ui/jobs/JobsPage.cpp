@@ -153,10 +153,10 @@ JobsPage::JobsPage(QWidget* parent) : QWidget(parent), m_model(new JobTableModel
   m_table->horizontalHeader()->setStretchLastSection(true);
   m_table->horizontalHeader()->setSectionResizeMode(JobTableModel::NameColumn, QHeaderView::Interactive);
   m_table->setColumnWidth(JobTableModel::NameColumn, 170);
-  m_table->setColumnWidth(JobTableModel::OfferColumn, 240);
-  m_table->setColumnWidth(JobTableModel::StateColumn, 110);
+  m_table->setColumnWidth(JobTableModel::OfferColumn, 215);
+  m_table->setColumnWidth(JobTableModel::StateColumn, 105);
   m_table->setColumnWidth(JobTableModel::ProgressColumn, 150);
-  m_table->setColumnWidth(JobTableModel::EtaColumn, 90);
+  m_table->setColumnWidth(JobTableModel::EtaColumn, 80);
   m_table->setColumnWidth(JobTableModel::SpendColumn, 130);
   connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
     const QString id = current.data(JobTableModel::kJobIdRole).toString();
@@ -300,9 +300,19 @@ Result<jobs::JobSpec> JobsPage::exampleSpec(const fs::path& codeDir, const fs::p
     return makeError(ErrorCode::NotFound, "Example: the example program is not embedded in this build");
   }
   const QByteArray program = source.readAll();
-  std::ofstream out(codeDir / "train.py", std::ios::binary | std::ios::trunc);
-  out.write(program.constData(), program.size());
-  if (!out.flush()) return makeError(ErrorCode::PermissionDenied, "Example: cannot write " + (codeDir / "train.py").string());
+  // Written only when it differs, and atomically: a job launched a moment ago may be packing this folder.
+  const fs::path target = codeDir / "train.py";
+  QFile current(QString::fromStdString(target.string()));
+  if (!current.open(QIODevice::ReadOnly) || current.readAll() != program) {
+    const fs::path partial = codeDir / ".train.py.partial";
+    {
+      std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+      out.write(program.constData(), program.size());
+      if (!out.flush()) return makeError(ErrorCode::PermissionDenied, "Example: cannot write " + partial.string());
+    }
+    fs::rename(partial, target, ec);
+    if (ec) return makeError(ErrorCode::PermissionDenied, "Example: cannot write " + target.string() + ": " + ec.message());
+  }
 
   jobs::JobSpec spec;
   spec.name = "example";
@@ -538,9 +548,11 @@ void JobsPage::applyDetail(const JobDetail& detail) {
     const double budget = job ? job->budgetUsd : 0.0;
     m_budgetSeries->replace(budget > 0 ? QList<QPointF>{{0, budget}, {maxX, budget}} : QList<QPointF>{});
     m_spendX->setRange(0, maxX);
+    m_spendX->setLabelFormat(maxX < 5 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
     // The budget line shows when spend is within reach of it; otherwise the spend curve uses the height.
     const double top = budget > 0 && maxUsd > 0.25 * budget ? budget * 1.05 : std::max(maxUsd * 1.2, 0.01);
     m_spendY->setRange(0, top);
+    m_spendY->setLabelFormat(top < 0.05 ? QStringLiteral("$%.4f") : top < 5 ? QStringLiteral("$%.2f") : QStringLiteral("$%.0f"));
   }
 
   const QString log = detail.logTail.empty() ? qs(detail.logError) : qs(detail.logTail);

@@ -242,13 +242,26 @@ JobRow JobsSupervisor::rowFor(const ledger::JobRecord& job, std::int64_t nowMs) 
     }
   }
 
-  // ETA from the rate seen since the first progress of the current attempt, at heartbeat times.
+  // ETA from the rate seen since the first progress of the current attempt, at heartbeat times; until
+  // two heartbeats were seen here (a job just re-attached), from the attempt's own start and resume step
+  // (which counts its boot too, so it errs long).
   if (!row.terminal && job.step >= 0 && job.totalSteps > 0 && job.lastHeartbeatMs > 0) {
     auto& start = m_progressStart[job.id];
+    double msPerStep = -1;
     if (start.attempt != job.currentAttempt || job.step < start.step || start.atMs == 0) {
       start = {job.currentAttempt, job.step, job.lastHeartbeatMs};
     } else if (job.step > start.step && job.lastHeartbeatMs > start.atMs) {
-      const double msPerStep = static_cast<double>(job.lastHeartbeatMs - start.atMs) / static_cast<double>(job.step - start.step);
+      msPerStep = static_cast<double>(job.lastHeartbeatMs - start.atMs) / static_cast<double>(job.step - start.step);
+    }
+    if (msPerStep < 0) {
+      for (const auto& a : attempts) {
+        const std::int64_t from = std::max<std::int64_t>(0, a.resumedFromStep);
+        if (a.number == job.currentAttempt && a.startMs > 0 && job.step > from && job.lastHeartbeatMs > a.startMs) {
+          msPerStep = static_cast<double>(job.lastHeartbeatMs - a.startMs) / static_cast<double>(job.step - from);
+        }
+      }
+    }
+    if (msPerStep >= 0) {
       const double remainingMs = msPerStep * static_cast<double>(job.totalSteps - job.step) - static_cast<double>(nowMs - job.lastHeartbeatMs);
       row.etaSeconds = std::max<std::int64_t>(0, static_cast<std::int64_t>(remainingMs / 1000.0 + 0.5));
     }

@@ -269,6 +269,51 @@ class JobsPageTest : public QObject {
     QCOMPARE(page.model()->index(page.model()->rowOf(id), JobTableModel::AttemptsColumn).data().toString(), QStringLiteral("2 / 1"));
   }
 
+  void failingProgramIsNotified() {
+    World w;
+    JobsPage page;
+    QSignalSpy notifications(&page, &JobsPage::notification);
+    QSignalSpy started(&page, &JobsPage::startupFinished);
+    page.start(w.options(), 200);
+    QVERIFY(started.wait(10000));
+    auto spec = w.spec(100, "broken");
+    spec.command = "python3 -c 'import sys; print(\"diverged\"); sys.exit(3)'";
+    const QString id = launchAndWait(page, spec);
+    QVERIFY(!id.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(page, id), std::string("Failed"), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!notifications.isEmpty(), 5000);
+    QCOMPARE(notifications.last().at(0).toString(), QStringLiteral("Job failed"));
+    QVERIFY2(notifications.last().at(1).toString().startsWith(QStringLiteral("broken failed: ")),
+             qPrintable(notifications.last().at(1).toString()));
+    QCOMPARE(notifications.size(), 1);
+    QVERIFY(!page.findChild<QPushButton*>(QStringLiteral("stopJobButton"))->isEnabled());
+  }
+
+  void stopFromTheCliWhileTheAppSupervises() {
+    World w;
+    JobsPage page;
+    QSignalSpy started(&page, &JobsPage::startupFinished);
+    page.start(w.options(), 200);
+    QVERIFY(started.wait(10000));
+    const QString id = launchAndWait(page, w.spec(3000));
+    QVERIFY(!id.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(stateOf(page, id) == "Running", 30000);
+    const std::string instance = rowOf(page, id)->liveInstanceId;
+
+    // `spotwise-cli stop --no-wait` from another process only records the request in the shared ledger;
+    // the app's controller terminates the instance and the page shows the job Stopped.
+    const char* binaryDir = std::getenv("SPOTWISE_BINARY_DIR");
+    const QString cli = QString::fromStdString((fs::path(binaryDir ? binaryDir : ".") / "app" / "spotwise-cli").string());
+    QProcess stop;
+    stop.setProcessChannelMode(QProcess::MergedChannels);
+    stop.start(cli, {QStringLiteral("stop"), id, QStringLiteral("--no-wait"), QStringLiteral("--ledger"),
+                     QString::fromStdString(w.ledger.string()), QStringLiteral("--local-root"), QString::fromStdString(w.root.string())});
+    QVERIFY(stop.waitForFinished(30000));
+    QVERIFY2(stop.exitCode() == 0, stop.readAll().constData());
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(page, id), std::string("Stopped"), 30000);
+    QVERIFY(w.provider()->localCompute().livePids(instance).empty());
+  }
+
   void restartReattachesAndOffersToTerminateOrphans() {
     World w;
     QString id;
