@@ -17,6 +17,7 @@
 #include <QLineSeries>
 #include <QLocale>
 #include <QLogValueAxis>
+#include <QMenu>
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QScrollArea>
@@ -163,6 +164,7 @@ PlannerPage::PlannerPage(QWidget* parent)
           [this](const QModelIndex& current) {
             if (!m_selectingRow) m_userPickedRow = true;
             showIntervalChart(m_model->planAt(current.row()));
+            updateLaunchButton();
           });
 
   // Expected cost against the checkpoint interval for the selected offer, with the optimum marked.
@@ -219,8 +221,20 @@ PlannerPage::PlannerPage(QWidget* parent)
   m_launchButton = new QPushButton(tr("Launch…"), this);
   m_launchButton->setObjectName(QStringLiteral("launchButton"));
   m_launchButton->setEnabled(false);
-  m_launchButton->setToolTip(tr("Launching comes with the Jobs feature: this button will open the launch form, "
-                                "prefilled with the selected offer and its recommended checkpoint interval."));
+  m_launchButton->setToolTip(tr("Open the launch form for the selected offer, prefilled with this plan's work and the "
+                                "offer's checkpoint interval. Any offer can be rehearsed on this computer first."));
+  connect(m_launchButton, &QPushButton::clicked, this, &PlannerPage::launchSelectedPlan);
+  m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+    const QModelIndex index = m_table->indexAt(pos);
+    if (!index.isValid() || !m_model->planAt(index.row())) return;
+    m_table->setCurrentIndex(m_model->index(index.row(), 0));
+    auto* menu = new QMenu(m_table);
+    menu->setObjectName(QStringLiteral("planContextMenu"));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction(tr("Launch…"), this, &PlannerPage::launchSelectedPlan)->setObjectName(QStringLiteral("launchAction"));
+    menu->popup(m_table->viewport()->mapToGlobal(pos));
+  });
 
   auto* charts = new QSplitter(Qt::Horizontal, this);
   charts->addWidget(m_intervalView);
@@ -542,6 +556,8 @@ bool PlannerPage::startPlanning() {
   m_chartTimer->stop();
   m_userPickedRow = false;
   m_model->clear();
+  m_planned = *request;
+  updateLaunchButton();
   m_skipped.clear();
   showIntervalChart(nullptr);
   m_expected = static_cast<int>(candidates.size());
@@ -619,6 +635,17 @@ void PlannerPage::finishPlanning() {
   m_planning = false;
   updateStatus();
   Q_EMIT planningFinished();
+}
+
+void PlannerPage::updateLaunchButton() {
+  const QModelIndex current = m_table->currentIndex();
+  m_launchButton->setEnabled(m_planned && current.isValid() && m_model->planAt(current.row()) != nullptr);
+}
+
+void PlannerPage::launchSelectedPlan() {
+  const QModelIndex current = m_table->currentIndex();
+  const planner::OfferPlan* plan = current.isValid() ? m_model->planAt(current.row()) : nullptr;
+  if (plan && m_planned) Q_EMIT launchRequested(*plan, *m_planned);
 }
 
 void PlannerPage::updateStatus() {

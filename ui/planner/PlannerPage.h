@@ -78,9 +78,15 @@ class PlannerPage : public QWidget {
   [[nodiscard]] QScatterSeries* recommendedMarker() const { return m_recommended; }
   [[nodiscard]] QBarSeries* providerBars() const { return m_bars; }
 
+ public Q_SLOTS:
+  /** Asks to open the launch form for the selected result (Launch…, the table's context menu). */
+  void launchSelectedPlan();
+
  Q_SIGNALS:
   /** Every offer of the current plan has been planned (or left out). */
   void planningFinished();
+  /** The user wants to launch the offer of `plan`, which was planned with `request` (work, checkpoint, risk, ...). */
+  void launchRequested(const spotwise::planner::OfferPlan& plan, const spotwise::planner::PlanRequest& request);
 
  private:
   void buildForm(QWidget* form);
@@ -96,8 +102,10 @@ class PlannerPage : public QWidget {
   void updateCharts();
   void selectRow(int row);
   void updateStatus();
+  void updateLaunchButton();
 
   std::vector<pricing::Offer> m_offers;
+  std::optional<planner::PlanRequest> m_planned;  ///< the request behind the results shown
   PlanTableModel* m_model;
   QFutureWatcher<PlanOutcome>* m_watcher;
   /// The planner's own threads: Qt paints with the global pool's threads, which must stay free for the GUI.

@@ -14,6 +14,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
@@ -72,6 +73,7 @@ PricesPage::PricesPage(QWidget* parent)
       m_spotOnly(new QCheckBox(tr("Spot only"), this)),
       m_refreshButton(new QPushButton(tr("Refresh prices"), this)),
       m_cancelButton(new QPushButton(tr("Cancel"), this)),
+      m_launchButton(new QPushButton(tr("Launch…"), this)),
       m_banner(new QLabel(this)),
       m_asOf(new QLabel(this)),
       m_count(new QLabel(this)),
@@ -119,6 +121,10 @@ PricesPage::PricesPage(QWidget* parent)
   m_refreshButton->setObjectName(QStringLiteral("refreshButton"));
   m_cancelButton->setObjectName(QStringLiteral("cancelRefreshButton"));
   m_cancelButton->setEnabled(false);
+  m_launchButton->setObjectName(QStringLiteral("launchButton"));
+  m_launchButton->setToolTip(tr("Open the launch form for the selected offer (or double-click a row). "
+                                "You can rehearse any offer on this computer, without a cloud account."));
+  m_launchButton->setEnabled(false);
 
   m_banner->setObjectName(QStringLiteral("staleBanner"));
   m_banner->setWordWrap(true);
@@ -148,6 +154,7 @@ PricesPage::PricesPage(QWidget* parent)
   m_table->horizontalHeader()->setStretchLastSection(true);
   m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
   m_table->setWordWrap(false);
+  m_table->setContextMenuPolicy(Qt::CustomContextMenu);
 
   // Per-source refresh status: name, progress, state.
   auto* sourcesBox = new QWidget(this);
@@ -202,6 +209,7 @@ PricesPage::PricesPage(QWidget* parent)
   bottom->addWidget(m_count);
   bottom->addStretch(1);
   bottom->addWidget(m_status);
+  bottom->addWidget(m_launchButton);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
   layout->addLayout(filters);
@@ -232,6 +240,22 @@ PricesPage::PricesPage(QWidget* parent)
   connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
     m_chartTimer->start();
     updateHistoryChart();
+    m_launchButton->setEnabled(currentOffer() != nullptr);
+  });
+  connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] { m_launchButton->setEnabled(currentOffer() != nullptr); });
+  connect(m_launchButton, &QPushButton::clicked, this, &PricesPage::launchCurrentOffer);
+  connect(m_table, &QAbstractItemView::doubleClicked, this, &PricesPage::launchCurrentOffer);
+  connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+    const QModelIndex index = m_table->indexAt(pos);
+    if (!index.isValid()) return;
+    m_table->setCurrentIndex(index);
+    auto* menu = new QMenu(m_table);
+    menu->setObjectName(QStringLiteral("offerContextMenu"));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    QAction* launch = menu->addAction(tr("Launch…"), this, &PricesPage::launchCurrentOffer);
+    launch->setObjectName(QStringLiteral("launchAction"));
+    menu->addAction(tr("Copy"), this, &PricesPage::copySelection);
+    menu->popup(m_table->viewport()->mapToGlobal(pos));
   });
   connect(m_refresh, &RefreshController::sourceProgress, this, [this](const QString& id, qint64 done, qint64 total, const QString& unit) {
     const auto it = m_sourceRows.find(id);
@@ -254,6 +278,15 @@ PricesPage::PricesPage(QWidget* parent)
 }
 
 PricesPage::~PricesPage() = default;
+
+const pricing::Offer* PricesPage::currentOffer() const {
+  const QModelIndex current = m_table->currentIndex();
+  return current.isValid() ? m_proxy->offerAt(current.row()) : nullptr;
+}
+
+void PricesPage::launchCurrentOffer() {
+  if (const pricing::Offer* offer = currentOffer()) Q_EMIT launchRequested(*offer);
+}
 
 std::int64_t PricesPage::now() const { return m_now != 0 ? m_now : QDateTime::currentSecsSinceEpoch(); }
 
@@ -461,6 +494,10 @@ void PricesPage::cancelRefresh() {
 void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
   m_refreshButton->setEnabled(true);
   m_cancelButton->setEnabled(false);
+  m_launchButton->setObjectName(QStringLiteral("launchButton"));
+  m_launchButton->setToolTip(tr("Open the launch form for the selected offer (or double-click a row). "
+                                "You can rehearse any offer on this computer, without a cloud account."));
+  m_launchButton->setEnabled(false);
   for (const auto& h : outcome.health) {
     const auto it = m_sourceRows.find(toQString(h.sourceId));
     if (it == m_sourceRows.end()) continue;

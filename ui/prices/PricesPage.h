@@ -67,11 +67,19 @@ class PricesPage : public QWidget {
   [[nodiscard]] OfferFilterProxy* proxy() const { return m_proxy; }
   [[nodiscard]] PriceCharts* charts() const { return m_charts; }
   [[nodiscard]] RefreshController* refreshController() const { return m_refresh; }
+  /** The offer of the table's current row; nullptr when no row is current. */
+  [[nodiscard]] const pricing::Offer* currentOffer() const;
 
  public Q_SLOTS:
   void refresh();
   void cancelRefresh();
   void copySelection();
+  /** Asks to open the launch form for the current row's offer (Launch…, the context menu, a double-click). */
+  void launchCurrentOffer();
+
+ Q_SIGNALS:
+  /** The user wants to launch a job on `offer`. */
+  void launchRequested(const spotwise::pricing::Offer& offer);
 
  private:
   void showOffers(std::vector<pricing::Offer> offers, const std::vector<pricing::PriceSource>& sources,
@@ -97,6 +105,7 @@ class PricesPage : public QWidget {
   QCheckBox* m_spotOnly;
   QPushButton* m_refreshButton;
   QPushButton* m_cancelButton;
+  QPushButton* m_launchButton;
   QLabel* m_banner;
   QLabel* m_asOf;
   QLabel* m_count;

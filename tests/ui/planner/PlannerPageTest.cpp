@@ -28,6 +28,9 @@
 #include "ui/planner/PlanTableModel.h"
 #include "ui/planner/PlannerPage.h"
 
+Q_DECLARE_METATYPE(spotwise::planner::OfferPlan)
+Q_DECLARE_METATYPE(spotwise::planner::PlanRequest)
+
 using spotwise::ui::PlannerPage;
 using spotwise::ui::PlanTableModel;
 
@@ -84,7 +87,11 @@ class PlannerPageTest : public QObject {
   }
 
  private Q_SLOTS:
-  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    qRegisterMetaType<spotwise::planner::OfferPlan>();
+    qRegisterMetaType<spotwise::planner::PlanRequest>();
+  }
 
   void badInputIsShownNextToTheField() {
     auto page = makePage();
@@ -348,11 +355,28 @@ class PlannerPageTest : public QObject {
     QCOMPARE(model->planAt(rowOf())->hazard.source, spotwise::planner::HazardSource::ProviderDefault);
   }
 
-  void launchWaitsForTheJobsFeature() {
+  void launchOpensForTheSelectedResult() {
     auto page = makePage();
     auto* launch = child<QPushButton>(*page, "launchButton");
-    QVERIFY(!launch->isEnabled());
-    QVERIFY(launch->toolTip().contains(QStringLiteral("Jobs feature")));
+    QVERIFY(!launch->isEnabled());  // nothing planned yet
+    QSignalSpy finished(page.get(), &PlannerPage::planningFinished);
+    clickPlan(*page);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+    QVERIFY(launch->isEnabled());
+    auto* table = child<QTableView>(*page, "planTableView");
+    table->setCurrentIndex(page->model()->index(1, 0));
+    QSignalSpy requested(page.get(), &PlannerPage::launchRequested);
+    QTest::mouseClick(launch, Qt::LeftButton);
+    QCOMPARE(requested.count(), 1);
+    const auto plan = requested.at(0).at(0).value<spotwise::planner::OfferPlan>();
+    const auto request = requested.at(0).at(1).value<spotwise::planner::PlanRequest>();
+    QCOMPARE(plan.offer.instanceType, page->model()->planAt(1)->offer.instanceType);
+    QCOMPARE(plan.shape.intervalHours, page->model()->planAt(1)->shape.intervalHours);
+    QCOMPARE(request.work.gpuHours, 40.0);
+    retype(child<QLineEdit>(*page, "workLineEdit"), QStringLiteral("20"));
+    clickPlan(*page);
+    QVERIFY(!launch->isEnabled());  // a new plan: no result selected yet
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 30000);
     // The model's help is one click away, and names the assumptions.
     auto* help = child<QLabel>(*page, "modelHelpLabel");
     QVERIFY(!help->isVisible());
