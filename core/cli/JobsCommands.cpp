@@ -1,9 +1,8 @@
 // spotwise-cli launch / supervise / jobs / job show / stop / logs / preempt / reconcile.
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
+#include <algorithm>
 #include <iomanip>
-#include <map>
 #include <memory>
 #include <ostream>
 
@@ -11,11 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cli/CliContext.h"
-#include "core/cloud/local/LocalProvider.h"
 #include "core/common/Time.h"
-#include "core/jobs/AgentBootstrapper.h"
 #include "core/jobs/Controller.h"
 #include "core/jobs/JobSpec.h"
+#include "core/jobs/Runtime.h"
 #include "core/jobs/Spend.h"
 #include "core/ledger/Ledger.h"
 
@@ -25,12 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-fs::path dataHome() {
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return fs::path(xdg) / "spotwise";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".local" / "share" / "spotwise";
-  return fs::current_path() / ".spotwise";
-}
 
 /** Options shared by the job commands (each command keeps its own copy). */
 struct JobsOptions {
@@ -49,16 +41,7 @@ struct JobsOptions {
   std::string file;
   std::string id;
 
-  fs::path ledgerPath() const {
-    if (!ledger.empty()) return ledger;
-    if (const char* env = std::getenv("SPOTWISE_LEDGER"); env && *env) return env;
-    return dataHome() / "ledger.sqlite";
-  }
-  fs::path localRootPath() const {
-    if (!localRoot.empty()) return localRoot;
-    if (const char* env = std::getenv("SPOTWISE_LOCAL_ROOT"); env && *env) return env;
-    return dataHome() / "local";
-  }
+  fs::path ledgerPath() const { return ledger.empty() ? jobs::defaultLedgerPath() : fs::path(ledger); }
 };
 
 void addCommonOptions(CLI::App* cmd, JobsOptions& o) {
@@ -76,81 +59,19 @@ void addSupervisionOptions(CLI::App* cmd, JobsOptions& o) {
       ->check(CLI::Range(1.0, 600.0));
 }
 
-/**
- * The providers this build can drive. The clouds' providers come with their own features;
- * Local runs everything on this computer, one LocalProvider per bucket folder, one instance root.
- */
-class CliProviders final : public jobs::ProviderDirectory {
- public:
-  explicit CliProviders(const JobsOptions& o) : m_options(o) {}
-
-  Result<cloud::Provider*> providerFor(const jobs::JobSpec& spec) override {
-    if (spec.offer.provider != "local") {
-      return makeError(ErrorCode::FailedPrecondition, "provider " + spec.offer.provider +
-                                                          " is not available in this build's CLI: use the Local provider "
-                                                          "(offer.provider \"local\", storage local:///folder)");
-    }
-    auto loc = jobs::parseStorageLocation(spec.storage);
-    if (!loc) return loc.error();
-    return local(loc->bucket);
-  }
-  std::vector<cloud::Provider*> allProviders() override {
-    // All Local providers share one instance root: listing one of them lists every Local instance.
-    auto p = local((m_options.localRootPath() / "bucket").string());
-    return p ? std::vector<cloud::Provider*>{*p} : std::vector<cloud::Provider*>{};
-  }
-  cloud::local::LocalProvider* anyLocal() {
-    auto p = local((m_options.localRootPath() / "bucket").string());
-    return p ? static_cast<cloud::local::LocalProvider*>(*p) : nullptr;
-  }
-
- private:
-  Result<cloud::Provider*> local(const std::string& bucket) {
-    auto& slot = m_local[bucket];
-    if (!slot) {
-      std::error_code ec;
-      fs::create_directories(m_options.localRootPath(), ec);
-      if (ec) {
-        return makeError(ErrorCode::PermissionDenied,
-                         "Local: cannot create " + m_options.localRootPath().string() + ": " + ec.message());
-      }
-      cloud::local::LocalProviderOptions o;
-      o.root = m_options.localRootPath();
-      o.bucketRoot = bucket;
-      o.rehearsal.hazardPerHour = m_options.hazardPerHour;
-      o.rehearsal.timeLapse = m_options.timeLapse;
-      o.rehearsal.noticeSeconds = m_options.noticeSeconds;
-      slot = std::make_unique<cloud::local::LocalProvider>(o);
-    }
-    return slot.get();
-  }
-  const JobsOptions& m_options;
-  std::map<std::string, std::unique_ptr<cloud::local::LocalProvider>> m_local;
-};
-
-/** Ledger + providers + controller for one command. */
-struct Session {
-  std::unique_ptr<ledger::Ledger> ledger;
-  std::unique_ptr<CliProviders> providers;
-  std::unique_ptr<jobs::AgentBootstrapper> bootstrapper;
-  jobs::SystemClock clock;
-  std::unique_ptr<jobs::Controller> controller;
-};
+using Session = jobs::Runtime;
 
 Result<std::unique_ptr<Session>> openSession(const JobsOptions& o) {
-  auto s = std::make_unique<Session>();
-  auto l = ledger::Ledger::open(o.ledgerPath());
-  if (!l) return l.error();
-  s->ledger = std::move(*l);
-  s->providers = std::make_unique<CliProviders>(o);
-  jobs::AgentBootstrapOptions agentOptions;
-  agentOptions.heartbeatSeconds = o.heartbeatSeconds;
-  agentOptions.pollSeconds = std::clamp(o.heartbeatSeconds, 1, 5);
-  s->bootstrapper = std::make_unique<jobs::AgentBootstrapper>(agentOptions);
-  jobs::ControllerConfig config;
-  config.pollIntervalMs = std::max<std::int64_t>(10, std::llround(o.pollSeconds * 1000));
-  s->controller = std::make_unique<jobs::Controller>(*s->ledger, *s->providers, *s->bootstrapper, s->clock, config);
-  return s;
+  jobs::RuntimeOptions options;
+  options.ledgerPath = o.ledgerPath();
+  options.providers.localRoot = o.localRoot;
+  options.providers.rehearsal.hazardPerHour = o.hazardPerHour;
+  options.providers.rehearsal.timeLapse = o.timeLapse;
+  options.providers.rehearsal.noticeSeconds = o.noticeSeconds;
+  options.agent.heartbeatSeconds = o.heartbeatSeconds;
+  options.agent.pollSeconds = std::clamp(o.heartbeatSeconds, 1, 5);
+  options.controller.pollIntervalMs = std::max<std::int64_t>(10, std::llround(o.pollSeconds * 1000));
+  return jobs::openRuntime(std::move(options));
 }
 
 std::string money(double usd) {
@@ -523,12 +444,12 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
                                                    "Preempt: " + *id + " has no running Local instance"));
         return;
       }
-      auto* local = s.providers->anyLocal();
+      auto local = s.providers->local();
       if (!local) {
-        context.exitCode = 1;
+        context.exitCode = fail(context, local.error());
         return;
       }
-      if (auto r = local->localCompute().preemptNow((*attempt)->instanceId); !r) {
+      if (auto r = (*local)->localCompute().preemptNow((*attempt)->instanceId); !r) {
         context.exitCode = fail(context, r.error());
         return;
       }
