@@ -6,7 +6,10 @@
 #include <cstring>
 
 #include "core/common/Version.h"
+#include "ui/jobs/JobsPage.h"
 #include "ui/mainwindow/MainWindow.h"
+#include "ui/models/OfferTableModel.h"
+#include "ui/prices/PricesPage.h"
 #include "ui/platform/SingleInstance.h"
 #include "ui/platform/TrayIcon.h"
 #include "ui/platform/WindowActivation.h"
@@ -35,12 +38,20 @@ int main(int argc, char** argv) {
                                       QStringLiteral("Save a PNG of the main window to <file> and quit."),
                                       QStringLiteral("file"));
   parser.addOption(screenshot);
+  // For start-up measurements (tests/bench/StartupBench): quit once the shown Prices page has its rows.
+  QCommandLineOption exitWhenShown(QStringLiteral("exit-when-shown"),
+                                   QStringLiteral("Quit as soon as the window is shown with prices (start-up timing)."));
+  exitWhenShown.setFlags(QCommandLineOption::HiddenFromHelp);
+  parser.addOption(exitWhenShown);
+  const QCommandLineOption page(QStringLiteral("page"), QStringLiteral("Open on <page>: prices, planner, jobs or accounts."),
+                                QStringLiteral("page"));
+  parser.addOption(page);
   parser.process(app);
 
   // One instance per user: a second launch brings the running window to the front and exits.
   // A screenshot run is a throwaway of its own.
   spotwise::ui::SingleInstance instance(QString::fromLatin1(spotwise::kAppId));
-  if (!parser.isSet(screenshot)) {
+  if (!parser.isSet(screenshot) && !parser.isSet(exitWhenShown)) {
     switch (instance.start(QApplication::arguments())) {
       case spotwise::ui::SingleInstance::Role::Secondary:
         std::fprintf(stderr, "spotwise: already running; brought its window to the front\n");
@@ -57,8 +68,28 @@ int main(int argc, char** argv) {
   spotwise::ui::MainWindow window;
   QObject::connect(&instance, &spotwise::ui::SingleInstance::activationRequested, &window,
                    [&window] { spotwise::ui::bringToFront(&window); });
-  const spotwise::ui::TrayIcon tray(&window);
+  spotwise::ui::TrayIcon tray(&window);
+  window.setTrayIcon(&tray);
+  // The app supervises jobs itself: reconciliation at start-up, then a poll every few seconds.
+  window.startSupervising(spotwise::ui::JobsPage::defaultRuntimeOptions());
+  if (parser.isSet(page)) {
+    const QStringList pages{QStringLiteral("prices"), QStringLiteral("planner"), QStringLiteral("jobs"), QStringLiteral("accounts")};
+    const auto index = pages.indexOf(parser.value(page).toLower());
+    if (index < 0) {
+      std::fprintf(stderr, "spotwise: unknown page %s (prices, planner, jobs, accounts)\n", qPrintable(parser.value(page)));
+      return 2;
+    }
+    window.showPage(static_cast<spotwise::ui::MainWindow::Page>(index));
+  }
   window.show();
+  if (parser.isSet(exitWhenShown)) {
+    // After the first pass of the event loop: the window has been exposed and painted.
+    QTimer::singleShot(0, &window, [&window] {
+      const auto* pricesPage = window.findChild<spotwise::ui::PricesPage*>();
+      const int rows = pricesPage ? pricesPage->model()->rowCount() : 0;
+      QApplication::exit(rows > 0 ? 0 : 3);
+    });
+  }
   if (parser.isSet(screenshot)) {
     const QString path = parser.value(screenshot);
     QTimer::singleShot(500, &window, [&window, path] {

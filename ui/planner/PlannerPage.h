@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include <QFutureWatcher>
 #include <QHash>
 #include <QWidget>
@@ -30,6 +32,7 @@ class QToolButton;
 namespace spotwise::ui {
 
 class PlanTableModel;
+struct LedgerHistory;
 
 /** What planning one offer gave: a plan, or why the offer was left out. Default-constructible for QFuture. */
 struct PlanOutcome {
@@ -51,6 +54,12 @@ class PlannerPage : public QWidget {
  public:
   explicit PlannerPage(QWidget* parent = nullptr);
   ~PlannerPage() override;
+
+  /**
+   * The job ledger whose spot attempts teach each offer's preemption rate (default: the shared ledger,
+   * jobs::defaultLedgerPath()). It is read off the GUI thread at each plan; a missing file means no history.
+   */
+  void setLedgerPath(const QString& path);
 
   /** The catalog to plan from (all offers; the form picks the GPU model and count). */
   void setOffers(std::vector<pricing::Offer> offers);
@@ -101,6 +110,8 @@ class PlannerPage : public QWidget {
   int m_done = 0;
   QStringList m_skipped;
   std::map<std::string, double> m_offerOverrides;  ///< rates the user set for single offers, by offerKey()
+  QString m_ledgerPath;
+  std::shared_ptr<LedgerHistory> m_history;  ///< of the plan in progress: loaded once, by the first worker
 
   QComboBox* m_gpu = nullptr;
   QComboBox* m_gpuCount = nullptr;
@@ -120,6 +131,8 @@ class PlannerPage : public QWidget {
   QLineEdit* m_deadline = nullptr;
   QLineEdit* m_budget = nullptr;
   QSpinBox* m_runs = nullptr;
+  QCheckBox* m_useHistory = nullptr;
+  QLabel* m_historyLabel = nullptr;
   QHash<int, QLabel*> m_errorLabels;  ///< by planner::PlanField
   QLabel* m_gpuError = nullptr;
   QPushButton* m_planButton = nullptr;

@@ -17,6 +17,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -31,6 +32,8 @@
 #include "ui/models/QtConvert.h"
 #include "ui/prices/PriceCharts.h"
 #include "ui/prices/RefreshController.h"
+#include "ui/prices/RefreshCredentials.h"
+#include "ui/platform/SecretStore.h"
 
 namespace spotwise::ui {
 
@@ -46,6 +49,7 @@ QString csvField(QString s) {
 
 QString sourceTitle(const QString& id) {
   if (id == QLatin1String("aws-offer")) return QObject::tr("AWS on-demand");
+  if (id == QLatin1String("aws-spot-history")) return QObject::tr("AWS spot per zone");
   if (id == QLatin1String("aws-spot-feed")) return QObject::tr("AWS spot");
   if (id == QLatin1String("aws-spot-advisor")) return QObject::tr("AWS interruptions");
   if (id == QLatin1String("azure-retail")) return QObject::tr("Azure");
@@ -245,9 +249,8 @@ PricesPage::PricesPage(QWidget* parent)
   connect(m_refresh, &RefreshController::finished, this, &PricesPage::onRefreshFinished);
 
   const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-  pricing::RefreshConfig config;
-  config.cacheDir = (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/offers")).toStdString();
-  m_refresh->setConfig(config, dataDir.isEmpty() ? QString() : dataDir + QStringLiteral("/prices.sqlite"));
+  m_baseConfig.cacheDir = (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/offers")).toStdString();
+  m_refresh->setConfig(m_baseConfig, dataDir.isEmpty() ? QString() : dataDir + QStringLiteral("/prices.sqlite"));
 }
 
 PricesPage::~PricesPage() = default;
@@ -261,7 +264,13 @@ void PricesPage::setNow(std::int64_t unixSeconds) {
 }
 
 void PricesPage::setRefreshConfig(const pricing::RefreshConfig& config, const QString& databasePath) {
+  m_baseConfig = config;
   m_refresh->setConfig(config, databasePath);
+}
+
+void PricesPage::setAccounts(SecretStore* store, QSettings* settings) {
+  m_store = store;
+  m_settings = settings;
 }
 
 void PricesPage::setSnapshot(const pricing::Snapshot& snapshot) {
@@ -422,7 +431,7 @@ void PricesPage::copySelection() {
 }
 
 void PricesPage::refresh() {
-  if (m_refresh->isRunning()) return;
+  if (m_refresh->isRunning() || m_loadingCredentials) return;
   m_refreshButton->setEnabled(false);
   m_cancelButton->setEnabled(true);
   m_status->setText(tr("Refreshing prices…"));
@@ -430,7 +439,18 @@ void PricesPage::refresh() {
     row.first->setText(sourceTitle(id) + tr(": starting"));
     row.second->setRange(0, 0);
   }
-  m_refresh->start(m_embedded);
+  if (!m_store) {  // the user's own store, made at the first refresh (not at start: the app never waits)
+    m_ownedStore = makeDefaultSecretStore();
+    m_ownedSettings = std::make_unique<QSettings>();
+    m_store = m_ownedStore.get();
+    m_settings = m_ownedSettings.get();
+  }
+  m_loadingCredentials = true;
+  loadRefreshCredentials(*m_store, *m_settings, m_baseConfig, this, [this](pricing::RefreshConfig config) {
+    m_loadingCredentials = false;
+    m_refresh->setConfig(std::move(config), m_refresh->databasePath());
+    m_refresh->start(m_embedded);
+  });
 }
 
 void PricesPage::cancelRefresh() {
@@ -453,6 +473,7 @@ void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
       state = tr("failed");
     }
     it->second.first->setText(sourceTitle(toQString(h.sourceId)) + QStringLiteral(": ") + state);
+    it->second.first->setStyleSheet(QString());
     it->second.first->setToolTip(h.lastAttemptOk ? QString() : toQString(h.lastError));
   }
   for (const auto& s : outcome.sources) {
@@ -463,7 +484,13 @@ void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
     if (s.state != pricing::SourceOutcome::State::Fresh) {
       QString text = it->second.first->text();
       const QString why = toQString(s.error.message);
-      if (s.state == pricing::SourceOutcome::State::Skipped) text = sourceTitle(toQString(s.sourceId)) + tr(": skipped");
+      if (s.state == pricing::SourceOutcome::State::Skipped) {
+        // Why it was skipped is the point (no key, no credentials): say it in the label, not only the tooltip.
+        text = sourceTitle(toQString(s.sourceId)) +
+               (s.sourceId == "gcp-billing"        ? tr(": skipped, no Cloud Billing API key (Accounts page)")
+                : s.sourceId == "aws-spot-history" ? tr(": skipped, no AWS credentials (regional feed used)")
+                                                   : tr(": skipped"));
+      }
       if (s.state == pricing::SourceOutcome::State::Cancelled) text = sourceTitle(toQString(s.sourceId)) + tr(": cancelled");
       if (s.state == pricing::SourceOutcome::State::Failed && !text.contains(tr("stale"))) {
         text = sourceTitle(toQString(s.sourceId)) + tr(": failed");
@@ -472,13 +499,27 @@ void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
       it->second.first->setToolTip(why);
     }
   }
+  // Rows a source did not expect (its format may have changed): said next to the source, all listed in its tooltip.
+  QStringList warned;
+  for (const auto& s : outcome.sources) {
+    if (s.state != pricing::SourceOutcome::State::Fresh || s.result.parsed.warnings.empty()) continue;
+    const auto it = m_sourceRows.find(toQString(s.sourceId));
+    if (it == m_sourceRows.end()) continue;
+    QStringList lines;
+    for (const auto& w : s.result.parsed.warnings) lines << toQString(w);
+    it->second.first->setText(it->second.first->text() + tr(" · %n warning(s)", nullptr, static_cast<int>(s.result.parsed.warnings.size())));
+    it->second.first->setToolTip(lines.join(QLatin1Char('\n')));
+    it->second.first->setStyleSheet(QStringLiteral("color: #8a5a00;"));
+    warned << sourceTitle(toQString(s.sourceId));
+  }
   if (outcome.catalog) showOffers(outcome.catalog->offers, outcome.catalog->sources, outcome.catalog->notes, true);
   if (!outcome.error.isEmpty()) {
     m_status->setText(tr("Price history: %1").arg(outcome.error));
   } else if (outcome.ranNetwork) {
     int fresh = 0;
     for (const auto& s : outcome.sources) fresh += s.state == pricing::SourceOutcome::State::Fresh ? 1 : 0;
-    m_status->setText(tr("Refreshed %1 of %2 sources").arg(fresh).arg(outcome.sources.size()));
+    m_status->setText(tr("Refreshed %1 of %2 sources").arg(fresh).arg(outcome.sources.size()) +
+                      (warned.isEmpty() ? QString() : tr(" · unexpected data from %1: hover for details").arg(warned.join(QStringLiteral(", ")))));
   }
 }
 
