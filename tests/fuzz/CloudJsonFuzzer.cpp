@@ -39,6 +39,7 @@ class OneAnswerClient final : public http::HttpClient {
 class FixedToken final : public auth::TokenSource {
  public:
   Result<std::string> accessToken(const std::stop_token&) override { return std::string("token"); }
+  void invalidate(std::string_view) override {}
 };
 
 void checkInstances(const std::vector<cloud::Instance>& instances) {
