@@ -2,8 +2,8 @@
 # Builds Spotwise and runs the whole test suite (unit, gui, package, and the lab/e2e tests as they
 # land), ending with ctest's summary. Benchmarks (label bench) and live-cloud tests (label live)
 # are not run.
-# With CI=true (.ci/run) or SPOTWISE_CHECKS=1 clang-tidy and the fuzzers run first (ASan only on
-# its own switch for now), each also on its own switch:
+# With CI=true (.ci/run) or SPOTWISE_CHECKS=1 clang-tidy, the fuzzers and ASan+UBSan run first,
+# each also on its own switch:
 #   SPOTWISE_TIDY=1      clang-tidy on core/               (installer/check-clang-tidy.sh)
 #   SPOTWISE_FUZZ=1      each libFuzzer target for 10 s    (tests/fuzz/run-fuzzers.sh; SPOTWISE_FUZZ_SECONDS)
 #   SPOTWISE_SANITIZE=1  unit|lab|e2e under ASan + UBSan   (installer/check-sanitizers.sh)
@@ -31,9 +31,8 @@ fi
 if [ "$all" = 1 ] || [ "${SPOTWISE_FUZZ:-0}" = "1" ]; then
   check "fuzzers, ${SPOTWISE_FUZZ_SECONDS:-10} s each" tests/fuzz/run-fuzzers.sh "${SPOTWISE_FUZZ_SECONDS:-10}"
 fi
-# ASan+UBSan: on request only for now. It ran clean over the foundation's unit tests, but the lab and
-# e2e suites that landed since have not had a clean sanitizer run yet (issue 8).
-if [ "${SPOTWISE_SANITIZE:-0}" = "1" ]; then
+# ASan+UBSan over the non-GUI tests (its own build, build/asan: core, the CLI and those tests only).
+if [ "$all" = 1 ] || [ "${SPOTWISE_SANITIZE:-0}" = "1" ]; then
   check "ASan+UBSan on unit|lab|e2e" installer/check-sanitizers.sh
 fi
 if [ ${#summary[@]} -gt 0 ]; then

@@ -27,10 +27,10 @@ struct ArchiveWriteDeleter {
 std::string_view agentPythonSource() { return embedded::agentPython(); }
 
 std::size_t startupScriptLimit(std::string_view provider) {
-  if (provider == "aws") return 16 * 1024;
-  if (provider == "gcp") return 256 * 1024;
+  if (provider == "aws") return std::size_t{16} * 1024;
+  if (provider == "gcp") return std::size_t{256} * 1024;
   if (provider == "azure") return 65535;
-  if (provider == "local") return 1024 * 1024;
+  if (provider == "local") return std::size_t{1024} * 1024;
   return 0;
 }
 

@@ -87,7 +87,7 @@ struct ArchiveWriteDeleter {
 
 std::string formatBytes(std::uint64_t bytes) {
   static constexpr std::array<const char*, 5> kUnits{"B", "kB", "MB", "GB", "TB"};
-  double value = static_cast<double>(bytes);
+  auto value = static_cast<double>(bytes);
   std::size_t unit = 0;
   while (value >= 1000.0 && unit + 1 < kUnits.size()) {
     value /= 1000.0;
@@ -117,11 +117,13 @@ Result<CodeBundle> packCodeFolder(const fs::path& folder, const fs::path& archiv
   const fs::path tmp = archivePath.string() + ".partial";
   std::unique_ptr<archive, ArchiveWriteDeleter> a(archive_write_new());
   auto fail = [&](ErrorCode code, const std::string& what) {
-    const char* detail = archive_error_string(a.get());
+    // Copied first: the string lives inside the archive object that archive_write_free() releases.
+    const char* error = archive_error_string(a.get());
+    const std::string detail = error ? std::string(": ") + error : std::string();
     archive_write_free(a.release());
     std::error_code ec;
     fs::remove(tmp, ec);
-    return makeError(code, "PackCode: " + what + (detail ? std::string(": ") + detail : std::string()));
+    return makeError(code, "PackCode: " + what + detail);
   };
   archive_write_set_format_pax_restricted(a.get());
   archive_write_add_filter_gzip(a.get());
@@ -156,7 +158,7 @@ Result<CodeBundle> packCodeFolder(const fs::path& folder, const fs::path& archiv
     archive_entry_set_filetype(entry.get(), AE_IFREG);
     archive_entry_set_size(entry.get(), st.st_size);
     if (archive_write_header(a.get(), entry.get()) != ARCHIVE_OK) {
-      std::fclose(in);
+      (void)std::fclose(in);  // opened for reading: nothing to flush
       return fail(ErrorCode::Internal, "writing " + rel);
     }
     std::uint64_t written = 0;
@@ -165,13 +167,13 @@ Result<CodeBundle> packCodeFolder(const fs::path& folder, const fs::path& archiv
       n = static_cast<std::size_t>(std::min<std::uint64_t>(n, static_cast<std::uint64_t>(st.st_size) - written));
       if (n == 0) break;
       if (archive_write_data(a.get(), buffer.data(), n) < 0) {
-        std::fclose(in);
+        (void)std::fclose(in);
         return fail(ErrorCode::Internal, "writing " + rel);
       }
       written += n;
     }
     const bool readError = std::ferror(in) != 0;
-    std::fclose(in);
+    (void)std::fclose(in);
     if (readError) return fail(ErrorCode::PermissionDenied, "cannot read " + path.string());
     bundle.uncompressedBytes += written;
     ++bundle.fileCount;
@@ -188,7 +190,9 @@ Result<CodeBundle> packCodeFolder(const fs::path& folder, const fs::path& archiv
     EVP_DigestUpdate(md.get(), buffer.data(), n);
     bundle.archiveBytes += n;
   }
-  std::fclose(in);
+  const bool digestReadError = std::ferror(in) != 0;
+  (void)std::fclose(in);
+  if (digestReadError) return makeError(ErrorCode::Internal, "PackCode: cannot read back " + tmp.string());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digestLength = 0;
   EVP_DigestFinal_ex(md.get(), digest, &digestLength);

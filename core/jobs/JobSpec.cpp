@@ -238,7 +238,7 @@ Result<JobSpec> parseJobSpec(std::string_view text, const fs::path& baseDir) {
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     return makeError(ErrorCode::InvalidArgument, std::string("JobSpec: not valid JSON: ") + e.what());
   }
   if (!root.is_object()) return makeError(ErrorCode::InvalidArgument, "JobSpec: the top level must be a JSON object");

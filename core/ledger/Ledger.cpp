@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <set>
 #include <utility>
 
@@ -15,16 +16,77 @@ namespace spotwise::ledger {
 
 namespace {
 
-Error dbError(sqlite3* db, std::string_view operation) {
-  const int code = sqlite3_extended_errcode(db);
-  const int primary = code & 0xff;
-  ErrorCode ec = ErrorCode::Internal;
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) ec = ErrorCode::Unavailable;
-  else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) ec = ErrorCode::DataLoss;
-  else if (primary == SQLITE_READONLY || primary == SQLITE_PERM || primary == SQLITE_CANTOPEN) ec = ErrorCode::PermissionDenied;
-  else if (primary == SQLITE_CONSTRAINT) ec = ErrorCode::FailedPrecondition;
-  else if (primary == SQLITE_FULL) ec = ErrorCode::ResourceExhausted;
-  return makeError(ec, "Ledger." + std::string(operation) + ": " + sqlite3_errmsg(db));
+/** Whether `path` exists and this process may not write it (a missing path is not read-only). */
+bool notWritable(const std::string& path) { return ::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0; }
+
+bool isOutOfSpace(int error) { return error == ENOSPC || error == EFBIG || error == EDQUOT; }
+bool isNotPermitted(int error) { return error == EACCES || error == EPERM || error == EROFS; }
+
+/**
+ * The errno behind an I/O error of the ledger's files: the database file's or its WAL's last
+ * error, an out-of-space or permission error first (either file may also hold an older, harmless
+ * one such as a busy lock's EAGAIN). sqlite3_system_errno() reads the global errno after SQLite's
+ * own clean-up calls may have changed it, so it is only the last resort.
+ */
+int lastFileErrno(sqlite3* db) {
+  int mainError = 0;
+  int walError = 0;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &mainError) != SQLITE_OK) mainError = 0;
+  sqlite3_file* journal = nullptr;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, static_cast<void*>(&journal)) != SQLITE_OK ||
+      journal == nullptr || journal->pMethods == nullptr ||
+      journal->pMethods->xFileControl(journal, SQLITE_FCNTL_LAST_ERRNO, &walError) != SQLITE_OK) {
+    walError = 0;
+  }
+  for (const int error : {walError, mainError}) {
+    if (isOutOfSpace(error)) return error;
+  }
+  for (const int error : {walError, mainError}) {
+    if (isNotPermitted(error)) return error;
+  }
+  return sqlite3_system_errno(db);
+}
+
+/**
+ * What a user can act on for a fault of the ledger's storage, as " (...)", or "" for other errors:
+ * a full disk, or a read-only ledger file or folder (named). Nothing of the failed write is kept.
+ */
+std::string storageHint(sqlite3* db, int primary) {
+  const char* name = sqlite3_db_filename(db, "main");
+  const std::string file = name && *name ? std::string(name) : std::string();
+  const int systemErrno = primary == SQLITE_IOERR ? lastFileErrno(db) : 0;
+  if (primary == SQLITE_FULL || (primary == SQLITE_IOERR && isOutOfSpace(systemErrno))) {
+    return " (the disk holding " + (file.empty() ? std::string("the ledger") : file) +
+           " is full: nothing of this change was written; free some space and try again)";
+  }
+  if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM ||
+      (primary == SQLITE_IOERR && isNotPermitted(systemErrno))) {
+    if (file.empty()) return {};
+    const std::string folder = std::filesystem::path(file).parent_path().string();
+    if (notWritable(file)) return " (" + file + " is read-only: nothing was written; make it writable)";
+    if (notWritable(folder)) {
+      return " (the folder of " + file + " is read-only: SQLite needs to create its journal files there; nothing was written)";
+    }
+  }
+  return {};
+}
+
+ErrorCode errorCodeFor(sqlite3* db, int primary) {
+  const int systemErrno = primary == SQLITE_IOERR ? lastFileErrno(db) : 0;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return ErrorCode::Unavailable;
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return ErrorCode::DataLoss;
+  if (primary == SQLITE_READONLY || primary == SQLITE_PERM || primary == SQLITE_CANTOPEN) return ErrorCode::PermissionDenied;
+  if (primary == SQLITE_CONSTRAINT) return ErrorCode::FailedPrecondition;
+  if (primary == SQLITE_FULL) return ErrorCode::ResourceExhausted;
+  if (primary == SQLITE_IOERR && isOutOfSpace(systemErrno)) return ErrorCode::ResourceExhausted;
+  if (primary == SQLITE_IOERR && isNotPermitted(systemErrno)) return ErrorCode::PermissionDenied;
+  return ErrorCode::Internal;
+}
+
+Error dbError(sqlite3* db, std::string_view operation, std::string_view sqliteMessage = {}) {
+  const int primary = sqlite3_extended_errcode(db) & 0xff;
+  const std::string text = sqliteMessage.empty() ? std::string(sqlite3_errmsg(db)) : std::string(sqliteMessage);
+  return makeError(errorCodeFor(db, primary), "Ledger." + std::string(operation) + ": " + text + storageHint(db, primary));
 }
 
 /** One prepared statement, finalized on scope exit. */
@@ -294,10 +356,18 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::filesystem::path& file) 
   const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                                  nullptr);
   if (rc != SQLITE_OK) {
-    Error e = makeError(ErrorCode::PermissionDenied,
-                        "Ledger.open: cannot open " + file.string() + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    if (notWritable(file.parent_path().string())) why += " (its folder is read-only)";
+    Error e = makeError(ErrorCode::PermissionDenied, "Ledger.open: cannot open " + file.string() + ": " + why);
     sqlite3_close_v2(db);
     return e;
+  }
+  // SQLite opens a file it may not write read-only without saying so; every ledger call writes.
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    sqlite3_close_v2(db);
+    return makeError(ErrorCode::PermissionDenied, "Ledger.open: " + file.string() +
+                                                      " is read-only: Spotwise records every job there and must be "
+                                                      "able to write it (nothing was changed)");
   }
   std::unique_ptr<Ledger> ledger(new Ledger(db, file));
   sqlite3_busy_timeout(db, 5000);
@@ -336,11 +406,8 @@ Result<void> Ledger::exec(std::string_view sql, std::string_view operation) {
   char* message = nullptr;
   const std::string text(sql);
   if (sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-    Error e = dbError(m_db, operation);
-    if (message) {
-      e.message = "Ledger." + std::string(operation) + ": " + message;
-      sqlite3_free(message);
-    }
+    Error e = dbError(m_db, operation, message ? std::string_view(message) : std::string_view());
+    sqlite3_free(message);
     return e;
   }
   return {};

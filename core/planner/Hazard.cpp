@@ -45,7 +45,7 @@ std::string rateText(double ratePerHour) {
 bool validPercent(double v) { return std::isfinite(v) && v >= 0.0 && v < 100.0 + 1e-9; }
 
 Hazard fromRange(const PercentRange& range, double periodHours, RiskPoint risk, HazardSource source,
-                 std::string what) {
+                 const std::string& what) {
   const double percent = pointOfRange(range, risk);
   Hazard h;
   h.ratePerHour = hourlyRateFromFraction(percent / 100.0, periodHours);

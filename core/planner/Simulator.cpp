@@ -122,8 +122,7 @@ class RunSimulator {
         }
         spotHours += m_restart;
         usable = life - m_restart;  // memoryless: the rest of the draw is this instance's remaining life
-        restarting = false;
-      }
+      }  // (`restarting` stays set: this instance either finishes or is preempted, which restarts again)
       if (usable >= remaining) {
         spotHours += remaining;
         break;

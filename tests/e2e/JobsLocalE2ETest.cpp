@@ -35,6 +35,14 @@ namespace {
 constexpr int kSteps = 700;
 constexpr double kStepSeconds = 0.02;
 constexpr int kCheckpointEvery = 25;
+// Under AddressSanitizer (preset asan) every process starts and every poll runs several times
+// slower: the kill windows and the spend tolerance, which are timing, widen by this factor; what
+// they check (no orphan, no duplicate, spend close to the provider's record) does not change.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kSlowdown = 3;
+#else
+constexpr int kSlowdown = 1;
+#endif
 
 std::string trainCommand(int steps = kSteps) {
   return "python3 train.py --steps " + std::to_string(steps) + " --step-seconds " + std::to_string(kStepSeconds) +
@@ -331,7 +339,8 @@ class JobsLocalE2ETest : public QObject {
     qInfo("spend: ledger $%.6f over %.2f s, provider $%.6f over %.2f s (%+.2f %%)", spend.totalUsd, ledgerSeconds,
           providerDollars, providerSeconds, 100.0 * (spend.totalUsd - providerDollars) / providerDollars);
     QVERIFY(std::abs(spend.totalUsd - ledgerSeconds * 3.6 / 3600.0) < 1e-9);  // Σ attempt seconds × price
-    QVERIFY2(std::abs(spend.totalUsd - providerDollars) <= 0.01 * providerDollars, "ledger spend off by more than 1 %");
+    QVERIFY2(std::abs(spend.totalUsd - providerDollars) <= 0.01 * kSlowdown * providerDollars,
+             "ledger spend off by more than 1 % (3 % under ASan)");
 
     // Recovery latency: the provider's notice → the replacement's launch request.
     for (int n = 0; n < 3; ++n) {
@@ -352,7 +361,7 @@ class JobsLocalE2ETest : public QObject {
     const fs::path specFile = fs::path(w.dir.path().toStdString()) / "job.json";
     w.writeSpec(specFile, w.spec(trainCommand(1'000'000)));  // runs until stopped
     std::mt19937 rng(20261128);
-    std::uniform_int_distribution<int> early(0, 400), later(100, 1500);
+    std::uniform_int_distribution<int> early(0, 400 * kSlowdown), later(100 * kSlowdown, 1500 * kSlowdown);
     const QStringList supervise = args({"supervise", "--poll", "0.05", "--heartbeat", "1"});
     int kills = 0;
     for (int round = 0; round < 6; ++round) {

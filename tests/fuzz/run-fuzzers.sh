@@ -18,7 +18,7 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 cmake --build --preset fuzz --target "${targets[@]}"
 
-summary=build/fuzz/summary.txt
+summary=${SPOTWISE_FUZZ_SUMMARY:-build/fuzz/summary.txt}
 : >"$summary"
 failed=0
 for t in "${targets[@]}"; do

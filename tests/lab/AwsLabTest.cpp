@@ -408,6 +408,32 @@ class AwsLabTest : public QObject {
     QCOMPARE(s3.head("jobs/big/code.tar.gz", within())->size, std::uint64_t{data.size()});
   }
 
+  void aDownloadThatKeepsDroppingLeavesThePreviousFile() {
+    // The network drops mid-body on every attempt (a Content-Length longer than what is sent, then
+    // the connection closes): the retries give up with a message naming the call, and the file
+    // already on disk is untouched, with no partial file left next to it.
+    QTemporaryDir dir;
+    const std::filesystem::path out = dir.filePath(QStringLiteral("checkpoint.bin")).toStdString();
+    std::ofstream(out, std::ios::binary) << "the previous checkpoint";
+    S3Store s3(settings(), transport());
+    QVERIFY(s3.put("jobs/drop/checkpoint.bin", std::string(256 * 1024, 'n'), within()).ok());
+    m_moto->fault(faultSpec({{QStringLiteral("kind"), QStringLiteral("truncate")},
+                             {QStringLiteral("method"), QStringLiteral("GET")},
+                             {QStringLiteral("match"), QStringLiteral("checkpoint\\.bin")},
+                             {QStringLiteral("count"), 10}}));
+    const auto got = s3.getFile("jobs/drop/checkpoint.bin", out, within(std::chrono::seconds(60)));
+    QVERIFY(!got.ok());
+    QVERIFY2(got.error().message.starts_with("GetObject: "), got.error().message.c_str());
+    QVERIFY2(isTransient(got.error()), got.error().toString().c_str());  // worth trying again later
+    QCOMPARE(m_moto->requests(QStringLiteral("^GET [^ ]*checkpoint\\.bin")).size(), 4);  // the policy's 4 attempts
+    QCOMPARE(test::readText(out), std::string("the previous checkpoint"));
+    QVERIFY(!std::filesystem::exists(std::filesystem::path(out).concat(".part")));
+    // The network is back: the same call replaces the file whole.
+    m_moto->clear();
+    QVERIFY(s3.getFile("jobs/drop/checkpoint.bin", out, within(std::chrono::seconds(60))).ok());
+    QCOMPARE(test::readText(out), std::string(256 * 1024, 'n'));
+  }
+
   void s3RejectsAWrongSecret() {
     S3Store s3(settings(false), transport());
     const auto put = s3.put("jobs/x", "x", within());

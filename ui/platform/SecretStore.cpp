@@ -15,16 +15,82 @@
 
 #include <qt6keychain/keychain.h>
 
+#if defined(SPOTWISE_HAVE_QTDBUS)
+#include <QDBusConnection>
+#include <QDBusMessage>
+#include <QDBusPendingCallWatcher>
+#include <QDBusPendingReply>
+#include <QDBusVariant>
+#endif
+
 namespace spotwise::ui {
 namespace {
 
+enum class KeychainFault { None, Absent, Locked };
+
+/** Recognises an absent or locked keychain from QtKeychain's error (its codes alone do not tell). */
+KeychainFault faultOf(const QKeychain::Job& job) {
+  const QString text = job.errorString();
+  if (job.error() == QKeychain::NoBackendAvailable || text.contains(QStringLiteral("org.freedesktop.secrets")) ||
+      text.contains(QStringLiteral("Could not connect")) || text.contains(QStringLiteral("autolaunch"), Qt::CaseInsensitive) ||
+      text.contains(QStringLiteral("ServiceUnknown"))) {
+    return KeychainFault::Absent;
+  }
+  if (text.contains(QStringLiteral("locked"), Qt::CaseInsensitive)) return KeychainFault::Locked;
+  return KeychainFault::None;
+}
+
+Error lockedError(const QString& operation, const QString& key, const QString& detail) {
+  QString message = QStringLiteral("Keychain %1 '%2': the keychain is locked: unlock it (log in again or open your "
+                                   "keyring manager) and try again; nothing was %3")
+                        .arg(operation, key, operation == QStringLiteral("read") ? QStringLiteral("read") : QStringLiteral("saved"));
+  if (!detail.isEmpty()) message += QStringLiteral(" (%1)").arg(detail);
+  return makeError(ErrorCode::PermissionDenied, message.toStdString());
+}
+
 Error keychainError(const QString& operation, const QKeychain::Job& job) {
+  // QtKeychain's messages name the key and the backend, never the secret.
+  switch (faultOf(job)) {
+    case KeychainFault::Absent:
+      return makeError(ErrorCode::FailedPrecondition,
+                       QStringLiteral("Keychain %1 '%2': no keychain is available (no Secret Service such as GNOME "
+                                      "Keyring or KWallet answers): nothing was %3; start one, or choose the "
+                                      "plaintext file on the Accounts page (%4)")
+                           .arg(operation, job.key(),
+                                operation == QStringLiteral("read") ? QStringLiteral("read") : QStringLiteral("saved"),
+                                job.errorString())
+                           .toStdString());
+    case KeychainFault::Locked:
+      return lockedError(operation, job.key(), job.errorString());
+    case KeychainFault::None:
+      break;
+  }
   const ErrorCode code = job.error() == QKeychain::AccessDenied || job.error() == QKeychain::AccessDeniedByUser
                              ? ErrorCode::PermissionDenied
-                             : job.error() == QKeychain::NoBackendAvailable ? ErrorCode::FailedPrecondition
-                                                                            : ErrorCode::Unavailable;
-  // QtKeychain's messages name the key and the backend, never the secret.
+                             : ErrorCode::Unavailable;
   return makeError(code, (QStringLiteral("Keychain %1 '%2': ").arg(operation, job.key()) + job.errorString()).toStdString());
+}
+
+/**
+ * Whether the Secret Service's default collection is locked. libsecret answers a lookup in a
+ * locked collection that it cannot unlock (no prompt possible) with "no such item", so "not found"
+ * is only believed when the collection is unlocked. Answers asynchronously on `context`.
+ */
+void whenDefaultCollectionLockState(QObject* context, std::function<void(bool locked)> then) {
+#if defined(SPOTWISE_HAVE_QTDBUS)
+  auto message = QDBusMessage::createMethodCall(QStringLiteral("org.freedesktop.secrets"),
+                                                QStringLiteral("/org/freedesktop/secrets/aliases/default"),
+                                                QStringLiteral("org.freedesktop.DBus.Properties"), QStringLiteral("Get"));
+  message << QStringLiteral("org.freedesktop.Secret.Collection") << QStringLiteral("Locked");
+  auto* watcher = new QDBusPendingCallWatcher(QDBusConnection::sessionBus().asyncCall(message, 10000), context);
+  QObject::connect(watcher, &QDBusPendingCallWatcher::finished, context, [then = std::move(then)](QDBusPendingCallWatcher* w) {
+    w->deleteLater();
+    const QDBusPendingReply<QDBusVariant> reply = *w;
+    then(!reply.isError() && reply.value().variant().toBool());
+  });
+#else
+  QTimer::singleShot(0, context, [then = std::move(then)] { then(false); });
+#endif
 }
 
 class KeychainSecretStore final : public SecretStore {
@@ -35,9 +101,14 @@ class KeychainSecretStore final : public SecretStore {
     auto* job = new QKeychain::ReadPasswordJob(m_service);
     job->setAutoDelete(true);
     job->setKey(key);
-    QObject::connect(job, &QKeychain::Job::finished, context, [done = std::move(done)](QKeychain::Job* finished) {
+    QObject::connect(job, &QKeychain::Job::finished, context, [done = std::move(done), context](QKeychain::Job* finished) {
       auto* readJob = static_cast<QKeychain::ReadPasswordJob*>(finished);
-      if (readJob->error() == QKeychain::EntryNotFound) return done(std::optional<QString>());
+      if (readJob->error() == QKeychain::EntryNotFound) {
+        return whenDefaultCollectionLockState(context, [done, entry = readJob->key()](bool locked) {
+          if (locked) return done(lockedError(QStringLiteral("read"), entry, QString()));
+          done(std::optional<QString>());
+        });
+      }
       if (readJob->error() != QKeychain::NoError) return done(keychainError(QStringLiteral("read"), *readJob));
       done(std::optional<QString>(readJob->textData()));
     });

@@ -30,6 +30,8 @@ Result<nlohmann::json> parseObject(std::string_view json, std::string_view sourc
     return doc;
   } catch (const nlohmann::json::parse_error& e) {
     return invalid(source, "not valid JSON (line " + std::to_string(lineOf(json, e.byte == 0 ? 0 : e.byte - 1)) + ")");
+  } catch (const nlohmann::json::exception&) {  // out_of_range: a number such as 1e999
+    return invalid(source, "not valid JSON (a number is out of range)");
   }
 }
 
