@@ -5,7 +5,7 @@
 # With CI=true (.ci/run) or SPOTWISE_CHECKS=1 clang-tidy, the fuzzers and ASan+UBSan run first,
 # each also on its own switch:
 #   SPOTWISE_TIDY=1      clang-tidy on core/               (installer/check-clang-tidy.sh)
-#   SPOTWISE_FUZZ=1      each libFuzzer target for 10 s    (tests/fuzz/run-fuzzers.sh; SPOTWISE_FUZZ_SECONDS)
+#   SPOTWISE_FUZZ=1      each libFuzzer target for 5 s     (tests/fuzz/run-fuzzers.sh; SPOTWISE_FUZZ_SECONDS)
 #   SPOTWISE_SANITIZE=1  unit|lab|e2e under ASan + UBSan   (installer/check-sanitizers.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,7 @@ if [ "$all" = 1 ] || [ "${SPOTWISE_TIDY:-0}" = "1" ]; then
   check "clang-tidy on core/" installer/check-clang-tidy.sh
 fi
 if [ "$all" = 1 ] || [ "${SPOTWISE_FUZZ:-0}" = "1" ]; then
-  check "fuzzers, ${SPOTWISE_FUZZ_SECONDS:-10} s each" tests/fuzz/run-fuzzers.sh "${SPOTWISE_FUZZ_SECONDS:-10}"
+  check "fuzzers, ${SPOTWISE_FUZZ_SECONDS:-5} s each" tests/fuzz/run-fuzzers.sh "${SPOTWISE_FUZZ_SECONDS:-5}"
 fi
 # ASan+UBSan over the non-GUI tests (its own build, build/asan: core, the CLI and those tests only).
 if [ "$all" = 1 ] || [ "${SPOTWISE_SANITIZE:-0}" = "1" ]; then
