@@ -96,8 +96,12 @@ Controller::Controller(ledger::Ledger& ledger, ProviderDirectory& providers, Job
 
 std::string Controller::jobPrefix(const JobSpec& spec, std::string_view jobId) {
   auto loc = parseStorageLocation(spec.storage);
-  if (!loc || loc->prefix.empty()) return std::string(jobId);
-  return loc->prefix + "/" + std::string(jobId);
+  if (!loc) return std::string(jobId);
+  std::string prefix = loc->prefix;
+  // az://account/container/prefix: the provider's store is the container, keys start after it.
+  if (loc->scheme == "az") prefix = prefix.find('/') == std::string::npos ? "" : prefix.substr(prefix.find('/') + 1);
+  if (prefix.empty()) return std::string(jobId);
+  return prefix + "/" + std::string(jobId);
 }
 
 cloud::CallOptions Controller::callOptions() const {

@@ -119,7 +119,10 @@ class Controller {
   /** Ticks on the clock every pollIntervalMs until `jobId` (or, when empty, every job) has ended or `until` returns true. */
   Result<void> runUntilDone(std::string_view jobId, const std::function<bool(const TickReport&)>& until = {});
 
-  /** The storage prefix of a job: "<storage prefix>/<job id>" (or "<job id>"). */
+  /**
+   * The storage prefix of a job inside the provider's store: "<storage prefix>/<job id>" (or
+   * "<job id>"); for az://account/container/prefix the store is the container, so "<prefix>/<job id>".
+   */
   static std::string jobPrefix(const JobSpec& spec, std::string_view jobId);
 
   [[nodiscard]] const ControllerConfig& config() const { return m_config; }

@@ -18,6 +18,7 @@ Result<InstanceAccess> AwsProvider::issueInstanceAccess(std::string_view jobId, 
                    {"bucket", m_settings.bucket},
                    {"prefix", std::string(prefix)},
                    {"region", m_settings.bucketRegion}};
+  if (!m_settings.endpointOverride.empty()) access.values["endpoint"] = m_settings.endpointOverride;
   return access;  // role credentials rotate on the instance; they do not expire for us to track
 }
 
