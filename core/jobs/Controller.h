@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -45,6 +46,15 @@ class ProviderDirectory {
   virtual Result<cloud::Provider*> providerFor(const JobSpec& spec) = 0;
   /** Every provider the user has (each listed once) — reconciliation asks each of them. */
   virtual std::vector<cloud::Provider*> allProviders() = 0;
+  /**
+   * The spot price in effect now (USD per hour) for a running attempt's instance type in its zone,
+   * where the provider publishes one (AWS DescribeSpotPriceHistory); nullopt when unknown.
+   */
+  virtual Result<std::optional<double>> currentSpotPrice(const JobSpec& /*spec*/, const ledger::AttemptRecord& /*attempt*/) {
+    return std::optional<double>();
+  }
+  /** Billed seconds per real second of attempts launched for `spec`: 1, or a Local rehearsal's time-lapse. */
+  virtual double billingTimeLapse(const JobSpec& /*spec*/) { return 1.0; }
 };
 
 /** Timing and limits of the controller. Milliseconds. */
@@ -57,6 +67,8 @@ struct ControllerConfig {
   std::int64_t capacityBackoffMaxMs = 10 * 60'000;
   std::int64_t callTimeoutMs = 60'000;           ///< deadline of each provider call
   std::uint64_t seed = 0;                        ///< jitter and job ids; 0 = from std::random_device
+  /** Spot attempts: the price in effect is asked for every this many polls (0 = never); changes go to the ledger. */
+  int priceCheckEveryPolls = 10;
 };
 
 /** An instance tagged by Spotwise that no live job owns. */
@@ -153,7 +165,10 @@ class Controller {
   ControllerConfig m_config;
   AlternativeOffers m_alternatives;
   std::mt19937_64 m_rng;
+  Result<void> followSpotPrice(Live& live, TickReport& report);
+
   std::map<std::string, std::int64_t> m_lastSpendSampleMs;
+  std::map<std::string, int> m_pollsSincePriceCheck;
   std::vector<std::pair<cloud::Provider*, std::string>> m_terminatedThisTick;
 };
 

@@ -1,5 +1,7 @@
 #include "core/jobs/Runtime.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <system_error>
 
@@ -286,6 +288,35 @@ Result<std::unique_ptr<ProviderRegistry::Built>> ProviderRegistry::build(const s
     return built;
   }
   return makeError(ErrorCode::InvalidArgument, "unknown provider \"" + provider + "\" (aws, azure, gcp, local)");
+}
+
+Result<std::optional<double>> ProviderRegistry::currentSpotPrice(const JobSpec& spec,
+                                                                  const ledger::AttemptRecord& attempt) {
+  if (spec.offer.provider != "aws" || attempt.zone.empty() || attempt.instanceType.empty()) return std::optional<double>();
+  auto provider = providerFor(spec);
+  if (!provider) return provider.error();
+  auto* aws = dynamic_cast<cloud::aws::AwsProvider*>(*provider);
+  if (!aws) return std::optional<double>();
+  cloud::CallOptions options;
+  options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // The record in effect now is the newest one; asking for the last few hours always includes it.
+  auto history = aws->compute().spotPriceHistory(attempt.region, {attempt.instanceType}, attempt.zone,
+                                                 nowUnix() - 6 * 3600, options);
+  if (!history) return history.error();
+  std::optional<double> price;
+  std::int64_t newest = 0;
+  for (const auto& p : *history) {
+    if (p.instanceType != attempt.instanceType || p.zone != attempt.zone || p.timestampUnix > nowUnix()) continue;
+    if (!price || p.timestampUnix >= newest) {
+      newest = p.timestampUnix;
+      price = p.pricePerHour;
+    }
+  }
+  return price;
+}
+
+double ProviderRegistry::billingTimeLapse(const JobSpec& spec) {
+  return spec.offer.provider == "local" ? std::max(1.0, m_options.rehearsal.timeLapse) : 1.0;
 }
 
 std::vector<cloud::Provider*> ProviderRegistry::allProviders() {

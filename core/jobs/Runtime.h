@@ -63,6 +63,10 @@ class ProviderRegistry final : public ProviderDirectory {
    * cloud is listed once). A cloud whose configuration is broken is left out and named in unavailable().
    */
   std::vector<cloud::Provider*> allProviders() override;
+  /** AWS: the latest DescribeSpotPriceHistory record for the attempt's type in its zone; nullopt elsewhere. */
+  Result<std::optional<double>> currentSpotPrice(const JobSpec& spec, const ledger::AttemptRecord& attempt) override;
+  /** Local: the rehearsal's time-lapse (simulated seconds per real second); 1 on the clouds. */
+  double billingTimeLapse(const JobSpec& spec) override;
   /** The Local provider of the default bucket (for rehearsal controls such as "Preempt now"). */
   Result<cloud::local::LocalProvider*> local();
   /** A cloud's provider without a job bucket (compute and listing only): "aws", "azure", "gcp". */
