@@ -284,6 +284,76 @@ class JobsCloudE2ETest : public QObject {
     QVERIFY2(agentCalls > 0, "no checkpoint traffic signed with the instance credentials");
   }
 
+  void cliLaunchesOnMotoAndStops() {
+    LabPeer moto(QStringLiteral("python3"), {labPeerScript("moto_peer.py")});
+    SPOTWISE_REQUIRE_PEER(moto);
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    auto spec = exampleSpec("aws", "us-east-1", "g4dn.xlarge", "s3://" + moto.value("bucket") + "/cli");
+    QVERIFY(jobs::saveJobSpec(spec, dir / "job.json").ok());
+    const char* binDir = std::getenv("SPOTWISE_BINARY_DIR");
+    const QString cli = QString::fromStdString((fs::path(binDir ? binDir : ".") / "app" / "spotwise-cli").string());
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
+    env.insert(QStringLiteral("HOME"), QString::fromStdString((dir / "home").string()));
+    env.insert(QStringLiteral("SPOTWISE_LEDGER"), QString::fromStdString((dir / "ledger.sqlite").string()));
+    env.insert(QStringLiteral("SPOTWISE_LOCAL_ROOT"), QString::fromStdString((dir / "local").string()));
+    auto run = [&](const QProcessEnvironment& e, const QStringList& args, QString* output) {
+      QProcess p;
+      p.setProcessEnvironment(e);
+      p.setProcessChannelMode(QProcess::MergedChannels);
+      p.start(cli, args);
+      if (!p.waitForFinished(60000)) p.kill();
+      *output = QString::fromUtf8(p.readAll());
+      return p.exitCode();
+    };
+    // Without credentials: a clear message, nothing recorded, nothing launched.
+    QString out;
+    QCOMPARE(run(env, {QStringLiteral("launch"), QString::fromStdString((dir / "job.json").string())}, &out), 1);
+    QVERIFY2(out.contains(QStringLiteral("AWS: no credentials: set AWS_PROFILE")), qPrintable(out));
+    run(env, {QStringLiteral("jobs"), QStringLiteral("--json")}, &out);
+    QVERIFY2(out.contains(QStringLiteral("\"jobs\": []")), qPrintable(out));
+
+    // Configured the way the AWS CLI is (keys and endpoint in the environment).
+    env.insert(QStringLiteral("AWS_ACCESS_KEY_ID"), QString::fromStdString(moto.value("accessKeyId")));
+    env.insert(QStringLiteral("AWS_SECRET_ACCESS_KEY"), QString::fromStdString(moto.value("secretAccessKey")));
+    env.insert(QStringLiteral("AWS_REGION"), QStringLiteral("us-east-1"));
+    env.insert(QStringLiteral("AWS_ENDPOINT_URL"), QString::fromStdString(moto.value("endpoint")));
+    env.insert(QStringLiteral("SPOTWISE_AWS_REGIONS"), QStringLiteral("us-east-1,us-west-2"));
+    env.insert(QStringLiteral("SPOTWISE_AWS_INSTANCE_PROFILE"), QString::fromStdString(moto.value("instanceProfile")));
+    QProcess launch;
+    launch.setProcessEnvironment(env);
+    launch.setProcessChannelMode(QProcess::MergedChannels);
+    launch.start(cli, {QStringLiteral("launch"), QString::fromStdString((dir / "job.json").string()), QStringLiteral("--poll"),
+                       QStringLiteral("0.5")});
+    QVERIFY(launch.waitForStarted(5000));
+    QString jobId;
+    std::string instance;
+    QVERIFY2(waitFor([&] {
+               launch.waitForReadyRead(100);
+               if (jobId.isEmpty()) jobId = QString::fromUtf8(launch.peek(64)).section(QLatin1Char('\n'), 0, 0).trimmed();
+               for (const auto& v : moto.command(cmd("instances")).toArray()) {
+                 const auto o = v.toObject();
+                 if (o.value(QStringLiteral("state")).toString() == QStringLiteral("running") &&
+                     o.value(QStringLiteral("tags")).toObject().value(QStringLiteral("spotwise-job")).toString() == jobId) {
+                   instance = o.value(QStringLiteral("id")).toString().toStdString();
+                 }
+               }
+               return !instance.empty();
+             }, 30),
+             qPrintable(QString::fromUtf8(launch.readAll())));
+    QCOMPARE(run(env, {QStringLiteral("stop"), jobId, QStringLiteral("--poll"), QStringLiteral("0.5")}, &out), 0);
+    QVERIFY2(out.contains(QStringLiteral("Stopped")), qPrintable(out));
+    QVERIFY(launch.waitForFinished(30000));
+    QCOMPARE(launch.exitCode(), 1);  // the job did not succeed: it was stopped
+    for (const auto& v : moto.command(cmd("instances")).toArray()) {
+      QVERIFY2(v.toObject().value(QStringLiteral("state")).toString() == QStringLiteral("terminated"),
+               qPrintable(v.toObject().value(QStringLiteral("id")).toString()));
+    }
+    run(env, {QStringLiteral("job"), QStringLiteral("show"), jobId}, &out);
+    QVERIFY2(out.contains(QStringLiteral("stopped")) && out.contains(QString::fromStdString(instance)), qPrintable(out));
+  }
+
   void azureStoragePath() {
     LabPeer arm(QStringLiteral("python3"), {labPeerScript("arm_server.py")});
     SPOTWISE_REQUIRE_PEER(arm);
