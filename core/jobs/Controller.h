@@ -60,11 +60,11 @@ class ProviderDirectory {
 /** Timing and limits of the controller. Milliseconds. */
 struct ControllerConfig {
   std::int64_t pollIntervalMs = 30'000;
-  std::int64_t bootTimeoutMs = 15 * 60'000;      ///< launch accepted → first heartbeat
-  std::int64_t heartbeatTimeoutMs = 5 * 60'000;  ///< a running agent's status.json older than this: silent
+  std::int64_t bootTimeoutMs = std::int64_t{15} * 60'000;      ///< launch accepted → first heartbeat
+  std::int64_t heartbeatTimeoutMs = std::int64_t{5} * 60'000;  ///< a running agent's status.json older than this: silent
   std::int64_t terminationLatencyMs = 60'000;    ///< billing that may still run after a stop request (budget margin)
   std::int64_t capacityBackoffBaseMs = 15'000;
-  std::int64_t capacityBackoffMaxMs = 10 * 60'000;
+  std::int64_t capacityBackoffMaxMs = std::int64_t{10} * 60'000;
   std::int64_t callTimeoutMs = 60'000;           ///< deadline of each provider call
   std::uint64_t seed = 0;                        ///< jitter and job ids; 0 = from std::random_device
   /** Spot attempts: the price in effect is asked for every this many polls (0 = never); changes go to the ledger. */

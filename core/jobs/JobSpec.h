@@ -58,7 +58,7 @@ struct JobSpec {
   int checkpointSyncSeconds = 60;        ///< how often the agent syncs checkpoints to storage
   RecoveryPolicy recovery;
   double budgetUsd = 0.0;                ///< hard cap on the job's spend
-  std::int64_t maxRuntimeSeconds = 24 * 3600;  ///< wall time from the first launch; the agent's dead-man switch too
+  std::int64_t maxRuntimeSeconds = std::int64_t{24} * 3600;  ///< wall time from the first launch; the agent's dead-man switch too
   int nodeCount = 1;                     ///< kept for multi-node jobs; only 1 is supported today
 };
 

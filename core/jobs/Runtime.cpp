@@ -53,6 +53,8 @@ namespace {
 
 constexpr std::int64_t kRefreshMarginSeconds = 300;
 
+std::int64_t nowUnix() { return auth::systemUnixNow(); }
+
 std::string cloudName(std::string_view provider) {
   return provider == "aws" ? "AWS" : provider == "azure" ? "Azure" : provider == "gcp" ? "GCP" : std::string(provider);
 }
@@ -80,8 +82,6 @@ ProviderRegistry::ProviderRegistry(ProviderRegistryOptions options) : m_options(
 }
 
 ProviderRegistry::~ProviderRegistry() = default;
-
-std::int64_t ProviderRegistry::nowUnix() const { return auth::systemUnixNow(); }
 
 Result<cloud::Provider*> ProviderRegistry::providerFor(const JobSpec& spec) {
   auto location = parseStorageLocation(spec.storage);
@@ -301,7 +301,7 @@ Result<std::optional<double>> ProviderRegistry::currentSpotPrice(const JobSpec& 
   options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   // The record in effect now is the newest one; asking for the last few hours always includes it.
   auto history = aws->compute().spotPriceHistory(attempt.region, {attempt.instanceType}, attempt.zone,
-                                                 nowUnix() - 6 * 3600, options);
+                                                 nowUnix() - std::int64_t{6} * 3600, options);
   if (!history) return history.error();
   std::optional<double> price;
   std::int64_t newest = 0;

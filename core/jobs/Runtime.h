@@ -82,7 +82,6 @@ class ProviderRegistry final : public ProviderDirectory {
   Result<cloud::local::LocalProvider*> localFor(const std::string& bucket);
   Result<cloud::Provider*> cloudFor(const std::string& provider, const std::string& bucket);
   Result<std::unique_ptr<Built>> build(const std::string& provider, const std::string& bucket);
-  std::int64_t nowUnix() const;
 
   ProviderRegistryOptions m_options;
   CloudSettings m_settings;

@@ -11,6 +11,7 @@
 #include <QtTest>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -94,7 +95,8 @@ struct LoopResult {
  * ends each machine in the emulator once it powered itself off (reclaimed after a notice).
  */
 LoopResult runJob(jobs::Runtime& rt, const std::string& jobId, CloudSide& cloud, const fs::path& machinesDir,
-                  std::map<std::string, FakeMachine>& machines, int noticeAfterStep, double seconds) {
+                  std::map<std::string, FakeMachine>& machines, int noticeAfterStep, double seconds,
+                  const std::function<void(const ledger::JobRecord&)>& afterTick = {}) {
   LoopResult out;
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < until) {
@@ -118,6 +120,7 @@ LoopResult runJob(jobs::Runtime& rt, const std::string& jobId, CloudSide& cloud,
       ++out.machines;
     }
     auto job = rt.ledger->job(jobId).value().value();
+    if (afterTick) afterTick(job);
     for (auto& [id, m] : machines) {
       if (m.ended) continue;
       if (!m.noticed && out.noticeAtMs == 0 && job.currentAttempt == 1) {
@@ -211,6 +214,7 @@ class JobsCloudE2ETest : public QObject {
     const json credentials = json::parse(QJsonDocument(roleCredentials.toObject()).toJson().toStdString());
 
     auto options = runtimeOptions(dir);
+    options.controller.priceCheckEveryPolls = 3;
     options.providers.clouds.aws.endpoint = moto.value("endpoint");
     options.providers.clouds.aws.region = "us-east-1";
     options.providers.clouds.aws.regions = {"us-east-1", "us-west-2"};
@@ -253,11 +257,31 @@ class JobsCloudE2ETest : public QObject {
       moto.command(cmd(reclaim ? "preempt" : "shutdown", {{QStringLiteral("id"), QString::fromStdString(id)}}));
     };
     std::map<std::string, FakeMachine> machines;
-    const auto result = runJob(runtime, *jobId, cloud, dir / "machines", machines, 100, 150);
+    // API calls of the controller per poll while the job runs: what it asks EC2 and S3 (the
+    // machines only PUT status.json; the controller GETs it).
+    const QString controllerCalls = QStringLiteral("Action=DescribeInstances|Action=DescribeSpotPriceHistory|^GET \\S*status\\.json");
+    int runningTicks = 0, firstCount = -1, lastCount = 0;
+    auto countCalls = [&](const ledger::JobRecord& job) {
+      if (job.state != "Running" || job.currentAttempt != 2 || runningTicks >= 10) return;
+      const int n = static_cast<int>(moto.requests(controllerCalls).size());
+      if (firstCount < 0) firstCount = n;
+      else ++runningTicks, lastCount = n;
+    };
+    const auto result = runJob(runtime, *jobId, cloud, dir / "machines", machines, 100, 150, countCalls);
     for (auto& [id, m] : machines) qInfo("machine %s: %s", id.c_str(), m.log().substr(0, 3000).c_str());
     QVERIFY2(result.succeeded, result.why.c_str());
     QCOMPARE(result.machines, 2);
     QVERIFY(asked >= 1);
+    if (runningTicks > 0) {
+      qInfo("controller API calls per poll, one running job on AWS: %.2f over %d polls (describe + status.json, "
+            "DescribeSpotPriceHistory every %d polls)",
+            static_cast<double>(lastCount - firstCount) / runningTicks, runningTicks, options.controller.priceCheckEveryPolls);
+    }
+    // The spot price was asked of EC2 (moto's DescribeSpotPriceHistory) for the attempt's zone and type.
+    QVERIFY(!moto.requests(QStringLiteral("Action=DescribeSpotPriceHistory.*g4dn\\.xlarge")).isEmpty());
+    for (const auto& a : runtime.ledger->attempts(*jobId).value()) {
+      for (const auto& p : a.priceChanges) qInfo("attempt %d: spot price from moto %.4f $/h", a.number, p.pricePerHour);
+    }
     expectResumed(runtime, *jobId, result);
 
     // Attempt 2: same job id, its own attempt tag; nothing left running in moto.

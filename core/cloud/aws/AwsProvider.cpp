@@ -2,7 +2,7 @@
 
 namespace spotwise::cloud::aws {
 
-AwsProvider::AwsProvider(AwsSettings settings, Transport transport)
+AwsProvider::AwsProvider(const AwsSettings& settings, const Transport& transport)
     : m_settings(settings), m_compute(settings, transport), m_storage(settings, transport) {}
 
 Result<InstanceAccess> AwsProvider::issueInstanceAccess(std::string_view jobId, std::string_view prefix,
