@@ -825,23 +825,31 @@ Result<void> Controller::followSpotPrice(Live& live, TickReport& report) {
   int& polls = m_pollsSincePriceCheck[live.job.id];
   if (++polls < m_config.priceCheckEveryPolls) return {};
   polls = 0;
-  auto price = m_providers.currentSpotPrice(live.spec, live.attempt);
-  if (!price) return makeError(price.error().code, "spot price: " + price.error().message);
-  if (!*price || !(**price > 0)) return {};
+  auto quote = m_providers.currentSpotPrice(live.spec, live.attempt);
+  if (!quote) return makeError(quote.error().code, "spot price: " + quote.error().message);
+  if (!*quote || !((*quote)->pricePerHour > 0)) return {};
+  const double price = (*quote)->pricePerHour;
   const std::int64_t now = m_clock.nowMs();
   const double before = priceAt(live.attempt, now);
-  if (std::abs(**price - before) < 1e-9) return {};
+  if (std::abs(price - before) < 1e-9) return {};
   return withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
     auto fresh = m_ledger.attempt(j.id, live.attempt.number);
     if (!fresh) return fresh.error();
     if (!*fresh || (*fresh)->endMs != 0) return {};
     ledger::AttemptRecord a = **fresh;
-    a.priceChanges.push_back({now, **price});
+    // In effect since the provider says (a price older than the launch: since the launch), never
+    // before a change already recorded nor after now.
+    std::int64_t at = (*quote)->sinceMs > 0 ? (*quote)->sinceMs : now;
+    at = std::max(at, a.startMs);
+    if (!a.priceChanges.empty()) at = std::max(at, a.priceChanges.back().atMs);
+    at = std::min(at, now);
+    if (!a.priceChanges.empty() && a.priceChanges.back().atMs == at) a.priceChanges.back().pricePerHour = price;
+    else a.priceChanges.push_back({at, price});
     if (auto u = m_ledger.upsertAttempt(a); !u) return u;
     live.attempt = a;
     char text[160];
     std::snprintf(text, sizeof text, "spot price of %s in %s changed from $%.4f to $%.4f per hour", a.instanceType.c_str(),
-                  a.zone.empty() ? a.region.c_str() : a.zone.c_str(), before, **price);
+                  a.zone.empty() ? a.region.c_str() : a.zone.c_str(), before, price);
     report.transitions.push_back(j.id + ": " + text);
     return note(j, text);
   });

@@ -39,6 +39,12 @@ class JobBootstrapper {
                                             std::int64_t deadlineUnix) = 0;
 };
 
+/** A published spot price: USD per hour, in effect since `sinceMs` (Unix ms; 0 when not said). */
+struct SpotPriceQuote {
+  double pricePerHour = 0.0;
+  std::int64_t sinceMs = 0;
+};
+
 /** Finds the Provider (compute + the job's bucket) for a spec, and lists all of them for reconciliation. */
 class ProviderDirectory {
  public:
@@ -47,11 +53,12 @@ class ProviderDirectory {
   /** Every provider the user has (each listed once) — reconciliation asks each of them. */
   virtual std::vector<cloud::Provider*> allProviders() = 0;
   /**
-   * The spot price in effect now (USD per hour) for a running attempt's instance type in its zone,
-   * where the provider publishes one (AWS DescribeSpotPriceHistory); nullopt when unknown.
+   * The spot price in effect now for a running attempt's instance type in its zone, and since
+   * when, where the provider publishes one (AWS DescribeSpotPriceHistory); nullopt when unknown.
    */
-  virtual Result<std::optional<double>> currentSpotPrice(const JobSpec& /*spec*/, const ledger::AttemptRecord& /*attempt*/) {
-    return std::optional<double>();
+  virtual Result<std::optional<SpotPriceQuote>> currentSpotPrice(const JobSpec& /*spec*/,
+                                                                 const ledger::AttemptRecord& /*attempt*/) {
+    return std::optional<SpotPriceQuote>();
   }
   /** Billed seconds per real second of attempts launched for `spec`: 1, or a Local rehearsal's time-lapse. */
   virtual double billingTimeLapse(const JobSpec& /*spec*/) { return 1.0; }

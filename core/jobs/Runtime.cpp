@@ -290,29 +290,27 @@ Result<std::unique_ptr<ProviderRegistry::Built>> ProviderRegistry::build(const s
   return makeError(ErrorCode::InvalidArgument, "unknown provider \"" + provider + "\" (aws, azure, gcp, local)");
 }
 
-Result<std::optional<double>> ProviderRegistry::currentSpotPrice(const JobSpec& spec,
-                                                                  const ledger::AttemptRecord& attempt) {
-  if (spec.offer.provider != "aws" || attempt.zone.empty() || attempt.instanceType.empty()) return std::optional<double>();
+Result<std::optional<SpotPriceQuote>> ProviderRegistry::currentSpotPrice(const JobSpec& spec,
+                                                                          const ledger::AttemptRecord& attempt) {
+  if (spec.offer.provider != "aws" || attempt.zone.empty() || attempt.instanceType.empty()) {
+    return std::optional<SpotPriceQuote>();
+  }
   auto provider = providerFor(spec);
   if (!provider) return provider.error();
   auto* aws = dynamic_cast<cloud::aws::AwsProvider*>(*provider);
-  if (!aws) return std::optional<double>();
+  if (!aws) return std::optional<SpotPriceQuote>();
   cloud::CallOptions options;
   options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  // The record in effect now is the newest one; asking for the last few hours always includes it.
+  // The price in effect now is the newest record; EC2 also returns the one in effect at StartTime.
   auto history = aws->compute().spotPriceHistory(attempt.region, {attempt.instanceType}, attempt.zone,
                                                  nowUnix() - std::int64_t{6} * 3600, options);
   if (!history) return history.error();
-  std::optional<double> price;
-  std::int64_t newest = 0;
+  std::optional<SpotPriceQuote> quote;
   for (const auto& p : *history) {
     if (p.instanceType != attempt.instanceType || p.zone != attempt.zone || p.timestampUnix > nowUnix()) continue;
-    if (!price || p.timestampUnix >= newest) {
-      newest = p.timestampUnix;
-      price = p.pricePerHour;
-    }
+    if (!quote || p.timestampUnix * 1000 >= quote->sinceMs) quote = SpotPriceQuote{p.pricePerHour, p.timestampUnix * 1000};
   }
-  return price;
+  return quote;
 }
 
 double ProviderRegistry::billingTimeLapse(const JobSpec& spec) {

@@ -64,7 +64,7 @@ class ProviderRegistry final : public ProviderDirectory {
    */
   std::vector<cloud::Provider*> allProviders() override;
   /** AWS: the latest DescribeSpotPriceHistory record for the attempt's type in its zone; nullopt elsewhere. */
-  Result<std::optional<double>> currentSpotPrice(const JobSpec& spec, const ledger::AttemptRecord& attempt) override;
+  Result<std::optional<SpotPriceQuote>> currentSpotPrice(const JobSpec& spec, const ledger::AttemptRecord& attempt) override;
   /** Local: the rehearsal's time-lapse (simulated seconds per real second); 1 on the clouds. */
   double billingTimeLapse(const JobSpec& spec) override;
   /** The Local provider of the default bucket (for rehearsal controls such as "Preempt now"). */

@@ -512,9 +512,10 @@ class ControllerTest : public QObject {
     rig.config.priceCheckEveryPolls = 3;
     rig.open();
     double published = 3.6;
-    rig.directory.spotPrice = [&](const ledger::AttemptRecord& a) -> Result<std::optional<double>> {
+    std::int64_t since = 0;  // "not said": the change counts from when it was seen
+    rig.directory.spotPrice = [&](const ledger::AttemptRecord& a) -> Result<std::optional<SpotPriceQuote>> {
       if (a.zone != "us-east-1a" || a.instanceType != "g4dn.xlarge") return makeError(ErrorCode::Internal, "wrong attempt");
-      return std::optional<double>(published);
+      return std::optional<SpotPriceQuote>(SpotPriceQuote{published, since});
     };
     const auto id = rig.submit(rig.spec());
     rig.tick();
@@ -542,7 +543,19 @@ class ControllerTest : public QObject {
     QVERIFY2(std::abs(spend.totalUsd - expected) < 1e-9, std::to_string(spend.totalUsd).c_str());
     QCOMPARE(spend.burnUsdPerHour, 7.2);
     // A provider that cannot say is an error of the poll, not of the job.
-    rig.directory.spotPrice = [](const ledger::AttemptRecord&) -> Result<std::optional<double>> {
+    // A change the provider dates (EC2's Timestamp) counts from then, not from when it was seen.
+    published = 1.8;
+    since = rig.clock.nowMs() - 20'000;
+    for (int i = 0; i < 3; ++i) {
+      rig.clock.advanceMs(30'000);
+      rig.status(id, "running", 1, 7 + i);
+      rig.tick();
+    }
+    a = rig.attempts(id)[0];
+    QCOMPARE(a.priceChanges.size(), std::size_t(2));
+    QCOMPARE(a.priceChanges[1].atMs, since);
+    QCOMPARE(a.priceChanges[1].pricePerHour, 1.8);
+    rig.directory.spotPrice = [](const ledger::AttemptRecord&) -> Result<std::optional<SpotPriceQuote>> {
       return makeError(ErrorCode::Unavailable, "DescribeSpotPriceHistory: throttled");
     };
     TickReport last;

@@ -199,15 +199,16 @@ class SingleProviderDirectory final : public jobs::ProviderDirectory {
   explicit SingleProviderDirectory(cloud::Provider& p) : m_provider(p) {}
   Result<cloud::Provider*> providerFor(const jobs::JobSpec&) override { return &m_provider; }
   std::vector<cloud::Provider*> allProviders() override { return {&m_provider}; }
-  Result<std::optional<double>> currentSpotPrice(const jobs::JobSpec&, const ledger::AttemptRecord& attempt) override {
+  Result<std::optional<jobs::SpotPriceQuote>> currentSpotPrice(const jobs::JobSpec&,
+                                                                const ledger::AttemptRecord& attempt) override {
     ++priceCalls;
     if (spotPrice) return spotPrice(attempt);
-    return std::optional<double>();
+    return std::optional<jobs::SpotPriceQuote>();
   }
   double billingTimeLapse(const jobs::JobSpec&) override { return timeLapse; }
 
   /** The price the provider publishes now (unset: none). */
-  std::function<Result<std::optional<double>>(const ledger::AttemptRecord&)> spotPrice;
+  std::function<Result<std::optional<jobs::SpotPriceQuote>>(const ledger::AttemptRecord&)> spotPrice;
   int priceCalls = 0;
   double timeLapse = 1.0;
 
