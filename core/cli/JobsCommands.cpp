@@ -105,6 +105,18 @@ Result<ledger::JobRecord> resolveJob(ledger::Ledger& l, const std::string& idOrP
   return **job;
 }
 
+/** A command on one job (`o.id`, an id or a unique prefix): the session opened, the job found, then `body`. */
+void runOnJob(CliContext& c, const JobsOptions& o,
+              const std::function<Result<int>(Session&, const ledger::JobRecord&)>& body) {
+  runCommand(c, [&]() -> Result<int> {
+    auto session = openSession(o);
+    if (!session) return session.error();
+    auto job = resolveJob(*(*session)->ledger, o.id);
+    if (!job) return job.error();
+    return body(**session, *job);
+  });
+}
+
 /** Clouds whose configuration is broken: said once, so a Local job still runs. */
 void warnUnavailable(CliContext& c, Session& s) {
   (void)s.providers->allProviders();
@@ -368,20 +380,15 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     addSupervisionOptions(cmd, *o);
     o->pollSeconds = 2;
     cmd->callback([o, &context] {
-      runCommand(context, [&]() -> Result<int> {
-        auto session = openSession(*o);
-        if (!session) return session.error();
-        auto& s = **session;
-        auto job = resolveJob(*s.ledger, o->id);
-        if (!job) return job.error();
-        if (auto r = s.controller->requestStop(job->id); !r) return r.error();
+      runOnJob(context, *o, [&](Session& s, const ledger::JobRecord& job) -> Result<int> {
+        if (auto r = s.controller->requestStop(job.id); !r) return r.error();
         if (o->noWait) return 0;
-        auto r = s.controller->runUntilDone(job->id, [&](const jobs::TickReport& tick) {
+        auto r = s.controller->runUntilDone(job.id, [&](const jobs::TickReport& tick) {
           for (const auto& t : tick.transitions) context.out << t << std::endl;
           return false;
         });
         if (!r) return r.error();
-        const auto ended = s.ledger->job(job->id).value().value();
+        const auto ended = s.ledger->job(job.id).value().value();
         context.out << ended.id << " " << ended.state << std::endl;
         return jobs::isTerminal(jobs::parseJobState(ended.state).value_or(jobs::JobState::Running)) ? 0 : 1;
       });
@@ -395,22 +402,17 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     cmd->add_option("--attempt", o->attempt, "Attempt number")->check(CLI::PositiveNumber);
     addCommonOptions(cmd, *o);
     cmd->callback([o, &context] {
-      runCommand(context, [&]() -> Result<int> {
-        auto session = openSession(*o);
-        if (!session) return session.error();
-        auto& s = **session;
-        auto job = resolveJob(*s.ledger, o->id);
-        if (!job) return job.error();
-        auto spec = jobs::parseJobSpec(job->specJson);
+      runOnJob(context, *o, [&](Session& s, const ledger::JobRecord& job) -> Result<int> {
+        auto spec = jobs::parseJobSpec(job.specJson);
         if (!spec) return spec.error();
         auto provider = s.providers->providerFor(*spec);
         if (!provider) return provider.error();
-        const int attempt = o->attempt > 0 ? o->attempt : std::max(1, job->currentAttempt);
+        const int attempt = o->attempt > 0 ? o->attempt : std::max(1, job.currentAttempt);
         const std::string key =
-            jobs::Controller::jobPrefix(*spec, job->id) + "/logs/attempt-" + std::to_string(attempt) + ".log";
+            jobs::Controller::jobPrefix(*spec, job.id) + "/logs/attempt-" + std::to_string(attempt) + ".log";
         auto text = (*provider)->storage().get(key, cloud::CallOptions{});
         if (!text && text.error().code == ErrorCode::NotFound) {
-          return makeError(ErrorCode::NotFound, "no log yet for attempt " + std::to_string(attempt) + " of " + job->id);
+          return makeError(ErrorCode::NotFound, "no log yet for attempt " + std::to_string(attempt) + " of " + job.id);
         }
         if (!text) return text.error();
         context.out << *text;
@@ -425,15 +427,10 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     cmd->add_option("id", o->id, "Job id (or a unique prefix)")->required();
     addCommonOptions(cmd, *o);
     cmd->callback([o, &context] {
-      runCommand(context, [&]() -> Result<int> {
-        auto session = openSession(*o);
-        if (!session) return session.error();
-        auto& s = **session;
-        auto job = resolveJob(*s.ledger, o->id);
-        if (!job) return job.error();
-        auto attempt = s.ledger->attempt(job->id, job->currentAttempt);
-        if (job->provider != "local" || !attempt || !*attempt || (*attempt)->instanceId.empty() || (*attempt)->endMs != 0) {
-          return makeError(ErrorCode::FailedPrecondition, "Preempt: " + job->id + " has no running Local instance");
+      runOnJob(context, *o, [&](Session& s, const ledger::JobRecord& job) -> Result<int> {
+        auto attempt = s.ledger->attempt(job.id, job.currentAttempt);
+        if (job.provider != "local" || !attempt || !*attempt || (*attempt)->instanceId.empty() || (*attempt)->endMs != 0) {
+          return makeError(ErrorCode::FailedPrecondition, "Preempt: " + job.id + " has no running Local instance");
         }
         auto local = s.providers->local();
         if (!local) return local.error();

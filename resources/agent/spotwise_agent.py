@@ -103,14 +103,7 @@ class LocalBucket(Bucket):
         return digest
 
     def put_bytes(self, key, data):
-        dst = self._path(key)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        tmp = "%s.part-%d" % (dst, os.getpid())
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, dst)
+        write_atomic(self._path(key), data, "part")  # list() skips ".part-" files
 
     def get_bytes(self, key):
         try:
@@ -414,9 +407,10 @@ def throttle_sleep(size, rate):
         time.sleep(size / float(rate))
 
 
-def write_atomic(path, data):
+def write_atomic(path, data, kind="tmp"):
+    """Writes `path` through "<path>.<kind>-<pid>" and a rename: readers see the old or the new file."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = "%s.tmp-%d" % (path, os.getpid())
+    tmp = "%s.%s-%d" % (path, kind, os.getpid())
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
