@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/common/Version.h"
+#include "ui/jobs/JobsPage.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/platform/SingleInstance.h"
 #include "ui/platform/TrayIcon.h"
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
                                       QStringLiteral("Save a PNG of the main window to <file> and quit."),
                                       QStringLiteral("file"));
   parser.addOption(screenshot);
+  const QCommandLineOption page(QStringLiteral("page"), QStringLiteral("Open on <page>: prices, planner, jobs or accounts."),
+                                QStringLiteral("page"));
+  parser.addOption(page);
   parser.process(app);
 
   // One instance per user: a second launch brings the running window to the front and exits.
@@ -57,7 +61,19 @@ int main(int argc, char** argv) {
   spotwise::ui::MainWindow window;
   QObject::connect(&instance, &spotwise::ui::SingleInstance::activationRequested, &window,
                    [&window] { spotwise::ui::bringToFront(&window); });
-  const spotwise::ui::TrayIcon tray(&window);
+  spotwise::ui::TrayIcon tray(&window);
+  window.setTrayIcon(&tray);
+  // The app supervises jobs itself: reconciliation at start-up, then a poll every few seconds.
+  window.startSupervising(spotwise::ui::JobsPage::defaultRuntimeOptions());
+  if (parser.isSet(page)) {
+    const QStringList pages{QStringLiteral("prices"), QStringLiteral("planner"), QStringLiteral("jobs"), QStringLiteral("accounts")};
+    const auto index = pages.indexOf(parser.value(page).toLower());
+    if (index < 0) {
+      std::fprintf(stderr, "spotwise: unknown page %s (prices, planner, jobs, accounts)\n", qPrintable(parser.value(page)));
+      return 2;
+    }
+    window.showPage(static_cast<spotwise::ui::MainWindow::Page>(index));
+  }
   window.show();
   if (parser.isSet(screenshot)) {
     const QString path = parser.value(screenshot);

@@ -15,6 +15,12 @@ std::int64_t systemUnixNow() {
 
 std::string formEncode(std::string_view value) { return uriEncode(value); }
 
+bool dropRefusedToken(TokenSource& tokens, int httpStatus, const std::string& usedToken) {
+  if (httpStatus != 401 || usedToken.empty()) return false;
+  tokens.invalidate(usedToken);
+  return true;
+}
+
 Result<CachedToken> exchangeToken(http::HttpClient& client, std::string_view operation, const std::string& tokenUrl,
                                   const std::string& formBody, const std::stop_token& stop, std::int64_t nowUnix) {
   const std::string op = std::string(operation) + " at " + tokenUrl;

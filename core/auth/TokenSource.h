@@ -30,7 +30,19 @@ class TokenSource {
    * Unavailable/DeadlineExceeded (transport), Cancelled (stop requested), DataLoss (bad answer).
    */
   virtual Result<std::string> accessToken(const std::stop_token& stop) = 0;
+  /**
+   * The service refused `token` (401: revoked, expired early, clock off): drop it from the cache
+   * so that the next accessToken() fetches a new one. A cached token that is not `refused` (another
+   * caller already refreshed) is kept.
+   */
+  virtual void invalidate(std::string_view refused) = 0;
 };
+
+/**
+ * The AuthRecovery of a bearer-token API (see core/cloud/ApiCall.h): on a 401, drops `usedToken`
+ * from `tokens` and asks for one resend with a fresh token. False for anything else.
+ */
+bool dropRefusedToken(TokenSource& tokens, int httpStatus, const std::string& usedToken);
 
 /** A token and when it stops being valid. */
 struct CachedToken {

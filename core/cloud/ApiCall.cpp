@@ -17,7 +17,8 @@ Transport realTransport(http::HttpClient& client) {
 Result<http::Response> callWithRetry(const Transport& transport, std::string_view operation,
                                      http::Idempotency idempotency, const CallOptions& options,
                                      const RequestFactory& build, const ErrorMapper& mapError,
-                                     const ResponseCheck& check, const std::function<bool(int status)>& isSuccess) {
+                                     const ResponseCheck& check, const std::function<bool(int status)>& isSuccess,
+                                     const AuthRecovery& recover) {
   using namespace std::chrono;
   const std::string op(operation);
   http::RetryContext context(*transport.sleeper, *transport.clock,
@@ -27,7 +28,9 @@ Result<http::Response> callWithRetry(const Transport& transport, std::string_vie
   const auto budget = duration_cast<milliseconds>(options.deadline - steady_clock::now());
   policy.maxElapsed = std::min(policy.maxElapsed, std::max(budget, milliseconds(0)));
 
-  const std::function<Result<http::Response>()> attempt = [&]() -> Result<http::Response> {
+  bool recovered = false;  // at most one resend after a refused credential per call
+  std::function<Result<http::Response>()> attempt;
+  attempt = [&]() -> Result<http::Response> {
     if (options.stop.stop_requested()) return makeError(ErrorCode::Cancelled, op + ": cancelled");
     const auto left = duration_cast<milliseconds>(options.deadline - steady_clock::now());
     if (left <= milliseconds(0)) return makeError(ErrorCode::DeadlineExceeded, op + ": deadline passed");
@@ -50,6 +53,12 @@ Result<http::Response> callWithRetry(const Transport& transport, std::string_vie
       return response;
     }
     Error e = mapError(op, *response);
+    if (recover && !recovered && (response->status == 400 || response->status == 401 || response->status == 403)) {
+      if (recover(*response, e)) {
+        recovered = true;
+        return attempt();
+      }
+    }
     if (!e.retryAfter)
       if (auto generic = http::errorFromResponse(op, *response)) e.retryAfter = generic->retryAfter;
     return e;

@@ -42,6 +42,16 @@ using ErrorMapper = std::function<Error(std::string_view operation, const http::
 using ResponseCheck = std::function<std::optional<Error>(std::string_view operation, const http::Response& response)>;
 
 /**
+ * Recovery from a refused credential, given the failed non-2xx response and its mapped Error:
+ * returns true when it changed what the next request will carry (a clock offset learned from the
+ * server's Date after a skew error, a refused cached bearer token dropped so that a fresh one is
+ * fetched). The request is then built and sent once more at once, outside the retry budget (it is
+ * not a transient failure). Once it has returned true it is not called again in the same call, so
+ * a refused fresh credential fails.
+ */
+using AuthRecovery = std::function<bool(const http::Response& response, const Error& error)>;
+
+/**
  * One API call with retries: each attempt gets a request from `build`, with a timeout of
  * min(attemptTimeout, time left before options.deadline) and options.stop as its stop token.
  * A non-2xx response becomes `mapError`'s Error (Retry-After kept); a 2xx response that `check`
@@ -51,12 +61,14 @@ using ResponseCheck = std::function<std::optional<Error>(std::string_view operat
  * may get the whole body.
  * Retried per transport.retry while isTransient() says so; NonIdempotent calls are tried once
  * (callers make a mutation Idempotent only when it carries an idempotency token).
- * DeadlineExceeded when the deadline passes, Cancelled when stopped.
+ * DeadlineExceeded when the deadline passes, Cancelled when stopped. `recover` (see AuthRecovery)
+ * may turn one refused-credential answer into one immediate resend.
  */
 Result<http::Response> callWithRetry(const Transport& transport, std::string_view operation,
                                      http::Idempotency idempotency, const CallOptions& options,
                                      const RequestFactory& build, const ErrorMapper& mapError,
                                      const ResponseCheck& check = {},
-                                     const std::function<bool(int status)>& isSuccess = {});
+                                     const std::function<bool(int status)>& isSuccess = {},
+                                     const AuthRecovery& recover = {});
 
 }  // namespace spotwise::cloud

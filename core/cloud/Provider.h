@@ -118,8 +118,8 @@ class ObjectStore {
 
 /**
  * What the instance gets to reach its job's storage: never the user's long-term keys.
- * kind: "instance-role" (AWS instance profile), "service-account" (GCP), "sas" (Azure prefix SAS
- * with expiry), "local-path" (Local provider).
+ * kind: "instance-role" (AWS instance profile), "service-account" (GCP), "sas" (Azure: a SAS
+ * with expiry on the job's own container), "local-path" (Local provider).
  */
 struct InstanceAccess {
   std::string kind;

@@ -26,7 +26,9 @@ bool isTransient(const Error& error) {
       return true;
     case ErrorCode::ResourceExhausted:
       return error.httpStatus == 429 || error.providerCode == "RequestLimitExceeded" ||
-             error.providerCode == "Throttling" || error.providerCode == "SlowDown";
+             error.providerCode == "Throttling" || error.providerCode == "SlowDown" ||
+             // Google answers rate limits with 403 and the reason in the error body.
+             error.providerCode == "rateLimitExceeded" || error.providerCode == "userRateLimitExceeded";
     default:
       return false;
   }

@@ -1,6 +1,7 @@
 #include "core/common/Log.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <mutex>
 #include <regex>
@@ -73,19 +74,36 @@ void resetLogSink() { setLogSink({}); }
 
 void registerSecret(std::string_view secret) {
   if (secret.size() < 8) return;  // short values would mask ordinary words
+  // Also as it appears inside a URL (a SAS signature is base64: '+', '/' and '=' get encoded).
+  std::string encoded;
+  for (const char c : secret) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded += c;
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      encoded += '%';
+      encoded += kHex[u >> 4];
+      encoded += kHex[u & 0xF];
+    }
+  }
   std::lock_guard lock(state().mutex);
   state().secrets.insert(std::string(secret));
+  if (encoded != secret) state().secrets.insert(std::move(encoded));
+}
+
+std::string redactRegisteredSecrets(std::string_view text) {
+  std::string out(text);
+  std::lock_guard lock(state().mutex);
+  for (const auto& secret : state().secrets) {
+    for (auto pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos + kMask.size()))
+      out.replace(pos, secret.size(), kMask);
+  }
+  return out;
 }
 
 std::string redactSecrets(std::string_view text) {
-  std::string out(text);
-  {
-    std::lock_guard lock(state().mutex);
-    for (const auto& secret : state().secrets) {
-      for (auto pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos + kMask.size()))
-        out.replace(pos, secret.size(), kMask);
-    }
-  }
+  std::string out = redactRegisteredSecrets(text);
   for (const auto& rule : rules()) out = std::regex_replace(out, rule.pattern, rule.replacement);
   return out;
 }

@@ -36,6 +36,13 @@ void logMessage(LogLevel level, std::string_view message);
 std::string redactSecrets(std::string_view text);
 
 /**
+ * Replaces only the values registered with registerSecret() (Spotwise's own credentials, tokens
+ * and signatures) with "[REDACTED]", none of the patterns: for text that must keep its meaning,
+ * such as a job spec whose environment may have a variable named TOKEN or PASSWORD.
+ */
+std::string redactRegisteredSecrets(std::string_view text);
+
+/**
  * Remembers a secret value (at least 8 characters) so that it is redacted wherever it appears,
  * even in a form no pattern knows. Used when credentials are loaded.
  */

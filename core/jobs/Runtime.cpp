@@ -105,12 +105,14 @@ Result<cloud::Provider*> ProviderRegistry::providerFor(const JobSpec& spec) {
   }
   std::string bucket = location->bucket;
   if (p == "azure") {
+    // "account/container/prefix": each job gets a container of its own (its SAS names only that
+    // one), derived from the container; the prefix is where job folders live.
     const std::string container = location->prefix.substr(0, location->prefix.find('/'));
     if (container.empty()) {
       return makeError(ErrorCode::InvalidArgument,
                        "Azure: storage " + spec.storage + " names no container (az://account/container/prefix)");
     }
-    bucket += "/" + container;
+    bucket += "/" + location->prefix;
   }
   return cloudFor(p, bucket);
 }
@@ -226,7 +228,9 @@ Result<std::unique_ptr<ProviderRegistry::Built>> ProviderRegistry::build(const s
     cloud::azure::BlobSettings blob;
     if (!bucket.empty()) {
       const std::string account = bucket.substr(0, bucket.find('/'));
-      blob.container = bucket.substr(bucket.find('/') + 1);
+      const std::string path = bucket.substr(bucket.find('/') + 1);  // container[/prefix]
+      blob.container = path.substr(0, path.find('/'));
+      blob.jobRoot = path.find('/') == std::string::npos ? "" : path.substr(path.find('/') + 1);
       blob.endpoint = replaceAll(z.blobEndpoint, "{account}", account);
       std::string key;
       if (secrets) {

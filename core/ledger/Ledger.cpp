@@ -4,6 +4,8 @@
 
 #include "core/ledger/Ledger.h"
 
+#include "core/common/Log.h"
+
 #include <sqlite3.h>
 
 #include <set>
@@ -457,9 +459,13 @@ Result<void> Ledger::insertJob(const JobRecord& j) {
               "INSERT INTO jobs(" + std::string(kJobColumns) +
                   ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
               "insertJob");
-  s.bind(1, j.id).bind(2, j.name).bind(3, j.provider).bind(4, j.specJson).bind(5, j.state).bind(6, j.stateMessage);
+  // No secret reaches the ledger file: messages (which may quote a provider's answer) go through
+  // redactSecrets; the spec, which must parse back unchanged for a relaunch, loses only
+  // Spotwise's own registered credentials (a job's environment may have a TOKEN of its own).
+  s.bind(1, j.id).bind(2, j.name).bind(3, j.provider).bind(4, redactRegisteredSecrets(j.specJson)).bind(5, j.state);
+  s.bind(6, redactSecrets(j.stateMessage));
   s.bind(7, j.createdMs).bind(8, j.updatedMs).bind(9, j.endedMs).bind(10, j.currentAttempt).bind(11, j.pendingEnd);
-  s.bind(12, j.pendingEndMessage).bind(13, j.step).bind(14, j.totalSteps).bind(15, j.loss);
+  s.bind(12, redactSecrets(j.pendingEndMessage)).bind(13, j.step).bind(14, j.totalSteps).bind(15, j.loss);
   s.bind(16, j.lastHeartbeatMs).bind(17, j.nextActionMs).bind(18, j.capacityFailures);
   return s.run();
 }
@@ -471,9 +477,13 @@ constexpr std::string_view kUpdateJob =
     "last_heartbeat_ms=?16, next_action_ms=?17, capacity_failures=?18 WHERE id=?1";
 
 void bindJob(Statement& s, const JobRecord& j) {
-  s.bind(1, j.id).bind(2, j.name).bind(3, j.provider).bind(4, j.specJson).bind(5, j.state).bind(6, j.stateMessage);
+  // No secret reaches the ledger file: messages (which may quote a provider's answer) go through
+  // redactSecrets; the spec, which must parse back unchanged for a relaunch, loses only
+  // Spotwise's own registered credentials (a job's environment may have a TOKEN of its own).
+  s.bind(1, j.id).bind(2, j.name).bind(3, j.provider).bind(4, redactRegisteredSecrets(j.specJson)).bind(5, j.state);
+  s.bind(6, redactSecrets(j.stateMessage));
   s.bind(7, j.createdMs).bind(8, j.updatedMs).bind(9, j.endedMs).bind(10, j.currentAttempt).bind(11, j.pendingEnd);
-  s.bind(12, j.pendingEndMessage).bind(13, j.step).bind(14, j.totalSteps).bind(15, j.loss);
+  s.bind(12, redactSecrets(j.pendingEndMessage)).bind(13, j.step).bind(14, j.totalSteps).bind(15, j.loss);
   s.bind(16, j.lastHeartbeatMs).bind(17, j.nextActionMs).bind(18, j.capacityFailures);
 }
 }  // namespace
@@ -540,7 +550,7 @@ Result<void> Ledger::upsertAttempt(const AttemptRecord& a) {
               "upsertAttempt");
   s.bind(1, a.jobId).bind(2, a.number).bind(3, a.provider).bind(4, a.region).bind(5, a.zone).bind(6, a.instanceType);
   s.bind(7, a.spot).bind(8, a.pricePerHour).bind(9, a.instanceId).bind(10, a.requestedMs).bind(11, a.startMs);
-  s.bind(12, a.endMs).bind(13, a.endCause).bind(14, a.lastStep).bind(15, a.checkpointStep).bind(16, a.resumedFromStep);
+  s.bind(12, a.endMs).bind(13, redactSecrets(a.endCause)).bind(14, a.lastStep).bind(15, a.checkpointStep).bind(16, a.resumedFromStep);
   s.bind(17, a.workLostSteps).bind(18, a.workLostSeconds).bind(19, a.goneMs);
   s.bind(20, encodePriceChanges(a.priceChanges)).bind(21, a.timeLapse);
   return s.run();
@@ -577,7 +587,7 @@ Result<void> Ledger::addEvent(const EventRecord& e) {
               "VALUES(?1,?2,?3,?4,?5,?6,?7)",
               "addEvent");
   s.bind(1, e.jobId).bind(2, e.attempt).bind(3, e.atMs).bind(4, e.kind).bind(5, e.fromState).bind(6, e.toState);
-  s.bind(7, e.message);
+  s.bind(7, redactSecrets(e.message));
   return s.run();
 }
 
@@ -610,7 +620,7 @@ Result<std::int64_t> Ledger::beginIntent(const IntentRecord& i) {
               "INSERT INTO intents(job_id, attempt, client_token, operation, target, created_ms, outcome, detail) "
               "VALUES(?1,?2,?3,?4,?5,?6,'pending','')",
               "beginIntent");
-  s.bind(1, i.jobId).bind(2, i.attempt).bind(3, i.clientToken).bind(4, i.operation).bind(5, i.target);
+  s.bind(1, i.jobId).bind(2, i.attempt).bind(3, i.clientToken).bind(4, i.operation).bind(5, redactSecrets(i.target));
   s.bind(6, i.createdMs);
   if (auto r = s.run(); !r) return r.error();
   return static_cast<std::int64_t>(sqlite3_last_insert_rowid(m_db));
@@ -618,7 +628,7 @@ Result<std::int64_t> Ledger::beginIntent(const IntentRecord& i) {
 
 Result<void> Ledger::resolveIntent(std::int64_t id, std::string_view outcome, std::string_view detail, std::int64_t atMs) {
   Statement s(m_db, "UPDATE intents SET outcome=?2, detail=?3, resolved_ms=?4 WHERE id=?1", "resolveIntent");
-  s.bind(1, id).bind(2, outcome).bind(3, detail).bind(4, atMs);
+  s.bind(1, id).bind(2, outcome).bind(3, redactSecrets(detail)).bind(4, atMs);
   if (auto r = s.run(); !r) return r;
   if (sqlite3_changes(m_db) != 1) return makeError(ErrorCode::NotFound, "Ledger.resolveIntent: no intent " + std::to_string(id));
   return {};

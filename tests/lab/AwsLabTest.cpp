@@ -14,14 +14,9 @@ using namespace spotwise;
 using namespace spotwise::cloud;
 using namespace spotwise::cloud::aws;
 using spotwise::test::faultSpec;
+using spotwise::test::within;
 
 namespace {
-
-CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
-  CallOptions o;
-  o.deadline = std::chrono::steady_clock::now() + s;
-  return o;
-}
 
 QString field(const QJsonValue& request, const char* name) {
   const QString body = request.toObject().value(QStringLiteral("body")).toString();
@@ -60,17 +55,7 @@ class AwsLabTest : public QObject {
     return s;
   }
 
-  Transport transport() {
-    Transport t;
-    t.client = &m_http;
-    t.sleeper = &m_sleeper;
-    t.clock = &m_clock;
-    t.retry.maxAttempts = 4;
-    t.attemptTimeout = std::chrono::milliseconds(1500);
-    t.stallTimeout = std::chrono::milliseconds(1500);
-    t.jitterSeed = 42;
-    return t;
-  }
+  Transport transport() { return test::labTransport(m_http, m_sleeper, m_clock, 42); }
 
   LaunchSpec spec(const std::string& job, int attempt) {
     LaunchSpec s;
@@ -85,7 +70,7 @@ class AwsLabTest : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    m_moto = std::make_unique<test::LabPeer>(QStringLiteral("python3"), QStringList{test::labPeerScript("moto_peer.py")});
+    m_moto = test::pythonPeer("moto_peer.py");
     SPOTWISE_REQUIRE_PEER(*m_moto);
   }
   void init() {
@@ -189,39 +174,57 @@ class AwsLabTest : public QObject {
     QVERIFY(denied.error().message.find("wrong-secret") == std::string::npos);
   }
 
+  void aSkewedClockIsLearnedFromAwsAndRetriedOnce() {
+    // AWS's clock is 40 minutes ahead of ours: S3 answers RequestTimeTooSkewed, EC2
+    // RequestExpired, both with their time in Date. Each is signed again with the learned offset,
+    // once, at once, and the offset is kept for the calls after it.
+    m_moto->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 2400}});
+    AwsProvider aws(settings(), transport());
+    const auto put = aws.storage().put("skew/a.txt", "a", within());
+    const auto listed = aws.compute().listByTag("job-skew", {"us-east-1"}, within());
+    const auto again = aws.storage().get("skew/a.txt", within());
+    m_moto->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 0}});
+    QVERIFY2(put.ok(), put.ok() ? "" : put.error().toString().c_str());
+    QVERIFY2(listed.ok(), listed.ok() ? "" : listed.error().toString().c_str());
+    QVERIFY2(again.ok(), again.ok() ? "" : again.error().toString().c_str());
+    QCOMPARE(*again, std::string("a"));
+    const auto amzDate = [](const QJsonValue& r) {
+      const auto headers = r.toObject().value(QStringLiteral("headers")).toObject();
+      for (auto it = headers.begin(); it != headers.end(); ++it)
+        if (it.key().compare(QLatin1String("X-Amz-Date"), Qt::CaseInsensitive) == 0) {
+          auto t = QDateTime::fromString(it.value().toString(), QStringLiteral("yyyyMMdd'T'HHmmss'Z'"));
+          t.setTimeSpec(Qt::UTC);
+          return t.toSecsSinceEpoch();
+        }
+      return qint64(0);
+    };
+    const qint64 now = QDateTime::currentDateTimeUtc().toSecsSinceEpoch();
+    const auto puts = m_moto->requests(QStringLiteral("^PUT /spotwise-lab/skew/a.txt"));
+    QCOMPARE(puts.size(), 2);  // refused, then accepted
+    QVERIFY(std::llabs(amzDate(puts[0]) - now) < 120);
+    QVERIFY(std::llabs(amzDate(puts[1]) - (now + 2400)) < 120);
+    // EC2 is a separate client with its own offset: one refusal there too, then accepted.
+    const auto describes = m_moto->requests(QStringLiteral("Action=DescribeInstances"));
+    QCOMPARE(describes.size(), 2);
+    QVERIFY(std::llabs(amzDate(describes[1]) - (now + 2400)) < 120);
+    QCOMPARE(m_moto->requests(QStringLiteral("^GET /spotwise-lab/skew/a.txt")).size(), 1);  // offset kept
+    QVERIFY(m_sleeper.sleeps().empty());
+  }
+
   void retriesKeepTheClientToken_data() {
     QTest::addColumn<QJsonObject>("fault");
     QTest::addColumn<int>("minSleepMs");
-    const auto f = [](QString kind) { return faultSpec({{QStringLiteral("kind"), kind}}); };
-    QJsonObject throttled = f(QStringLiteral("status"));
-    throttled.insert(QStringLiteral("status"), 429);
-    throttled.insert(QStringLiteral("retryAfter"), 3);
-    QTest::newRow("429 Retry-After") << throttled << 3000;
-    QJsonObject limit = f(QStringLiteral("status"));
-    limit.insert(QStringLiteral("status"), 503);
-    limit.insert(QStringLiteral("contentType"), QStringLiteral("text/xml"));
-    limit.insert(QStringLiteral("body"), ec2ErrorXml(QStringLiteral("RequestLimitExceeded"), QStringLiteral("Request limit exceeded.")));
-    QTest::newRow("RequestLimitExceeded") << limit << 0;
-    QJsonObject internal = f(QStringLiteral("status"));
-    internal.insert(QStringLiteral("status"), 500);
-    internal.insert(QStringLiteral("contentType"), QStringLiteral("text/xml"));
-    internal.insert(QStringLiteral("body"), ec2ErrorXml(QStringLiteral("InternalError"), QStringLiteral("An internal error has occurred")));
-    QTest::newRow("500") << internal << 0;
-    QJsonObject unavailable = f(QStringLiteral("status"));
-    unavailable.insert(QStringLiteral("status"), 503);
-    unavailable.insert(QStringLiteral("body"), QStringLiteral("Service Unavailable"));
-    QTest::newRow("503") << unavailable << 0;
-    QJsonObject hang = f(QStringLiteral("hang"));
-    hang.insert(QStringLiteral("seconds"), 5);
-    QTest::newRow("timeout") << hang << 0;
-    // moto ignores ClientToken, so here a second instance really starts: the recorded token is
-    // what proves that AWS itself would not start one.
-    QJsonObject late = f(QStringLiteral("late"));
-    late.insert(QStringLiteral("seconds"), 3);
-    QTest::newRow("acted, then timed out") << late << 0;
-    QTest::newRow("truncated") << f(QStringLiteral("truncate")) << 0;
-    QTest::newRow("not xml") << f(QStringLiteral("nonjson")) << 0;
-    QTest::newRow("reset") << f(QStringLiteral("reset")) << 0;
+    const QString xml = QStringLiteral("text/xml");
+    QTest::newRow("429 Retry-After") << test::statusFault(429, {}, {}, 3) << 3000;
+    QTest::newRow("RequestLimitExceeded")
+        << test::statusFault(503, ec2ErrorXml(QStringLiteral("RequestLimitExceeded"), QStringLiteral("Request limit exceeded.")), xml)
+        << 0;
+    QTest::newRow("500") << test::statusFault(500, ec2ErrorXml(QStringLiteral("InternalError"), QStringLiteral("An internal error has occurred")), xml)
+                         << 0;
+    QTest::newRow("503") << test::statusFault(503, QStringLiteral("Service Unavailable")) << 0;
+    // moto ignores ClientToken, so after "acted, then timed out" a second instance really starts:
+    // the recorded token is what proves that AWS itself would not start one.
+    test::addTransportFaultRows("not xml");
   }
   void retriesKeepTheClientToken() {
     QFETCH(QJsonObject, fault);

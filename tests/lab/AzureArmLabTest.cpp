@@ -13,14 +13,9 @@ using namespace spotwise;
 using namespace spotwise::cloud;
 using namespace spotwise::cloud::azure;
 using spotwise::test::faultSpec;
+using spotwise::test::within;
 
 namespace {
-
-CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
-  CallOptions o;
-  o.deadline = std::chrono::steady_clock::now() + s;
-  return o;
-}
 
 const QString kVmPut = QStringLiteral("^PUT /subscriptions/[^ ]*/virtualMachines/");
 
@@ -55,17 +50,7 @@ class AzureArmLabTest : public QObject {
     return s;
   }
 
-  Transport transport() {
-    Transport t;
-    t.client = &m_http;
-    t.sleeper = &m_sleeper;
-    t.clock = &m_clock;
-    t.retry.maxAttempts = 4;
-    t.attemptTimeout = std::chrono::milliseconds(1500);
-    t.stallTimeout = std::chrono::milliseconds(1500);
-    t.jitterSeed = 11;
-    return t;
-  }
+  Transport transport() { return test::labTransport(m_http, m_sleeper, m_clock, 11); }
 
   static LaunchSpec spec(const std::string& job, int attempt) {
     LaunchSpec s;
@@ -86,7 +71,7 @@ class AzureArmLabTest : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    m_arm = std::make_unique<test::LabPeer>(QStringLiteral("python3"), QStringList{test::labPeerScript("arm_server.py")});
+    m_arm = test::pythonPeer("arm_server.py");
     SPOTWISE_REQUIRE_PEER(*m_arm);
     m_tokens = std::make_unique<auth::azure::ClientSecretTokenSource>(principal(), m_http);
   }
@@ -130,6 +115,8 @@ class AzureArmLabTest : public QObject {
     const auto d = arm.describe({{"eastus", launched->id}}, within());
     QVERIFY(d.ok());
     QCOMPARE(d->front().state, InstanceState::Terminated);
+    // The Activity Log says it was deleted (by us), not evicted.
+    QCOMPARE(d->front().endReason, EndReason::User);
     // NIC, public IP and OS disk went with the VM (deleteOption Delete): nothing left billing.
     QCOMPARE(count("nic") + count("publicip") + count("disk"), 0);
   }
@@ -165,10 +152,29 @@ class AzureArmLabTest : public QObject {
     ArmCompute arm(settings(), transport());
     const auto launched = arm.launch(spec("job-evict", 1), within());
     QVERIFY(launched.ok());
+    // A second VM that is still running: describing both reads the Activity Log once, and only
+    // for the one that is gone.
+    const auto other = arm.launch(spec("job-evict", 2), within());
+    QVERIFY(other.ok());
     m_arm->command({{QStringLiteral("cmd"), QStringLiteral("evict")}, {QStringLiteral("name"), QString::fromStdString(launched->id)}});
-    const auto d = arm.describe({{"eastus", launched->id}}, within());
+    m_arm->clear();
+    const auto d = arm.describe({{"eastus", launched->id}, {"eastus", other->id}}, within());
     QVERIFY(d.ok());
     QCOMPARE(d->front().state, InstanceState::Terminated);
+    QCOMPARE(d->front().endReason, EndReason::SpotInterruption);
+    QCOMPARE(d->front().stateMessage, std::string("evicted by Azure (Spot)"));
+    QVERIFY(d->front().endedAtMs > 0);
+    QCOMPARE(d->back().state, InstanceState::Running);
+    QCOMPARE(d->back().endReason, EndReason::None);
+    const auto reads = m_arm->requests(QStringLiteral("^GET /subscriptions/[^ ]*/Microsoft.Insights/eventtypes/management/values"));
+    QCOMPARE(reads.size(), 1);
+    // The documented filter: a start time and the resource group.
+    const QString query = QUrl::fromPercentEncoding(reads[0].toObject().value(QStringLiteral("query")).toString().toUtf8());
+    QVERIFY2(query.contains(QStringLiteral("$filter=eventTimestamp ge '")) &&
+                 query.contains(QStringLiteral("resourceGroupName eq 'spotwise'")),
+             qPrintable(query));
+    QVERIFY(arm.terminate({{"eastus", other->id}}, within()).ok());
+    for (int i = 0; i < 40 && count("vm") > 0; ++i) QThread::msleep(50);
     QCOMPARE(count("nic") + count("publicip") + count("disk"), 0);
   }
 
@@ -212,29 +218,11 @@ class AzureArmLabTest : public QObject {
   void retriesSendTheSamePut_data() {
     QTest::addColumn<QJsonObject>("fault");
     QTest::addColumn<int>("minSleepMs");
-    const auto f = [](QString kind) { return faultSpec({{QStringLiteral("kind"), kind}}); };
-    QJsonObject throttled = f(QStringLiteral("status"));
-    throttled.insert(QStringLiteral("status"), 429);
-    throttled.insert(QStringLiteral("retryAfter"), 4);
-    throttled.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"Throttled.\"}}"));
-    QTest::newRow("429 Retry-After") << throttled << 4000;
-    QJsonObject internal = f(QStringLiteral("status"));
-    internal.insert(QStringLiteral("status"), 500);
-    internal.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":\"InternalServerError\",\"message\":\"Oops.\"}}"));
-    QTest::newRow("500") << internal << 0;
-    QJsonObject unavailable = f(QStringLiteral("status"));
-    unavailable.insert(QStringLiteral("status"), 503);
-    unavailable.insert(QStringLiteral("body"), QString());
-    QTest::newRow("503") << unavailable << 0;
-    QJsonObject hang = f(QStringLiteral("hang"));
-    hang.insert(QStringLiteral("seconds"), 5);
-    QTest::newRow("timeout") << hang << 0;
-    QJsonObject late = f(QStringLiteral("late"));
-    late.insert(QStringLiteral("seconds"), 3);
-    QTest::newRow("acted, then timed out") << late << 0;
-    QTest::newRow("truncated") << f(QStringLiteral("truncate")) << 0;
-    QTest::newRow("not json") << f(QStringLiteral("nonjson")) << 0;
-    QTest::newRow("reset") << f(QStringLiteral("reset")) << 0;
+    QTest::newRow("429 Retry-After")
+        << test::statusFault(429, QStringLiteral("{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"Throttled.\"}}"), {}, 4) << 4000;
+    QTest::newRow("500") << test::statusFault(500, QStringLiteral("{\"error\":{\"code\":\"InternalServerError\",\"message\":\"Oops.\"}}")) << 0;
+    QTest::newRow("503") << test::statusFault(503, {}) << 0;
+    test::addTransportFaultRows("not json");
   }
   void retriesSendTheSamePut() {
     QFETCH(QJsonObject, fault);
@@ -278,11 +266,36 @@ class AzureArmLabTest : public QObject {
     s.tokens = &tokens;
     ArmCompute fresh(s, transport());
     QVERIFY(fresh.listByTag("", {}, within()).ok());
+    const auto before = tokens.accessToken({});
+    QVERIFY(before.ok());
+    // ARM stops accepting the cached token long before its expires_in (revoked, or the lab's
+    // expireTokens): the refused token is dropped, a new one fetched, and the call sent again once.
     m_arm->command({{QStringLiteral("cmd"), QStringLiteral("expireTokens")}});
-    const auto expired = fresh.listByTag("", {}, within());
-    QVERIFY(!expired.ok());
-    QCOMPARE(expired.error().code, ErrorCode::Unauthenticated);
-    QCOMPARE(expired.error().providerCode, std::string("ExpiredAuthenticationToken"));
+    m_arm->clear();
+    const auto recovered = fresh.listByTag("", {}, within());
+    QVERIFY2(recovered.ok(), recovered.ok() ? "" : recovered.error().toString().c_str());
+    QCOMPARE(m_arm->requests(QStringLiteral("^POST /[^ ]*/oauth2/v2.0/token")).size(), 1);
+    QCOMPARE(m_arm->requests(QStringLiteral("^GET /subscriptions/[^ ]*/virtualMachines")).size(), 2);
+    const auto after = tokens.accessToken({});
+    QVERIFY(after.ok());
+    QVERIFY(*after != *before);
+    QVERIFY(m_sleeper.sleeps().empty());  // a refused credential is not a transient failure: no backoff
+
+    // A fresh token refused too is not retried again: one resend per call, then the error.
+    m_arm->clear();
+    m_arm->fault(faultSpec({{QStringLiteral("kind"), QStringLiteral("status")},
+                            {QStringLiteral("status"), 401},
+                            {QStringLiteral("count"), 5},
+                            {QStringLiteral("match"), QStringLiteral("^GET /subscriptions/[^ ]*/virtualMachines")},
+                            {QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":\"InvalidAuthenticationToken\","
+                                                                    "\"message\":\"The access token is invalid.\"}}")}}));
+    const auto refused = fresh.listByTag("", {}, within());
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, ErrorCode::Unauthenticated);
+    QCOMPARE(refused.error().providerCode, std::string("InvalidAuthenticationToken"));
+    QCOMPARE(m_arm->requests(QStringLiteral("^GET /subscriptions/[^ ]*/virtualMachines")).size(), 2);
+    QCOMPARE(m_arm->requests(QStringLiteral("^POST /[^ ]*/oauth2/v2.0/token")).size(), 1);
+    m_arm->clear();
     // The shared token source's token was expired too: start the remaining tests with a new one.
     m_tokens = std::make_unique<auth::azure::ClientSecretTokenSource>(principal(), m_http);
   }

@@ -6,6 +6,8 @@
 
 #include "LabPeer.h"
 #include "core/auth/TokenSource.h"
+#include "core/auth/aws/SigV4.h"
+#include "core/cloud/azure/AzureProvider.h"
 #include "core/cloud/azure/BlobStore.h"
 #include "core/http/CurlHttpClient.h"
 
@@ -13,16 +15,7 @@ using namespace spotwise;
 using namespace spotwise::cloud;
 using namespace spotwise::cloud::azure;
 using spotwise::test::faultSpec;
-
-namespace {
-
-CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
-  CallOptions o;
-  o.deadline = std::chrono::steady_clock::now() + s;
-  return o;
-}
-
-}  // namespace
+using spotwise::test::within;
 
 class AzureBlobLabTest : public QObject {
   Q_OBJECT
@@ -42,21 +35,11 @@ class AzureBlobLabTest : public QObject {
     return s;
   }
 
-  Transport transport() {
-    Transport t;
-    t.client = &m_http;
-    t.sleeper = &m_sleeper;
-    t.clock = &m_clock;
-    t.retry.maxAttempts = 4;
-    t.attemptTimeout = std::chrono::milliseconds(1500);
-    t.stallTimeout = std::chrono::milliseconds(1500);
-    t.jitterSeed = 3;
-    return t;
-  }
+  Transport transport() { return test::labTransport(m_http, m_sleeper, m_clock, 3); }
 
  private Q_SLOTS:
   void initTestCase() {
-    m_azurite = std::make_unique<test::LabPeer>(QStringLiteral("python3"), QStringList{test::labPeerScript("azurite_peer.py")});
+    m_azurite = test::pythonPeer("azurite_peer.py");
     SPOTWISE_REQUIRE_PEER(*m_azurite);
     BlobStore store(settings(), transport());
     const auto created = store.ensureContainer(within());
@@ -111,6 +94,7 @@ class AzureBlobLabTest : public QObject {
                                 {QStringLiteral("match"), QStringLiteral("comp=block&")}}));
     m_azurite->fault(faultSpec({{QStringLiteral("kind"), QStringLiteral("reset")}, {QStringLiteral("match"), QStringLiteral("comp=blocklist")}}));
     BlobStore store(settings(), transport());
+    QVERIFY(store.ensureContainerNamed(store.containerFor("big/"), within()).ok());
     const auto put = store.putFile("big/code.tar.gz", in, within(std::chrono::seconds(60)));
     QVERIFY2(put.ok(), put.ok() ? "" : put.error().toString().c_str());
     QCOMPARE(m_azurite->requests(QStringLiteral("comp=block&")).size(), 7);  // 6 blocks + 1 retry
@@ -135,6 +119,117 @@ class AzureBlobLabTest : public QObject {
     QVERIFY(put.error().code == ErrorCode::Unauthenticated || put.error().code == ErrorCode::PermissionDenied);
     QVERIFY(put.error().message.starts_with("PutBlob: Server failed to authenticate the request."));
     QCOMPARE(m_azurite->requests().size(), 1);  // not retried
+  }
+
+  void aSkewedClockIsLearnedFromTheServiceAndRetriedOnce() {
+    // The service's clock is an hour ahead of ours (as if ours were an hour behind): Azure refuses
+    // our x-ms-date, says its time in Date, and the request is signed again with that offset.
+    BlobStore store(settings(), transport());
+    QVERIFY(store.ensureContainerNamed(store.containerFor("skew/"), within()).ok());
+    m_azurite->clear();
+    m_azurite->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 3600}});
+    const auto put = store.put("skew/a.txt", "a", within());
+    m_azurite->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 0}});
+    QVERIFY2(put.ok(), put.ok() ? "" : put.error().toString().c_str());
+    const auto puts = m_azurite->requests(QStringLiteral("^PUT /devstoreaccount1/jobs-skew/skew/a.txt"));
+    QCOMPARE(puts.size(), 2);
+    const auto dateOf = [](const QJsonValue& r) {
+      const auto headers = r.toObject().value(QStringLiteral("headers")).toObject();
+      for (auto it = headers.begin(); it != headers.end(); ++it)
+        if (it.key().compare(QLatin1String("x-ms-date"), Qt::CaseInsensitive) == 0)
+          return static_cast<qint64>(auth::aws::parseHttpDate(it.value().toString().toStdString()).value_or(0));
+      return qint64(0);
+    };
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QVERIFY(std::llabs(dateOf(puts[0]) - now) < 60);
+    QVERIFY2(std::llabs(dateOf(puts[1]) - (now + 3600)) < 60, qPrintable(QString::number(dateOf(puts[1]) - now)));
+    QVERIFY(m_sleeper.sleeps().empty());  // not a transient failure: resent at once
+
+    // The offset is kept: the next call is signed with it from the start (one request).
+    m_azurite->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 3600}});
+    m_azurite->clear();
+    const auto got = store.get("skew/a.txt", within());
+    QVERIFY2(got.ok(), got.ok() ? "" : got.error().toString().c_str());
+    QCOMPARE(m_azurite->requests().size(), 1);
+
+    // A refusal whose Date agrees with our clock cannot be fixed by signing again: one try, the
+    // error kept (a fresh store, whose offset is 0 like the server's).
+    m_azurite->command({{QStringLiteral("cmd"), QStringLiteral("serverClock")}, {QStringLiteral("offset"), 0}});
+    m_azurite->clear();
+    m_azurite->fault(faultSpec({{QStringLiteral("kind"), QStringLiteral("status")},
+                                {QStringLiteral("status"), 403},
+                                {QStringLiteral("match"), QStringLiteral("^GET /devstoreaccount1/jobs-skew/skew/a.txt")},
+                                {QStringLiteral("body"), QStringLiteral("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code>"
+                                                                        "<Message>Server failed to authenticate the request.</Message>"
+                                                                        "<AuthenticationErrorDetail>Request date header too old: 'x'</AuthenticationErrorDetail></Error>")}}));
+    const auto stale = BlobStore(settings(), transport()).get("skew/a.txt", within());
+    QVERIFY(!stale.ok());
+    QCOMPARE(stale.error().providerCode, std::string("AuthenticationFailed"));
+    QCOMPARE(m_azurite->requests().size(), 1);
+  }
+
+  void eachJobsInstanceReachesOnlyItsOwnContainer() {
+    // The desktop's store (account key) keeps each job's folder in a container of its own, and an
+    // instance's SAS names only its job's container: Azurite, which enforces SAS scopes, refuses
+    // every attempt to read or write another job's data with it.
+    auto blob = settings("runs");
+    blob.jobRoot = "prefix";
+    ArmSettings arm;  // compute is not used here
+    AzureProvider provider(arm, blob, transport());
+    auto& desktop = provider.storage();
+    QVERIFY(desktop.ensureContainer(within()).ok());
+    QVERIFY(desktop.put("prefix/job-aaaa/code.tar.gz", "code of a", within()).ok());
+    QVERIFY(desktop.put("prefix/job-bbbb/code.tar.gz", "code of b", within()).ok());
+    QCOMPARE(desktop.containerFor("prefix/job-aaaa/code.tar.gz"), std::string("runs-job-aaaa"));
+    QCOMPARE(desktop.containerFor("prefix/job-bbbb/x"), std::string("runs-job-bbbb"));
+    QCOMPARE(desktop.containerFor("other/x"), std::string("runs"));
+    QVERIFY(m_azurite->requests(QStringLiteral("^PUT /devstoreaccount1/runs-job-aaaa/prefix/job-aaaa/code.tar.gz")).size() >= 1);
+    QCOMPARE(desktop.get("prefix/job-bbbb/code.tar.gz", within()).valueOr(""), std::string("code of b"));
+
+    const auto wrongPrefix = provider.issueInstanceAccess("job-aaaa", "elsewhere/job-aaaa", auth::systemUnixNow() + 3600, within());
+    QVERIFY(!wrongPrefix.ok());
+    QCOMPARE(wrongPrefix.error().code, ErrorCode::InvalidArgument);
+
+    const auto access = provider.issueInstanceAccess("job-aaaa", "prefix/job-aaaa", auth::systemUnixNow() + 3600, within());
+    QVERIFY2(access.ok(), access.ok() ? "" : access.error().toString().c_str());
+    QCOMPARE(access->kind, std::string("sas"));
+    QCOMPARE(access->values.at("container"), std::string("runs-job-aaaa"));
+    QCOMPARE(access->values.at("containerUrl"), m_azurite->value("endpoint") + "/runs-job-aaaa");
+    QVERIFY(access->values.at("sasToken").find("sr=c") != std::string::npos);
+
+    auto own = settings("runs-job-aaaa");
+    own.accountKey.reset();
+    own.sasToken = access->values.at("sasToken");
+    BlobStore instance(own, transport());
+    QCOMPARE(instance.get("prefix/job-aaaa/code.tar.gz", within()).valueOr(""), std::string("code of a"));
+    QVERIFY(instance.put("prefix/job-aaaa/checkpoints/LATEST", "7", within()).ok());
+    QCOMPARE(desktop.get("prefix/job-aaaa/checkpoints/LATEST", within()).valueOr(""), std::string("7"));
+
+    // The same SAS against job b's container, or the shared one: refused by Azurite.
+    for (const char* container : {"runs-job-bbbb", "runs"}) {
+      auto other = own;
+      other.container = container;
+      BlobStore intruder(other, transport());
+      const auto read = intruder.get("prefix/job-bbbb/code.tar.gz", within());
+      QVERIFY2(!read.ok(), container);
+      QVERIFY2(read.error().code == ErrorCode::PermissionDenied || read.error().code == ErrorCode::Unauthenticated,
+               read.error().toString().c_str());
+      QVERIFY(!intruder.put("prefix/job-bbbb/code.tar.gz", "overwritten", within()).ok());
+      QVERIFY(!intruder.list("prefix/", within()).ok());
+    }
+    QCOMPARE(desktop.get("prefix/job-bbbb/code.tar.gz", within()).valueOr(""), std::string("code of b"));
+  }
+
+  void jobContainerNamesAreValidAndDistinct() {
+    QCOMPARE(jobContainerName("jobs", "job-0123456789ab"), std::string("jobs-job-0123456789ab"));
+    const auto odd = jobContainerName("jobs", "Job_A");
+    const auto other = jobContainerName("jobs", "job-a");
+    QVERIFY(odd != other);
+    QVERIFY(QRegularExpression(QStringLiteral("^[a-z0-9]+(-[a-z0-9]+)*$")).match(QString::fromStdString(odd)).hasMatch());
+    const auto longName = jobContainerName("jobs", std::string(100, 'x'));
+    QVERIFY(longName.size() <= 63);
+    QVERIFY(longName.size() >= 3);
+    QVERIFY(jobContainerName("jobs", std::string(100, 'x')) != jobContainerName("jobs", std::string(101, 'x')));
   }
 
   void instancesWorkWithASasOnly() {

@@ -17,14 +17,9 @@ using namespace spotwise;
 using namespace spotwise::cloud;
 using namespace spotwise::cloud::gcp;
 using spotwise::test::faultSpec;
+using spotwise::test::within;
 
 namespace {
-
-CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
-  CallOptions o;
-  o.deadline = std::chrono::steady_clock::now() + s;
-  return o;
-}
 
 QString query(const QJsonValue& request, const char* name) {
   const auto m = QRegularExpression(QStringLiteral("(?:^|&)%1=([^&]*)").arg(QLatin1String(name)))
@@ -57,17 +52,7 @@ class GcpLabTest : public QObject {
     return s;
   }
 
-  Transport transport() {
-    Transport t;
-    t.client = &m_http;
-    t.sleeper = &m_sleeper;
-    t.clock = &m_clock;
-    t.retry.maxAttempts = 4;
-    t.attemptTimeout = std::chrono::milliseconds(1500);
-    t.stallTimeout = std::chrono::milliseconds(1500);
-    t.jitterSeed = 7;
-    return t;
-  }
+  Transport transport() { return test::labTransport(m_http, m_sleeper, m_clock, 7); }
 
   GcsSettings storageSettings() {
     GcsSettings s;
@@ -242,30 +227,18 @@ class GcpLabTest : public QObject {
   void retriesKeepTheRequestId_data() {
     QTest::addColumn<QJsonObject>("fault");
     QTest::addColumn<int>("minSleepMs");
-    const auto f = [](QString kind) { return faultSpec({{QStringLiteral("kind"), kind}}); };
-    QJsonObject throttled = f(QStringLiteral("status"));
-    throttled.insert(QStringLiteral("status"), 429);
-    throttled.insert(QStringLiteral("retryAfter"), 2);
-    throttled.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":429,\"message\":\"Rate Limit Exceeded\",\"errors\":[{\"reason\":\"rateLimitExceeded\"}]}}"));
-    QTest::newRow("429 Retry-After") << throttled << 2000;
-    QJsonObject internal = f(QStringLiteral("status"));
-    internal.insert(QStringLiteral("status"), 500);
-    internal.insert(QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":500,\"message\":\"Internal error.\",\"errors\":[{\"reason\":\"backendError\"}]}}"));
-    QTest::newRow("500") << internal << 0;
-    QJsonObject unavailable = f(QStringLiteral("status"));
-    unavailable.insert(QStringLiteral("status"), 503);
-    unavailable.insert(QStringLiteral("contentType"), QStringLiteral("text/html"));
-    unavailable.insert(QStringLiteral("body"), QStringLiteral("<html>503</html>"));
-    QTest::newRow("503") << unavailable << 0;
-    QJsonObject hang = f(QStringLiteral("hang"));
-    hang.insert(QStringLiteral("seconds"), 5);
-    QTest::newRow("timeout") << hang << 0;
-    QJsonObject late = f(QStringLiteral("late"));
-    late.insert(QStringLiteral("seconds"), 3);
-    QTest::newRow("acted, then timed out") << late << 0;
-    QTest::newRow("truncated") << f(QStringLiteral("truncate")) << 0;
-    QTest::newRow("not json") << f(QStringLiteral("nonjson")) << 0;
-    QTest::newRow("reset") << f(QStringLiteral("reset")) << 0;
+    const auto gceError = [](int code, const char* message, const char* reason) {
+      return QStringLiteral("{\"error\":{\"code\":%1,\"message\":\"%2\",\"errors\":[{\"message\":\"%2\",\"domain\":\"usageLimits\",\"reason\":\"%3\"}]}}")
+          .arg(code)
+          .arg(QLatin1String(message), QLatin1String(reason));
+    };
+    QTest::newRow("429 Retry-After") << test::statusFault(429, gceError(429, "Rate Limit Exceeded", "rateLimitExceeded"), {}, 2) << 2000;
+    // Compute Engine also answers rate limits with 403 and the reason in the body.
+    QTest::newRow("403 rateLimitExceeded") << test::statusFault(403, gceError(403, "Rate Limit Exceeded", "rateLimitExceeded")) << 0;
+    QTest::newRow("403 userRateLimitExceeded") << test::statusFault(403, gceError(403, "User Rate Limit Exceeded", "userRateLimitExceeded")) << 0;
+    QTest::newRow("500") << test::statusFault(500, gceError(500, "Internal error.", "backendError")) << 0;
+    QTest::newRow("503") << test::statusFault(503, QStringLiteral("<html>503</html>"), QStringLiteral("text/html")) << 0;
+    test::addTransportFaultRows("not json");
   }
   void retriesKeepTheRequestId() {
     QFETCH(QJsonObject, fault);
@@ -290,7 +263,7 @@ class GcpLabTest : public QObject {
     QVERIFY(sleeps[0].count() >= minSleepMs);
   }
 
-  void expiredTokensAreRefreshedWhenDue() {
+  void tokensAreRefreshedWhenDue() {
     // Short-lived tokens, and a token source of our own that trusts their expiry exactly.
     m_gce->command({{QStringLiteral("cmd"), QStringLiteral("tokenLifetime")}, {QStringLiteral("seconds"), 1}});
     auto key = auth::gcp::parseServiceAccountKey(m_gce->value("serviceAccountKey"), "lab key");
@@ -302,20 +275,66 @@ class GcpLabTest : public QObject {
     s.tokens = &tokens;
     GceCompute gce(s, transport());
     QVERIFY(gce.listByTag("", {}, within()).ok());
-    const auto current = tokens.accessToken({});
-    QVERIFY(current.ok());
-    m_gce->command({{QStringLiteral("cmd"), QStringLiteral("expireTokens")}, {QStringLiteral("token"), QString::fromStdString(*current)}});
-    // The cached token is now refused: Unauthenticated, and not retried.
-    const auto refused = gce.listByTag("", {}, within());
-    QVERIFY(!refused.ok());
-    QCOMPARE(refused.error().code, ErrorCode::Unauthenticated);
-    QCOMPARE(m_gce->requests(QStringLiteral("aggregated/instances")).size(), 2);
-    // Once the token's own expiry has passed, a new one is exchanged and accepted.
+    // Once the token's own expiry has passed, a new one is exchanged before the call: no 401 seen.
     QThread::msleep(1100);
     const auto again = gce.listByTag("", {}, within());
     m_gce->command({{QStringLiteral("cmd"), QStringLiteral("tokenLifetime")}, {QStringLiteral("seconds"), 3599}});
     QVERIFY2(again.ok(), again.ok() ? "" : again.error().toString().c_str());
     QCOMPARE(m_gce->requests(QStringLiteral("^POST /token")).size(), 2);
+    QCOMPARE(m_gce->requests(QStringLiteral("aggregated/instances")).size(), 2);
+  }
+
+  void refusedTokensAreDroppedAndRefreshedOnce() {
+    auto key = auth::gcp::parseServiceAccountKey(m_gce->value("serviceAccountKey"), "lab key");
+    QVERIFY(key.ok());
+    auth::gcp::ServiceAccountTokenSource tokens(*key, {std::string(auth::gcp::kCloudPlatformScope)}, m_http);
+    auto s = settings();
+    s.tokens = &tokens;
+    auto storage = storageSettings();
+    storage.tokens = &tokens;
+    GcpProvider gcp(s, storage, transport());
+    QVERIFY(gcp.compute().listByTag("", {}, within()).ok());
+    QVERIFY(gcp.storage().put("jobs/refused/a.txt", "first", within()).ok());
+    const auto first = tokens.accessToken({});
+    QVERIFY(first.ok());
+
+    // Google revokes the cached token long before its expiry: the contract server (which checks
+    // tokens it issued after a google-auth-verified assertion) answers 401. The token is dropped,
+    // a new assertion exchanged, and the call sent once more: compute and storage both recover.
+    m_gce->command({{QStringLiteral("cmd"), QStringLiteral("expireTokens")}, {QStringLiteral("token"), QString::fromStdString(*first)}});
+    m_gce->clear();
+    const auto listed = gcp.compute().listByTag("", {}, within());
+    QVERIFY2(listed.ok(), listed.ok() ? "" : listed.error().toString().c_str());
+    QCOMPARE(m_gce->requests(QStringLiteral("aggregated/instances")).size(), 2);
+    QCOMPARE(m_gce->requests(QStringLiteral("^POST /token")).size(), 1);
+    const auto second = tokens.accessToken({});
+    QVERIFY(second.ok());
+    QVERIFY(*second != *first);
+    QVERIFY(m_sleeper.sleeps().empty());  // not a transient failure: no backoff
+
+    m_gce->command({{QStringLiteral("cmd"), QStringLiteral("expireTokens")}, {QStringLiteral("token"), QString::fromStdString(*second)}});
+    m_gce->clear();
+    const auto got = gcp.storage().get("jobs/refused/a.txt", within());
+    QVERIFY2(got.ok(), got.ok() ? "" : got.error().toString().c_str());
+    QCOMPARE(*got, std::string("first"));
+    QCOMPARE(m_gce->requests(QStringLiteral("^POST /token")).size(), 1);
+
+    // A fresh token refused as well is not retried a second time: the call fails, clearly.
+    m_gce->clear();
+    m_gce->command({{QStringLiteral("cmd"), QStringLiteral("expireTokens")}});
+    m_gce->fault(test::faultSpec({{QStringLiteral("kind"), QStringLiteral("status")},
+                                  {QStringLiteral("status"), 401},
+                                  {QStringLiteral("count"), 5},
+                                  {QStringLiteral("match"), QStringLiteral("aggregated/instances")},
+                                  {QStringLiteral("body"), QStringLiteral("{\"error\":{\"code\":401,\"message\":\"Request had invalid authentication credentials.\",\"status\":\"UNAUTHENTICATED\"}}")}}));
+    const auto refused = gcp.compute().listByTag("", {}, within());
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, ErrorCode::Unauthenticated);
+    QCOMPARE(m_gce->requests(QStringLiteral("aggregated/instances")).size(), 2);
+    m_gce->clear();
+    // The shared token source's tokens were all expired: the remaining tests start with a new one.
+    m_tokens = std::make_unique<auth::gcp::ServiceAccountTokenSource>(
+        *key, std::vector<std::string>{std::string(auth::gcp::kCloudPlatformScope)}, m_http);
   }
 
   void listByTagFindsEverything() {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "TestSupport.h"
+#include "core/cloud/ApiCall.h"
 #include "core/http/Retry.h"
 
 namespace spotwise::test {
@@ -145,6 +146,62 @@ inline QJsonObject faultSpec(std::initializer_list<QPair<QString, QJsonValue>> f
   QJsonObject o;
   for (const auto& [k, v] : fields) o.insert(k, v);
   return o;
+}
+
+/** A peer run by python3 (tests/lab/peers/<script>); check it with SPOTWISE_REQUIRE_PEER. */
+inline std::unique_ptr<LabPeer> pythonPeer(const char* script) {
+  return std::make_unique<LabPeer>(QStringLiteral("python3"), QStringList{labPeerScript(script)});
+}
+
+/** A deadline `s` from now. */
+inline cloud::CallOptions within(std::chrono::seconds s = std::chrono::seconds(30)) {
+  cloud::CallOptions o;
+  o.deadline = std::chrono::steady_clock::now() + s;
+  return o;
+}
+
+/**
+ * The lab's transport: 4 attempts, 1.5 s per attempt (so the "hang" fault costs seconds, not
+ * minutes), the test's recording sleeper (no real waits) and a fixed jitter seed.
+ */
+inline cloud::Transport labTransport(http::HttpClient& client, http::Sleeper& sleeper, const http::SteadyClock& clock,
+                                     std::uint64_t jitterSeed) {
+  cloud::Transport t;
+  t.client = &client;
+  t.sleeper = &sleeper;
+  t.clock = &clock;
+  t.retry.maxAttempts = 4;
+  t.attemptTimeout = std::chrono::milliseconds(1500);
+  t.stallTimeout = std::chrono::milliseconds(1500);
+  t.jitterSeed = jitterSeed;
+  return t;
+}
+
+/** A "status" fault: answer `status` with `body` (and Content-Type / Retry-After when given). */
+inline QJsonObject statusFault(int status, const QString& body, const QString& contentType = {}, int retryAfter = 0) {
+  QJsonObject f{{QStringLiteral("kind"), QStringLiteral("status")}, {QStringLiteral("status"), status},
+                {QStringLiteral("body"), body}};
+  if (!contentType.isEmpty()) f.insert(QStringLiteral("contentType"), contentType);
+  if (retryAfter > 0) f.insert(QStringLiteral("retryAfter"), retryAfter);
+  return f;
+}
+
+/**
+ * The transport faults every provider's retry test runs, as rows of a (QJsonObject fault,
+ * int minSleepMs) table: a hang past the attempt timeout, a request acted on and then timed out,
+ * a truncated body, a garbled body (`garbled` names it: "not json", "not xml"), a reset.
+ */
+inline void addTransportFaultRows(const char* garbled) {
+  const auto kind = [](const char* k) { return QJsonObject{{QStringLiteral("kind"), QLatin1String(k)}}; };
+  QJsonObject hang = kind("hang");
+  hang.insert(QStringLiteral("seconds"), 5);
+  QTest::newRow("timeout") << hang << 0;
+  QJsonObject late = kind("late");
+  late.insert(QStringLiteral("seconds"), 3);
+  QTest::newRow("acted, then timed out") << late << 0;
+  QTest::newRow("truncated") << kind("truncate") << 0;
+  QTest::newRow(garbled) << kind("nonjson") << 0;
+  QTest::newRow("reset") << kind("reset") << 0;
 }
 
 }  // namespace spotwise::test

@@ -1,6 +1,8 @@
 #include "ui/mainwindow/MainWindow.h"
 
 #include <QAction>
+#include <QActionGroup>
+#include <QCheckBox>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QHBoxLayout>
@@ -8,6 +10,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QScreen>
 #include <QSettings>
 #include <QStackedWidget>
@@ -16,38 +19,17 @@
 #include "core/common/Version.h"
 #include "core/pricing/Snapshot.h"
 #include "ui/accounts/AccountsPage.h"
+#include "ui/jobs/JobsPage.h"
 #include "ui/models/QtConvert.h"
 #include "ui/planner/PlannerPage.h"
+#include "ui/platform/TrayIcon.h"
 #include "ui/prices/PricesPage.h"
 
 namespace spotwise::ui {
 
-namespace {
-
-// A page whose feature is still to come: says what it will do.
-QWidget* makeComingPage(const QString& objectName, const QString& title, const QString& text, QWidget* parent) {
-  auto* page = new QWidget(parent);
-  page->setObjectName(objectName);
-  auto* heading = new QLabel(title, page);
-  QFont font = heading->font();
-  font.setPointSizeF(font.pointSizeF() * 1.4);
-  font.setBold(true);
-  heading->setFont(font);
-  auto* body = new QLabel(text, page);
-  body->setWordWrap(true);
-  body->setTextFormat(Qt::PlainText);
-  auto* layout = new QVBoxLayout(page);
-  layout->addWidget(heading);
-  layout->addWidget(body);
-  layout->addStretch(1);
-  return page;
-}
-
-}  // namespace
-
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), m_sidebar(new QListWidget(this)), m_pages(new QStackedWidget(this)), m_prices(new PricesPage(this)),
-      m_planner(new PlannerPage(this)) {
+      m_planner(new PlannerPage(this)), m_jobs(new JobsPage(this)) {
   setObjectName(QStringLiteral("mainWindow"));
   setWindowTitle(QStringLiteral("Spotwise"));
   setWindowIcon(QIcon(QStringLiteral(":/icons/spotwise.svg")));
@@ -60,12 +42,7 @@ MainWindow::MainWindow(QWidget* parent)
   m_pages->setObjectName(QStringLiteral("pageStackedWidget"));
   m_pages->addWidget(m_prices);
   m_pages->addWidget(m_planner);
-  m_pages->addWidget(makeComingPage(
-      QStringLiteral("jobsPage"), tr("Jobs"),
-      tr("Launch a training run on a spot GPU with one click, or rehearse it on this computer with the Local "
-         "provider. Watch progress, attempts, preemptions and spend against the budget; preempted jobs resume "
-         "from their latest checkpoint by themselves. Stop ends everything, so nothing is left billing."),
-      this));
+  m_pages->addWidget(m_jobs);
   m_pages->addWidget(new AccountsPage(this));
   connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
@@ -76,7 +53,24 @@ MainWindow::MainWindow(QWidget* parent)
   setCentralWidget(central);
 
   auto* fileMenu = menuBar()->addMenu(tr("&File"));
-  auto* quit = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
+  auto* closeMenu = fileMenu->addMenu(tr("When Closed With Jobs Running"));
+  closeMenu->setObjectName(QStringLiteral("closeActionMenu"));
+  m_closeActions = new QActionGroup(this);
+  const QString current = QSettings().value(QLatin1String(kCloseActionKey), QStringLiteral("ask")).toString();
+  for (const auto& [value, text] : {std::pair{QStringLiteral("ask"), tr("Ask")},
+                                    std::pair{QStringLiteral("tray"), tr("Keep Watching From the Tray")},
+                                    std::pair{QStringLiteral("quit"), tr("Quit")}}) {
+    auto* action = closeMenu->addAction(text);
+    action->setObjectName(QStringLiteral("closeAction_") + value);
+    action->setCheckable(true);
+    action->setData(value);
+    action->setChecked(value == current);
+    m_closeActions->addAction(action);
+  }
+  connect(m_closeActions, &QActionGroup::triggered, this,
+          [](QAction* action) { QSettings().setValue(QLatin1String(kCloseActionKey), action->data().toString()); });
+  fileMenu->addSeparator();
+  auto* quit = fileMenu->addAction(tr("&Quit"), this, &MainWindow::quit);
   quit->setShortcut(QKeySequence::Quit);
   auto* helpMenu = menuBar()->addMenu(tr("&Help"));
   auto* about = helpMenu->addAction(tr("&About Spotwise"), this, &MainWindow::showAbout);
@@ -99,12 +93,86 @@ void MainWindow::showAbout() {
                          .arg(QString::fromLatin1(kVersion), QString::fromLatin1(qVersion())));
 }
 
+void MainWindow::setTrayIcon(TrayIcon* tray) {
+  m_tray = tray;
+  connect(m_jobs, &JobsPage::notification, tray, &TrayIcon::showMessage);
+  // The tray's Quit quits without asking, like File ▸ Quit.
+  disconnect(tray->quitAction(), nullptr, qApp, nullptr);
+  connect(tray->quitAction(), &QAction::triggered, this, &MainWindow::quit, Qt::QueuedConnection);
+}
+
+void MainWindow::startSupervising(jobs::RuntimeOptions options) { m_jobs->start(std::move(options)); }
+
+void MainWindow::quit() {
+  m_quitting = true;
+  close();
+  QApplication::quit();
+}
+
+MainWindow::CloseChoice MainWindow::askCloseChoice() {
+  QSettings settings;
+  const QString remembered = settings.value(QLatin1String(kCloseActionKey), QStringLiteral("ask")).toString();
+  if (remembered == QStringLiteral("tray")) return CloseChoice::Tray;
+  if (remembered == QStringLiteral("quit")) return CloseChoice::Quit;
+  const int running = m_jobs->activeJobCount();
+  QMessageBox box(QMessageBox::Question, tr("Keep watching your jobs?"),
+                  tr("%n job(s) still running. Keep watching from the tray? Spotwise then goes on relaunching after "
+                     "preemptions, enforcing budgets and notifying you.\n\nIf you quit, the jobs keep running (and "
+                     "billing) without supervision until Spotwise starts again.",
+                     nullptr, running),
+                  QMessageBox::Cancel, this);
+  box.setObjectName(QStringLiteral("closeToTrayQuestion"));
+  auto* tray = box.addButton(tr("Keep Watching From the Tray"), QMessageBox::AcceptRole);
+  tray->setObjectName(QStringLiteral("keepWatchingButton"));
+  auto* quit = box.addButton(tr("Quit"), QMessageBox::DestructiveRole);
+  quit->setObjectName(QStringLiteral("quitButton"));
+  box.setDefaultButton(tray);
+  auto* remember = new QCheckBox(tr("Remember my answer (File ▸ When Closed With Jobs Running changes it)"), &box);
+  remember->setObjectName(QStringLiteral("rememberCheckBox"));
+  box.setCheckBox(remember);
+  box.exec();
+  if (box.clickedButton() != tray && box.clickedButton() != quit) return CloseChoice::Cancel;
+  const CloseChoice choice = box.clickedButton() == tray ? CloseChoice::Tray : CloseChoice::Quit;
+  if (remember->isChecked()) {
+    const QString value = choice == CloseChoice::Tray ? QStringLiteral("tray") : QStringLiteral("quit");
+    settings.setValue(QLatin1String(kCloseActionKey), value);
+    for (QAction* action : m_closeActions->actions()) action->setChecked(action->data().toString() == value);
+  }
+  return choice;
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!m_quitting && m_jobs->activeJobCount() > 0) {
+    switch (askCloseChoice()) {
+      case CloseChoice::Cancel:
+        event->ignore();
+        return;
+      case CloseChoice::Tray:
+        event->ignore();
+        // The app lives on in the tray; where there is none, minimised (hiding would leave no way back).
+        QApplication::setQuitOnLastWindowClosed(false);
+        m_leftInTray = true;
+        if (m_tray && m_tray->isShown()) {
+          hide();
+        } else {
+          showMinimized();
+        }
+        if (m_tray) {
+          m_tray->showMessage(tr("Spotwise keeps watching"),
+                              tr("%n job(s) supervised from here. Quit from this icon's menu.", nullptr,
+                                 m_jobs->activeJobCount()));
+        }
+        return;
+      case CloseChoice::Quit:
+        break;
+    }
+  }
   QSettings settings;
   settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("mainWindow/state"), saveState());
   settings.setValue(QStringLiteral("mainWindow/page"), m_pages->currentIndex());
   event->accept();
+  if (m_leftInTray) QApplication::quit();  // closing for good after the window once went to the tray
 }
 
 void MainWindow::loadEmbeddedPrices() {

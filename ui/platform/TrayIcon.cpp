@@ -34,4 +34,12 @@ TrayIcon::~TrayIcon() {
 
 bool TrayIcon::isShown() const { return m_tray && m_tray->isVisible(); }
 
+void TrayIcon::showMessage(const QString& title, const QString& message) {
+  m_lastMessage = title + QLatin1Char('\n') + message;
+  if (m_tray && m_tray->isVisible() && QSystemTrayIcon::supportsMessages()) {
+    m_tray->showMessage(title, message, QApplication::windowIcon(), 10'000);
+  }
+  Q_EMIT messageShown(title, message);
+}
+
 }  // namespace spotwise::ui

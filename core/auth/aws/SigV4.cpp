@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/auth/ClockSkew.h"
 #include "core/auth/Crypto.h"
 #include "core/auth/Url.h"
 
@@ -336,21 +337,8 @@ std::optional<std::int64_t> parseHttpDate(std::string_view text) {
 }
 
 std::optional<std::int64_t> clockSkewFromResponse(const http::Response& response, std::int64_t localNowUnix) {
-  if (response.status != 400 && response.status != 401 && response.status != 403) return std::nullopt;
-  const std::string& body = response.body;
-  const bool skew = body.find("RequestTimeTooSkewed") != std::string::npos ||
-                    body.find("RequestExpired") != std::string::npos ||
-                    body.find("Signature expired") != std::string::npos ||
-                    body.find("Signature not yet current") != std::string::npos ||
-                    ((body.find("SignatureDoesNotMatch") != std::string::npos ||
-                      body.find("InvalidSignatureException") != std::string::npos) &&
-                     body.find("time") != std::string::npos);
-  if (!skew) return std::nullopt;
-  for (const auto& [name, value] : response.headers) {
-    if (!iequals(name, "Date")) continue;
-    if (auto serverNow = parseHttpDate(canonicalHeaderValue(value))) return *serverNow - localNowUnix;
-  }
-  return std::nullopt;
+  if (!isAwsClockSkewError(response)) return std::nullopt;
+  return clockOffsetFromDate(response, localNowUnix);
 }
 
 }  // namespace spotwise::auth::aws

@@ -122,4 +122,9 @@ Result<std::string> ClientSecretTokenSource::accessToken(const std::stop_token& 
   return m_cached->value;
 }
 
+void ClientSecretTokenSource::invalidate(std::string_view refused) {
+  std::lock_guard lock(m_mutex);
+  if (m_cached && m_cached->value == refused) m_cached.reset();
+}
+
 }  // namespace spotwise::auth::azure

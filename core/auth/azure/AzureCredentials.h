@@ -77,6 +77,7 @@ class ClientSecretTokenSource final : public TokenSource {
  public:
   ClientSecretTokenSource(ServicePrincipal principal, http::HttpClient& client, AzureTokenOptions options = {});
   Result<std::string> accessToken(const std::stop_token& stop) override;
+  void invalidate(std::string_view refused) override;
 
  private:
   ServicePrincipal m_principal;

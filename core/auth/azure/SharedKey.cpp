@@ -9,6 +9,7 @@
 
 #include "core/auth/Crypto.h"
 #include "core/auth/Url.h"
+#include "core/common/Log.h"
 
 namespace spotwise::auth::azure {
 namespace {
@@ -181,6 +182,7 @@ Result<std::string> makeServiceSas(const StorageAccountKey& key, const ServiceSa
                                    options.identifier + '\n' + options.ipRange + '\n' + protocol + '\n' +
                                    options.version + '\n' + sr + '\n' + "" + '\n' + "" + '\n' + "\n\n\n\n";
   const std::string signature = signBase64(*secret, stringToSign);
+  registerSecret(signature);  // a SAS is a bearer credential: redacted wherever it would be logged
 
   std::string out;
   auto add = [&](std::string_view name, const std::string& value) {
@@ -219,6 +221,7 @@ Result<std::string> makeAccountSas(const StorageAccountKey& key, const AccountSa
                                    options.resourceTypes + '\n' + start + '\n' + expiry + '\n' + options.ipRange + '\n' +
                                    protocol + '\n' + options.version + '\n' + "" + '\n';
   const std::string signature = signBase64(*secret, stringToSign);
+  registerSecret(signature);  // a SAS is a bearer credential: redacted wherever it would be logged
   std::string out;
   auto add = [&](std::string_view name, const std::string& value) {
     if (value.empty()) return;

@@ -37,6 +37,16 @@ Result<std::string> AuthorizedUserTokenSource::accessToken(const std::stop_token
   return m_cached->value;
 }
 
+void ServiceAccountTokenSource::invalidate(std::string_view refused) {
+  std::lock_guard lock(m_mutex);
+  if (m_cached && m_cached->value == refused) m_cached.reset();
+}
+
+void AuthorizedUserTokenSource::invalidate(std::string_view refused) {
+  std::lock_guard lock(m_mutex);
+  if (m_cached && m_cached->value == refused) m_cached.reset();
+}
+
 std::unique_ptr<TokenSource> makeTokenSource(const GcpCredentials& credentials, std::vector<std::string> scopes,
                                              http::HttpClient& client, TokenSourceOptions options) {
   if (const auto* key = std::get_if<ServiceAccountKey>(&credentials))

@@ -29,6 +29,7 @@ class ServiceAccountTokenSource final : public TokenSource {
   ServiceAccountTokenSource(ServiceAccountKey key, std::vector<std::string> scopes, http::HttpClient& client,
                             TokenSourceOptions options = {});
   Result<std::string> accessToken(const std::stop_token& stop) override;
+  void invalidate(std::string_view refused) override;
   [[nodiscard]] const ServiceAccountKey& key() const { return m_key; }
 
  private:
@@ -45,6 +46,7 @@ class AuthorizedUserTokenSource final : public TokenSource {
  public:
   AuthorizedUserTokenSource(AuthorizedUser user, http::HttpClient& client, TokenSourceOptions options = {});
   Result<std::string> accessToken(const std::stop_token& stop) override;
+  void invalidate(std::string_view refused) override;
 
  private:
   AuthorizedUser m_user;

@@ -1,5 +1,7 @@
 #include "core/cloud/aws/Ec2Compute.h"
 
+#include "core/auth/TokenSource.h"
+
 #include <nlohmann/json.hpp>
 
 #include <set>
@@ -53,6 +55,9 @@ Result<std::string> Ec2Compute::ec2Call(std::string_view region, std::string_vie
   const std::string url = serviceEndpoint(m_settings, "ec2", region);
   const std::string body = formEncode(params);
   const std::string regionName(region);
+  const AuthRecovery learnSkew = [this](const http::Response& r, const Error&) {
+    return m_skew.learn(r, auth::systemUnixNow(), auth::isAwsClockSkewError);
+  };
   auto response = callWithRetry(
       m_transport, operation, idempotency, options,
       [&]() -> Result<http::Request> {
@@ -64,6 +69,7 @@ Result<std::string> Ec2Compute::ec2Call(std::string_view region, std::string_vie
         auth::aws::SigV4Options sign;
         sign.region = regionName;
         sign.service = "ec2";
+        sign.clockSkewSeconds = m_skew.seconds();
         if (auto signedOk = auth::aws::signRequest(request, m_settings.credentials, sign); !signedOk)
           return signedOk.error();
         return request;
@@ -77,7 +83,8 @@ Result<std::string> Ec2Compute::ec2Call(std::string_view region, std::string_vie
           return makeError(ErrorCode::Unavailable,
                            std::string(op) + ": the response is <" + root->name + ">, not <" + std::string(op) + "Response>");
         return std::nullopt;
-      });
+      },
+      {}, learnSkew);
   if (!response) return response.error();
   return std::move(response->body);
 }
@@ -86,6 +93,9 @@ Result<std::string> Ec2Compute::resolveGpuImage(std::string_view region, const C
   const std::string url = serviceEndpoint(m_settings, "ssm", region);
   const std::string body = nlohmann::json{{"Name", m_settings.gpuImageParameter}}.dump();
   const std::string regionName(region);
+  const AuthRecovery learnSkew = [this](const http::Response& r, const Error&) {
+    return m_skew.learn(r, auth::systemUnixNow(), auth::isAwsClockSkewError);
+  };
   auto response = callWithRetry(
       m_transport, "GetParameter", http::Idempotency::Idempotent, options,
       [&]() -> Result<http::Request> {
@@ -97,6 +107,7 @@ Result<std::string> Ec2Compute::resolveGpuImage(std::string_view region, const C
         auth::aws::SigV4Options sign;
         sign.region = regionName;
         sign.service = "ssm";
+        sign.clockSkewSeconds = m_skew.seconds();
         if (auto signedOk = auth::aws::signRequest(request, m_settings.credentials, sign); !signedOk)
           return signedOk.error();
         return request;
@@ -105,7 +116,8 @@ Result<std::string> Ec2Compute::resolveGpuImage(std::string_view region, const C
       [](std::string_view op, const http::Response& r) -> std::optional<Error> {
         if (nlohmann::json::accept(r.body)) return std::nullopt;
         return makeError(ErrorCode::Unavailable, std::string(op) + ": the response is not JSON");
-      });
+      },
+      {}, learnSkew);
   if (!response) return response.error();
   try {
     const auto doc = nlohmann::json::parse(response->body);

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <map>
 
+#include "core/auth/ClockSkew.h"
 #include "core/cloud/ApiCall.h"
 #include "core/cloud/aws/AwsSettings.h"
 
@@ -46,6 +47,8 @@ class Ec2Compute final : public ComputeService {
   Transport m_transport;
   std::mutex m_mutex;
   std::map<std::string, std::string> m_rootDevices;  ///< image id → root device name
+  /** Learned from EC2's/SSM's Date after a RequestExpired / "Signature expired" answer (retried once). */
+  auth::ClockSkew m_skew;
 };
 
 }  // namespace spotwise::cloud::aws

@@ -2,29 +2,11 @@
 
 #include <fstream>
 
+#include "core/auth/TokenSource.h"
+#include "core/cloud/FileParts.h"
 #include "core/common/Time.h"
 
 namespace spotwise::cloud::aws {
-
-namespace {
-
-Result<std::string> readRange(const std::filesystem::path& file, std::uint64_t offset, std::uint64_t length) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return makeError(ErrorCode::NotFound, "UploadPart: cannot open " + file.string());
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::string data(length, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(length));
-  if (static_cast<std::uint64_t>(in.gcount()) != length)
-    return makeError(ErrorCode::DataLoss, "UploadPart: " + file.string() + " changed while uploading");
-  return data;
-}
-
-std::string unquote(std::string etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return etag;
-}
-
-}  // namespace
 
 Error s3Error(std::string_view operation, const http::Response& response) {
   Error error = *http::errorFromResponse(operation, response);
@@ -89,11 +71,15 @@ Result<http::Response> S3Store::call(std::string_view operation, std::string met
         sign.region = m_settings.bucketRegion;
         sign.service = "s3";
         sign.s3 = true;
+        sign.clockSkewSeconds = m_skew.seconds();
         if (auto signedOk = auth::aws::signRequest(request, m_settings.credentials, sign); !signedOk)
           return signedOk.error();
         return request;
       },
-      s3Error);
+      s3Error, {}, {},
+      [&](const http::Response& response, const Error&) {
+        return m_skew.learn(response, auth::systemUnixNow(), auth::isAwsClockSkewError);
+      });
 }
 
 Result<void> S3Store::put(std::string_view key, std::string_view bytes, const CallOptions& options) {
@@ -108,7 +94,7 @@ Result<void> S3Store::putFile(std::string_view key, const std::filesystem::path&
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) return makeError(ErrorCode::NotFound, "PutObject: cannot read " + file.string() + ": " + ec.message());
   if (size > m_settings.multipartThreshold) return putMultipart(key, file, size, options);
-  auto bytes = readRange(file, 0, size);
+  auto bytes = readFileRange("PutObject", file, 0, size);
   if (!bytes) return bytes.error();
   return put(key, *bytes, options);
 }
@@ -139,7 +125,7 @@ Result<void> S3Store::putMultipart(std::string_view key, const std::filesystem::
   int part = 0;
   for (std::uint64_t offset = 0; offset < size; offset += partSize) {
     ++part;
-    auto bytes = readRange(file, offset, std::min(partSize, size - offset));
+    auto bytes = readFileRange("UploadPart", file, offset, std::min(partSize, size - offset));
     if (!bytes) return abort(bytes.error());
     auto uploaded = call("UploadPart", "PUT", objectUrl(key, "partNumber=" + std::to_string(part) + "&" + idQuery),
                          std::move(*bytes), {}, http::Idempotency::Idempotent, options);
@@ -200,7 +186,7 @@ Result<ObjectInfo> S3Store::head(std::string_view key, const CallOptions& option
   ObjectInfo info;
   info.key = std::string(key);
   if (auto length = response->header("Content-Length")) info.size = std::stoull("0" + *length);
-  info.etag = unquote(response->header("ETag").value_or(""));
+  info.etag = unquoteEtag(response->header("ETag").value_or(""));
   if (auto modified = response->header("Last-Modified")) info.modifiedUnix = auth::aws::parseHttpDate(*modified).value_or(0);
   return info;
 }
@@ -223,7 +209,7 @@ Result<std::vector<ObjectInfo>> S3Store::list(std::string_view prefix, const Cal
       ObjectInfo info;
       info.key = item->textAt("Key");
       info.size = std::stoull("0" + item->textAt("Size"));
-      info.etag = unquote(item->textAt("ETag"));
+      info.etag = unquoteEtag(item->textAt("ETag"));
       info.modifiedUnix = parseIso8601Utc(item->textAt("LastModified")).value_or(0);
       out.push_back(std::move(info));
     }

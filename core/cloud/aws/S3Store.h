@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/auth/ClockSkew.h"
 #include "core/cloud/ApiCall.h"
 #include "core/cloud/aws/AwsSettings.h"
 
@@ -11,7 +12,9 @@ namespace spotwise::cloud::aws {
  * (parts of settings.partSize, each retried on its own; a failed upload is aborted so no parts
  * are left billing). Error documents map to: NoSuchKey/NoSuchBucket → NotFound, AccessDenied →
  * PermissionDenied, SignatureDoesNotMatch/InvalidAccessKeyId → Unauthenticated, SlowDown →
- * transient ResourceExhausted, 5xx → Unavailable. Thread-compatible.
+ * transient ResourceExhausted, 5xx → Unavailable. A request refused for its time
+ * (RequestTimeTooSkewed) is signed again with the offset learned from S3's Date and sent once
+ * more; the offset is kept for later calls. Thread-compatible.
  */
 class S3Store final : public ObjectStore {
  public:
@@ -37,6 +40,7 @@ class S3Store final : public ObjectStore {
 
   AwsSettings m_settings;
   Transport m_transport;
+  auth::ClockSkew m_skew;
 };
 
 /** The Error of a failed S3 call, from its <Error> document (or the status when there is none). */

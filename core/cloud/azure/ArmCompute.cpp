@@ -17,6 +17,9 @@ using nlohmann::json;
 constexpr std::string_view kComputeApi = "2023-03-01";
 constexpr std::string_view kNetworkApi = "2023-05-01";
 constexpr std::string_view kResourcesApi = "2021-04-01";
+constexpr std::string_view kActivityLogApi = "2015-04-01";
+/** How far back the Activity Log is searched for why a VM disappeared. */
+constexpr std::int64_t kEvictionLookbackSeconds = 2 * 24 * 3600;
 
 std::optional<Error> requireJson(std::string_view operation, const http::Response& response) {
   if (response.body.empty() || json::accept(response.body)) return std::nullopt;
@@ -197,11 +200,13 @@ Result<http::Response> ArmCompute::call(std::string_view operation, std::string 
   if (m_settings.subscriptionId.empty())
     return makeError(ErrorCode::FailedPrecondition, std::string(operation) + ": no Azure subscription");
   // Every ARM call Spotwise makes is a GET, an idempotent PUT or a DELETE: all safe to repeat.
+  std::string usedToken;
   return callWithRetry(
       m_transport, operation, http::Idempotency::Idempotent, options,
       [&]() -> Result<http::Request> {
         auto token = m_settings.tokens->accessToken(options.stop);
         if (!token) return token.error();
+        usedToken = *token;
         http::Request request;
         request.method = method;
         request.url = url;
@@ -209,7 +214,12 @@ Result<http::Response> ArmCompute::call(std::string_view operation, std::string 
         request.body = body;
         return request;
       },
-      armError, requireJson);
+      armError, requireJson, {},
+      // A cached token ARM refuses (revoked, or expired before its expires_in) is dropped and the
+      // call sent once more with a fresh one.
+      [&](const http::Response& response, const Error&) {
+        return auth::dropRefusedToken(*m_settings.tokens, response.status, usedToken);
+      });
 }
 
 Result<void> ArmCompute::awaitOperation(std::string_view operation, const http::Response& started, const CallOptions& options) {
@@ -329,6 +339,51 @@ Result<std::vector<Instance>> ArmCompute::listAll(const CallOptions& options) {
   return out;
 }
 
+Result<std::map<std::string, ArmCompute::VmEnd>> ArmCompute::vmEnds(const CallOptions& options) {
+  std::string base = m_settings.endpoint;
+  if (base.ends_with('/')) base.pop_back();
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::string filter = "eventTimestamp ge '" + formatIso8601Utc(now - kEvictionLookbackSeconds) +
+                             "' and resourceGroupName eq '" + m_settings.resourceGroup + "'";
+  std::string url = base + "/subscriptions/" + m_settings.subscriptionId +
+                    "/providers/Microsoft.Insights/eventtypes/management/values?api-version=" +
+                    std::string(kActivityLogApi) + "&$filter=" + percentEncode(filter) +
+                    "&$select=" + percentEncode("eventTimestamp,operationName,resourceId,status");
+  std::map<std::string, VmEnd> ends;
+  for (int pages = 0; pages < 50 && !url.empty(); ++pages) {
+    auto page = call("ActivityLogs.List", "GET", url, "", options);
+    if (!page) return page.error();
+    try {
+      const auto j = json::parse(page->body);
+      for (const auto& e : j.value("value", json::array())) {
+        std::string operation = e.value("operationName", json::object()).value("value", "");
+        for (auto& c : operation) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::string resource = e.value("resourceId", "");
+        const auto slash = resource.rfind('/');
+        if (slash == std::string::npos) continue;
+        std::string kind = resource.substr(0, slash);
+        for (auto& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (!kind.ends_with("/providers/microsoft.compute/virtualmachines")) continue;
+        VmEnd end;
+        if (operation == "microsoft.compute/virtualmachines/evictspotvm/action") end.reason = EndReason::SpotInterruption;
+        else if (operation == "microsoft.compute/virtualmachines/delete") end.reason = EndReason::User;
+        else continue;
+        const std::string when = e.value("eventTimestamp", "");
+        end.atMs = parseIso8601Utc(when.substr(0, 19) + "Z").value_or(0) * 1000;
+        auto& known = ends[resource.substr(slash + 1)];
+        // An eviction outranks the delete that follows it; otherwise the latest event wins.
+        if (known.reason == EndReason::SpotInterruption && end.reason != EndReason::SpotInterruption) continue;
+        if (end.reason == EndReason::SpotInterruption || end.atMs >= known.atMs) known = end;
+      }
+      url = j.value("nextLink", "");
+    } catch (const json::exception& e) {
+      return makeError(ErrorCode::Unavailable, std::string("ActivityLogs.List: ") + e.what());
+    }
+  }
+  return ends;
+}
+
 Result<std::vector<Instance>> ArmCompute::describe(const std::vector<InstanceRef>& refs, const CallOptions& options) {
   if (refs.empty()) return std::vector<Instance>{};
   auto all = listAll(options);
@@ -336,17 +391,29 @@ Result<std::vector<Instance>> ArmCompute::describe(const std::vector<InstanceRef
   std::map<std::string, Instance> byName;
   for (auto& i : *all) byName.emplace(i.id, std::move(i));
   std::vector<Instance> out;
+  std::optional<Result<std::map<std::string, VmEnd>>> ends;  // read once, only when a VM is gone
   for (const auto& ref : refs) {
     if (auto it = byName.find(ref.id); it != byName.end()) {
       out.push_back(it->second);
       continue;
     }
-    Instance gone;  // deleted, or evicted (evictionPolicy Delete removes the VM)
+    // Gone: deleted by us, or evicted (evictionPolicy Delete removes the VM). Only the Activity
+    // Log still says which (Microsoft.Compute/virtualMachines/evictSpotVM/action); it can lag by
+    // a few minutes, so an eviction not logged yet reads as Unknown.
+    if (!ends) ends = vmEnds(options);
+    Instance gone;
     gone.id = ref.id;
     gone.region = ref.region;
     gone.state = InstanceState::Terminated;
     gone.endReason = EndReason::Unknown;
     gone.stateMessage = "deleted";
+    if (!ends->ok()) {
+      gone.stateMessage = "deleted (why is unknown: " + ends->error().message + ")";
+    } else if (auto end = (*ends)->find(ref.id); end != (*ends)->end()) {
+      gone.endReason = end->second.reason;
+      gone.endedAtMs = end->second.atMs;
+      gone.stateMessage = end->second.reason == EndReason::SpotInterruption ? "evicted by Azure (Spot)" : "deleted";
+    }
     out.push_back(std::move(gone));
   }
   return out;

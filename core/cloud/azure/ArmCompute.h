@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -47,7 +48,10 @@ ErrorCode mapArmErrorCode(std::string_view code, ErrorCode fallback);
  * Azure Resource Manager compute with an AD token. launch() ensures the resource group and the
  * location's virtual network, PUTs the VM (a PUT of the same name is idempotent, so retries are
  * safe) and follows its Azure-AsyncOperation until it succeeds or fails. describe() and
- * listByTag() make one "list all VMs with status" call per subscription. Instance ids are VM
+ * listByTag() make one "list all VMs with status" call per subscription; when a described VM is
+ * gone, describe() reads the resource group's Activity Log once (api-version 2015-04-01, the last
+ * two days) to tell a Spot eviction (evictSpotVM/action → SpotInterruption) from a delete
+ * (User); if that read fails the VM is still reported Terminated, reason Unknown. Instance ids are VM
  * names. Thread-compatible (the "already ensured" cache is guarded).
  */
 class ArmCompute final : public ComputeService {
@@ -66,6 +70,12 @@ class ArmCompute final : public ComputeService {
   Result<void> awaitOperation(std::string_view operation, const http::Response& started, const CallOptions& options);
   Result<std::string> ensureNetwork(std::string_view location, const CallOptions& options);
   Result<std::vector<Instance>> listAll(const CallOptions& options);
+  /** Why each VM of the resource group that ended recently ended, by VM name, from the Activity Log. */
+  struct VmEnd {
+    EndReason reason = EndReason::Unknown;
+    std::int64_t atMs = 0;
+  };
+  Result<std::map<std::string, VmEnd>> vmEnds(const CallOptions& options);
   [[nodiscard]] std::string groupUrl() const;
 
   ArmSettings m_settings;

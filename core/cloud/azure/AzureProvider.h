@@ -13,8 +13,11 @@ class AzureProvider final : public Provider {
   ArmCompute& compute() override { return m_compute; }
   BlobStore& storage() override { return m_storage; }
   /**
-   * {"sasUrl": container URL with a SAS (read, add, create, write, delete, list) valid until
-   * expiresUnix, "container", "prefix"}. InvalidArgument when the expiry is not in the future.
+   * {"containerUrl", "sasToken" (read, add, create, write, delete, list until expiresUnix),
+   * "sasUrl" (the two joined), "container", "prefix"}. With BlobSettings::containerPerJob the SAS
+   * is for the job's own container (created here), so the instance cannot touch another job's data;
+   * `prefix` must then be "<jobRoot>/<jobId>". Without it the SAS covers the shared container.
+   * InvalidArgument when the expiry is not in the future or the prefix is not the job's folder.
    */
   Result<InstanceAccess> issueInstanceAccess(std::string_view jobId, std::string_view prefix, std::int64_t expiresUnix,
                                              const CallOptions& options) override;

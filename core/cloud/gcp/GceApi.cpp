@@ -114,6 +114,8 @@ Result<std::string> buildInsertBody(const LaunchSpec& spec, const GceLaunchOptio
     if (ec != std::errc() || ptr != count.data() + count.size() || acceleratorCount < 1 || acceleratorCount > 16)
       return makeError(ErrorCode::InvalidArgument, "instances.insert: bad GPU count in '" + spec.instanceType + "'");
   }
+  const auto image = sourceImageUrl(spec.image.empty() ? options.image : spec.image);
+  if (!image) return image.error();
   const std::string& zone = options.zone;
   json body;
   body["name"] = instanceName(spec.jobId, spec.attempt);
@@ -122,7 +124,7 @@ Result<std::string> buildInsertBody(const LaunchSpec& spec, const GceLaunchOptio
                                     {"autoDelete", true},
                                     {"type", "PERSISTENT"},
                                     {"initializeParams",
-                                     {{"sourceImage", spec.image.empty() ? options.image : spec.image},
+                                     {{"sourceImage", *image},
                                       {"diskSizeGb", std::to_string(spec.rootVolumeGiB)},
                                       {"diskType", "zones/" + zone + "/diskTypes/pd-balanced"}}}}});
   body["networkInterfaces"] = json::array(
@@ -245,6 +247,30 @@ Result<std::vector<std::string>> parsePreemptedTargets(std::string_view text) {
   } catch (const json::exception& e) {
     return makeError(ErrorCode::Unavailable, std::string("zoneOperations.aggregatedList: not JSON: ") + e.what());
   }
+}
+
+Result<std::string> sourceImageUrl(std::string_view image) {
+  const auto bad = [&] {
+    return makeError(ErrorCode::InvalidArgument,
+                     "instances.insert: image '" + std::string(image) +
+                         "' is not a family name, PROJECT/family/NAME, PROJECT/IMAGE or an images/ path");
+  };
+  if (image.empty()) return "projects/" + std::string(kDeepLearningImageProject) + "/global/images/family/" + std::string(kDefaultImageFamily);
+  if (image.find("/global/images/") != std::string_view::npos) return std::string(image);
+  if (image.find_first_of(" \t\n?#") != std::string_view::npos) return bad();
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    const auto slash = image.find('/', start);
+    parts.emplace_back(image.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  for (const auto& p : parts)
+    if (p.empty()) return bad();
+  if (parts.size() == 1) return "projects/" + std::string(kDeepLearningImageProject) + "/global/images/family/" + parts[0];
+  if (parts.size() == 2) return "projects/" + parts[0] + "/global/images/" + parts[1];
+  if (parts.size() == 3 && parts[1] == "family") return "projects/" + parts[0] + "/global/images/family/" + parts[2];
+  return bad();
 }
 
 Error gceError(std::string_view operation, const http::Response& response) {

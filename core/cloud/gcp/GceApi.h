@@ -21,11 +21,30 @@ namespace spotwise::cloud::gcp {
 struct GceLaunchOptions {
   std::string project;
   std::string zone;
-  /** Image or image family URL; default: Google's Deep Learning VM family with CUDA. */
-  std::string image = "projects/deeplearning-platform-release/global/images/family/common-cu124-debian-11-py310";
+  /** The boot image when LaunchSpec::image is empty, in any form sourceImageUrl() takes; empty: the default family. */
+  std::string image;
   std::string network = "global/networks/default";
   std::string serviceAccountEmail = "default";  ///< the VM's own identity (LaunchSpec::instanceIdentity wins)
 };
+
+/** The project Google publishes its Deep Learning VM images in. */
+inline constexpr std::string_view kDeepLearningImageProject = "deeplearning-platform-release";
+/**
+ * The default boot image family: Deep Learning VM, CUDA 12.8 on Ubuntu 22.04 with the NVIDIA 570
+ * driver already installed (new enough for every GPU GCE rents, A100 to B200), so the instance
+ * does not spend GPU minutes installing one. Family names as published in
+ * deeplearning-platform-release ("gcloud compute images list --project deeplearning-platform-release
+ * --no-standard-images"); the older common-cu124-debian-11-py310 family is on a Debian release
+ * that left LTS, which is why it is no longer the default.
+ */
+inline constexpr std::string_view kDefaultImageFamily = "common-cu128-ubuntu-2204-nvidia-570";
+
+/**
+ * The sourceImage for `image`: empty → the default family; "NAME" (no '/') → the family NAME in
+ * deeplearning-platform-release; "PROJECT/family/NAME" → that family; "PROJECT/NAME" → that
+ * image; a path or URL with "/global/images/" → as given. InvalidArgument for anything else.
+ */
+Result<std::string> sourceImageUrl(std::string_view image);
 
 /** "spotwise-<job>-<attempt>": a valid GCE name (lower case, [-a-z0-9], at most 63 characters). */
 std::string instanceName(std::string_view jobId, int attempt);

@@ -34,11 +34,13 @@ Result<http::Response> GceCompute::call(std::string_view operation, std::string 
   std::string url = m_settings.computeEndpoint;
   if (!url.ends_with('/')) url += '/';
   url += "projects/" + percentEncode(m_settings.project) + "/" + path;
+  std::string usedToken;
   return callWithRetry(
       m_transport, operation, idempotency, options,
       [&]() -> Result<http::Request> {
         auto token = m_settings.tokens->accessToken(options.stop);
         if (!token) return token.error();
+        usedToken = *token;
         http::Request request;
         request.method = method;
         request.url = url;
@@ -46,7 +48,12 @@ Result<http::Response> GceCompute::call(std::string_view operation, std::string 
         request.body = body;
         return request;
       },
-      gceError, requireJson);
+      gceError, requireJson, {},
+      // A cached token Google refuses (revoked, or expired early) is dropped and the call sent
+      // once more with a fresh one.
+      [&](const http::Response& response, const Error&) {
+        return auth::dropRefusedToken(*m_settings.tokens, response.status, usedToken);
+      });
 }
 
 Result<Instance> GceCompute::launch(const LaunchSpec& spec, const CallOptions& options) {

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "core/cloud/FileParts.h"
 #include "core/cloud/Encoding.h"
 #include "core/cloud/gcp/GceApi.h"
 #include "core/common/Time.h"
@@ -13,17 +14,6 @@ namespace spotwise::cloud::gcp {
 namespace {
 
 using nlohmann::json;
-
-Result<std::string> readRange(const std::filesystem::path& file, std::uint64_t offset, std::uint64_t length) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return makeError(ErrorCode::NotFound, "objects.insert: cannot open " + file.string());
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::string data(length, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(length));
-  if (static_cast<std::uint64_t>(in.gcount()) != length)
-    return makeError(ErrorCode::DataLoss, "objects.insert: " + file.string() + " changed while uploading");
-  return data;
-}
 
 ObjectInfo fromJson(const json& j) {
   ObjectInfo info;
@@ -56,11 +46,12 @@ std::string GcsStore::objectUrl(std::string_view key) const {
   return m_settings.endpoint + "/storage/v1/b/" + percentEncode(m_settings.bucket) + "/o/" + percentEncode(key);
 }
 
-Result<http::Request> GcsStore::authorized(std::string method, std::string url, std::string body, http::Headers headers,
-                                           const CallOptions& options) {
+Result<http::Request> GcsStore::authorized(std::string& usedToken, std::string method, std::string url, std::string body,
+                                           http::Headers headers, const CallOptions& options) {
   if (!m_settings.tokens) return makeError(ErrorCode::FailedPrecondition, "Cloud Storage: no GCP credentials");
   auto token = m_settings.tokens->accessToken(options.stop);
   if (!token) return token.error();
+  usedToken = *token;
   http::Request request;
   request.method = std::move(method);
   request.url = std::move(url);
@@ -79,18 +70,22 @@ Result<http::Response> GcsStore::call(std::string_view operation, std::string me
                                       http::Headers headers, const CallOptions& options,
                                       std::function<bool(std::string_view)> onData, std::function<void()> onAttempt) {
   if (m_settings.bucket.empty()) return makeError(ErrorCode::FailedPrecondition, std::string(operation) + ": no bucket");
+  std::string usedToken;
   return callWithRetry(
       m_transport, operation, http::Idempotency::Idempotent, options,
       [&]() -> Result<http::Request> {
         if (onAttempt) onAttempt();
-        auto request = authorized(method, url, body, headers, options);
+        auto request = authorized(usedToken, method, url, body, headers, options);
         if (request && onData) {
           request->onData = onData;
           request->maxBodyBytes = 0;
         }
         return request;
       },
-      gceError, onData ? ResponseCheck{} : ResponseCheck{requireJson});
+      gceError, onData ? ResponseCheck{} : ResponseCheck{requireJson}, {},
+      [&](const http::Response& response, const Error&) {
+        return auth::dropRefusedToken(*m_settings.tokens, response.status, usedToken);
+      });
 }
 
 Result<void> GcsStore::put(std::string_view key, std::string_view bytes, const CallOptions& options) {
@@ -106,7 +101,7 @@ Result<void> GcsStore::putFile(std::string_view key, const std::filesystem::path
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) return makeError(ErrorCode::NotFound, "objects.insert: cannot read " + file.string() + ": " + ec.message());
   if (size <= m_settings.resumableThreshold) {
-    auto bytes = readRange(file, 0, size);
+    auto bytes = readFileRange("objects.insert", file, 0, size);
     if (!bytes) return bytes.error();
     return put(key, *bytes, options);
   }
@@ -124,22 +119,24 @@ Result<void> GcsStore::putFile(std::string_view key, const std::filesystem::path
   for (int chunks = 0; chunks < 1000000; ++chunks) {
     int attempt = 0;
     bool askStatus = false;
+    std::string usedToken;
     auto response = callWithRetry(
         m_transport, "objects.insert (chunk)", http::Idempotency::Idempotent, options,
         [&]() -> Result<http::Request> {
           // After a failed try, ask the server how much it has before sending again.
           if (++attempt > 1) askStatus = true;
           if (askStatus)
-            return authorized("PUT", *sessionUrl, "", {{"Content-Range", "bytes */" + total}}, options);
+            return authorized(usedToken, "PUT", *sessionUrl, "", {{"Content-Range", "bytes */" + total}}, options);
           const std::uint64_t length = std::min(chunk, size - offset);
-          auto bytes = readRange(file, offset, length);
+          auto bytes = readFileRange("objects.insert", file, offset, length);
           if (!bytes) return bytes.error();
-          return authorized("PUT", *sessionUrl, std::move(*bytes),
+          return authorized(usedToken, "PUT", *sessionUrl, std::move(*bytes),
                             {{"Content-Range", "bytes " + std::to_string(offset) + "-" +
                                                    std::to_string(offset + length - 1) + "/" + total}},
                             options);
         },
-        gceError, {}, [](int status) { return status == 308; });
+        gceError, {}, [](int status) { return status == 308; },
+        [&](const http::Response& r, const Error&) { return auth::dropRefusedToken(*m_settings.tokens, r.status, usedToken); });
     if (!response) return response.error();
     if (response->status != 308) return {};  // 200/201: the object is complete
     offset = static_cast<std::uint64_t>(confirmedEnd(*response) + 1);

@@ -34,7 +34,9 @@ class GcsStore final : public ObjectStore {
   Result<void> remove(std::string_view key, const CallOptions& options) override;
 
  private:
-  Result<http::Request> authorized(std::string method, std::string url, std::string body, http::Headers headers,
+  /** A request with a bearer token; the token goes to `usedToken` (dropped again if refused). */
+  Result<http::Request> authorized(std::string& usedToken, std::string method, std::string url, std::string body,
+                                   http::Headers headers,
                                    const CallOptions& options);
   Result<http::Response> call(std::string_view operation, std::string method, std::string url, std::string body,
                               http::Headers headers, const CallOptions& options,

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "TestSupport.h"
+#include "core/cloud/azure/BlobStore.h"
 #include "core/jobs/Runtime.h"
 
 using namespace spotwise;
@@ -201,9 +202,14 @@ class RuntimeTest : public QObject {
     QVERIFY(registry.providerFor(cloudSpec("aws", "s3://b")).ok());
     auto azure = registry.providerFor(cloudSpec("azure", "az://acct/container/runs"));
     QVERIFY2(azure.ok(), azure ? "" : azure.error().message.c_str());
-    auto sas = (*azure)->issueInstanceAccess("job-1", "runs/job-1", 4102444800, {});
-    QVERIFY(sas.ok());
-    QVERIFY2(sas->values.at("sasUrl").starts_with("http://127.0.0.1:9/acct/container?"), sas->values.at("sasUrl").c_str());
+    // The account's endpoint, the container, and the prefix job folders live under (each job's
+    // data, and its instance's SAS, in a container of its own).
+    auto& blob = dynamic_cast<cloud::azure::BlobStore&>((*azure)->storage());
+    QCOMPARE(blob.settings().endpoint, std::string("http://127.0.0.1:9/acct"));
+    QCOMPARE(blob.settings().container, std::string("container"));
+    QCOMPARE(blob.settings().jobRoot, std::string("runs"));
+    QVERIFY(blob.settings().accountKey.has_value());
+    QCOMPARE(blob.containerFor("runs/job-1/status.json"), cloud::azure::jobContainerName("container", "job-1"));
     QVERIFY(registry.providerFor(cloudSpec("gcp", "gs://b")).ok());
     QCOMPARE(registry.allProviders().size(), std::size_t{4});
     // A storage account without a key, and a locked keychain, say so.

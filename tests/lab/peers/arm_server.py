@@ -6,7 +6,9 @@ Prints one JSON line: {"endpoint", "authorityHost" (both this server), "tenantId
 "clientSecret" (made up for this run), "subscriptionId"}, then answers commands on stdin (see
 labhttp.py) plus:
   {"cmd":"evict","name":N}                 Azure evicts a Spot VM (evictionPolicy Delete: the VM,
-                                           and what it was set to delete with it, disappear)
+                                           and what it was set to delete with it, disappear; the
+                                           Activity Log gets an evictSpotVM/action event)
+  {"cmd":"activity"}                       the Activity Log events recorded so far
   {"cmd":"operationError","code":C,"message":M}   the next VM create's long-running operation fails
   {"cmd":"expireTokens"}                   every issued token is rejected from now on (401)
   {"cmd":"resources"}                      every resource held (VMs, NICs, public IPs, disks, networks)
@@ -22,6 +24,12 @@ What it checks, as ARM does:
   properties and bad enum values are 400 InvalidParameter/InvalidRequestContent, as are ARM's
   rules for Spot VMs (evictionPolicy only with priority Spot, maxPrice -1 or > 0, customData
   base64 at most 87380 characters, Linux admin name, names).
+* The Activity Log (Microsoft.Insights/eventtypes/management/values, api-version 2015-04-01):
+  $filter required, with an eventTimestamp lower bound (400 otherwise, as Azure Monitor does);
+  events in the documented EventData shape (operationName/status as {value, localizedValue},
+  resourceId, resourceGroupName, eventTimestamp, category Administrative) for VM deletes
+  (Microsoft.Compute/virtualMachines/delete) and Spot evictions
+  (Microsoft.Compute/virtualMachines/evictSpotVM/action, caller "Microsoft.Compute").
 * Long-running operations: PUT/DELETE answer 201/202 with Azure-AsyncOperation; the operation
   goes InProgress -> Succeeded/Failed; the VM's provisioning state Creating -> Succeeded and power
   state starting -> running; deleting a VM deletes the NIC, public IP and OS disk created with it
@@ -51,6 +59,7 @@ API_VERSIONS = {
     "resourcegroups": {"2021-04-01", "2022-09-01"},
     "Microsoft.Network": {"2023-05-01", "2023-09-01", "2024-01-01"},
     "Microsoft.Compute": {"2023-03-01", "2023-07-01", "2024-03-01"},
+    "Microsoft.Insights": {"2015-04-01"},
 }
 
 S, I, B, N = "string", "integer", "boolean", "number"
@@ -186,6 +195,7 @@ class Arm:
         self.operations = {}  # id -> dict
         self.next_op_error = None
         self.url = None
+        self.activity = []   # Activity Log events, oldest first
 
     # --- AAD -----------------------------------------------------------------------------------
     def token(self, tenant, body):
@@ -272,6 +282,49 @@ class Arm:
             out["properties"]["instanceView"] = {"computerName": r["properties"].get("osProfile", {}).get("computerName"),
                                                  "statuses": statuses}
         return out
+
+    def log_event(self, rid, operation, localized, caller):
+        now = time.time()
+        self.activity.append({
+            "authorization": {"action": operation, "scope": rid},
+            "caller": caller,
+            "category": {"value": "Administrative", "localizedValue": "Administrative"},
+            "correlationId": str(uuid.uuid4()),
+            "eventDataId": str(uuid.uuid4()),
+            "eventName": {"value": "EndRequest", "localizedValue": "End request"},
+            "eventTimestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%07dZ" % int((now % 1) * 1e7),
+            "id": "%s/events/%s/ticks/%d" % (rid, uuid.uuid4(), int(now * 1e7)),
+            "level": "Informational",
+            "operationId": str(uuid.uuid4()),
+            "operationName": {"value": operation, "localizedValue": localized},
+            "resourceGroupName": rid.split("/")[4],
+            "resourceProviderName": {"value": "Microsoft.Compute", "localizedValue": "Microsoft.Compute"},
+            "resourceType": {"value": "Microsoft.Compute/virtualMachines", "localizedValue": "Microsoft.Compute/virtualMachines"},
+            "resourceId": rid,
+            "status": {"value": "Succeeded", "localizedValue": "Succeeded"},
+            "subStatus": {"value": "", "localizedValue": ""},
+            "submissionTimestamp": time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(now)),
+            "subscriptionId": SUBSCRIPTION,
+            "tenantId": TENANT,
+        })
+
+    def activity_log(self, query):
+        text = (query.get("$filter") or [""])[0]
+        m = re.match(r"^eventTimestamp ge '([^']+)'(?: and eventTimestamp le '([^']+)')?"
+                     r"(?: and (resourceGroupName|resourceUri) eq '([^']+)')?$", text)
+        if not m:
+            return arm_error(400, "BadRequest", "The $filter '%s' is not supported: it needs at least "
+                             "eventTimestamp ge '<start>' and one of the documented patterns." % text)
+        start, end, field, value = m.groups()
+        with self.lock:
+            events = [e for e in self.activity if e["eventTimestamp"][:19] >= start[:19]
+                      and (not end or e["eventTimestamp"][:19] <= end[:19])
+                      and (field != "resourceGroupName" or e["resourceGroupName"].lower() == value.lower())
+                      and (field != "resourceUri" or e["resourceId"].lower() == value.lower())]
+        select = [f.strip() for f in (query.get("$select") or [""])[0].split(",") if f.strip()]
+        if select:
+            events = [{k: v for k, v in e.items() if k in select} for e in events]
+        return ok(200, {"value": list(reversed(events))})
 
     # --- resource handlers ---------------------------------------------------------------------
     def put(self, rid, kind, body, location_hint):
@@ -410,6 +463,8 @@ class Arm:
                 return 204, {}, b""
             r["properties"]["provisioningState"] = "Deleting"
             r["_since"] = time.time()
+            self.log_event(r["id"], "Microsoft.Compute/virtualMachines/delete", "Delete Virtual Machine",
+                           "5b7c2f6e-7a0a-4f51-9d6e-2f0d3c1a9b11")
             r["_power"] = "stopping"
             url = self.new_operation(r.get("location", "eastus"), rid.lower())
             return 202, {"Azure-AsyncOperation": url, "Location": url, "Retry-After": "1"}, b""
@@ -448,13 +503,16 @@ class Arm:
             return arm_error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
         rest = m.group(2) or ""
         family = "resourcegroups" if re.match(r"^/resourcegroups/[^/]+$", rest, re.I) else (
-            "Microsoft.Network" if "/Microsoft.Network/" in rest else "Microsoft.Compute")
+            "Microsoft.Network" if "/Microsoft.Network/" in rest else
+            "Microsoft.Insights" if "/Microsoft.Insights/" in rest else "Microsoft.Compute")
         if version not in API_VERSIONS[family]:
             return arm_error(400, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s'."
                              % (version, ",".join(sorted(API_VERSIONS[family]))))
         om = re.match(r"^/providers/Microsoft\.Compute/locations/[^/]+/operations/([^/]+)$", rest)
         if om and method == "GET":
             return self.operation(om.group(1))
+        if rest == "/providers/Microsoft.Insights/eventtypes/management/values" and method == "GET":
+            return self.activity_log(query)
         if rest == "/providers/Microsoft.Compute/virtualMachines" and method == "GET":
             return self.list_vms(query)
         rid = "/subscriptions/%s%s" % (SUBSCRIPTION, rest)
@@ -484,6 +542,8 @@ class Arm:
                 if r["_kind"] == "vm" and r["name"] == req["name"]:
                     if r["properties"].get("priority") != "Spot":
                         raise ValueError("%s is not a Spot VM" % req["name"])
+                    self.log_event(r["id"], "Microsoft.Compute/virtualMachines/evictSpotVM/action", "Evict Spot VM",
+                                   "Microsoft.Compute")
                     self.delete_now(rid)
                     return rid
         raise KeyError(req["name"])
@@ -517,6 +577,10 @@ class Arm:
                     return r["name"]
         raise KeyError(req["name"])
 
+    def list_activity(self, req):
+        with self.lock:
+            return list(self.activity)
+
     def list_resources(self, req):
         with self.lock:
             self.advance()
@@ -529,7 +593,8 @@ def main():
     arm.url = server.url
     commands = labhttp.book_commands(server.book)
     commands.update({"evict": arm.evict, "operationError": arm.operation_error, "expireTokens": arm.expire_tokens,
-                     "resources": arm.list_resources, "vms": arm.vms, "powerOff": arm.power_off})
+                     "resources": arm.list_resources, "activity": arm.list_activity, "vms": arm.vms,
+                     "powerOff": arm.power_off})
     labhttp.control_loop({"endpoint": server.url, "authorityHost": server.url, "tenantId": TENANT,
                           "clientId": CLIENT_ID, "clientSecret": arm.secret, "subscriptionId": SUBSCRIPTION}, commands)
     server.shutdown()

@@ -142,7 +142,11 @@ class LabHandler(http.server.BaseHTTPRequestHandler):
             self.rfile.readline()
 
     def _send(self, status, headers, out, length=None):
-        self.send_response(status)
+        # One Date: the answer's own when it has one (a peer's or a proxied service's clock), else ours.
+        self.send_response_only(status)
+        self.send_header("Server", self.version_string())
+        if not any(k.lower() == "date" for k in (headers or {})):
+            self.send_header("Date", self.date_time_string())
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         if method_has_body(self.command, status):

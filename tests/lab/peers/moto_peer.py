@@ -13,12 +13,19 @@ plus:
                                         terminate): EC2 terminates it (Client.InstanceInitiatedShutdown)
   {"cmd":"instanceCredentials"}         an IAM identity that may use S3 only (what an instance role grants),
                                         as the instance metadata service serves it: {"role", "AccessKeyId", ...}
+  {"cmd":"serverClock","offset":S}      AWS's clock runs S seconds ahead of this machine's (0: in step)
+
+moto does not check the age of X-Amz-Date; AWS refuses a request signed more than 15 minutes away
+from its clock (S3: 403 RequestTimeTooSkewed; EC2, SSM and STS: 400 RequestExpired / "Signature
+expired"), saying its own time in Date. The proxy plays that check against its (offset) clock.
 
 The first three calls moto receives run unchecked (INITIAL_NO_AUTH_ACTION_COUNT=3): they create
 the IAM user, its access key and an allow-all policy. Every later call must carry a valid SigV4
 signature from that key (wrong secret: EC2 401 AuthFailure, S3 403 SignatureDoesNotMatch).
 """
 
+import calendar
+import email.utils
 import logging
 import json
 import os
@@ -47,6 +54,36 @@ LAB_REGIONS = ("us-east-1", "us-west-2")
 INSTANCE_PROFILE = "spotwise-jobs"  # the instance profile job VMs get (RunInstances checks it exists)
 # The public SSM parameter of AWS's Deep Learning AMI (GPU, OSS NVIDIA driver, Ubuntu 22.04).
 DLAMI_PARAMETER = "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id"
+
+
+class SkewCheckingProxy(labhttp.Proxy):
+    """AWS's 15-minute window for the signing time, which moto leaves out, in front of moto."""
+
+    WINDOW = 15 * 60
+
+    def __init__(self, upstream_port):
+        super().__init__(upstream_port)
+        self.offset = 0
+
+    def handle(self, handler, method, path, query, headers, body):
+        amz = headers.get("X-Amz-Date", "")
+        now = time.time() + self.offset
+        if amz and headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256"):
+            sent = calendar.timegm(time.strptime(amz, "%Y%m%dT%H%M%SZ"))
+            if abs(sent - now) > self.WINDOW:
+                date = {"Date": email.utils.formatdate(now, usegmt=True)}
+                server_time = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+                if "Action=" in query or "Action=" in body.decode("utf-8", "replace") or "X-Amz-Target" in headers:
+                    xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>RequestExpired</Code>"
+                           "<Message>Request has expired. Timestamp date is %s</Message></Error></Errors>"
+                           "<RequestID>5e2bd0e4-0000-4000-8000-000000000000</RequestID></Response>" % amz)
+                    return 400, dict(date, **{"Content-Type": "text/xml;charset=UTF-8"}), xml.encode()
+                xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>RequestTimeTooSkewed</Code>"
+                       "<Message>The difference between the request time and the current time is too large.</Message>"
+                       "<RequestTime>%s</RequestTime><ServerTime>%s</ServerTime><MaxAllowedSkewMilliseconds>900000"
+                       "</MaxAllowedSkewMilliseconds><RequestId>4442587FB7D0A2F9</RequestId></Error>" % (amz, server_time))
+                return 403, dict(date, **{"Content-Type": "application/xml"}), xml.encode()
+        return super().handle(handler, method, path, query, headers, body)
 
 
 def main():
@@ -82,7 +119,8 @@ def main():
     from moto.s3.models import s3_backends
     s3_backends[ACCOUNT]["aws"].create_bucket(BUCKET, REGION)
 
-    server = labhttp.LabServer(labhttp.Proxy(port)).start()
+    proxy = SkewCheckingProxy(port)
+    server = labhttp.LabServer(proxy).start()
 
     def preempt(req):
         backend = ec2_backends[ACCOUNT][req.get("region", REGION)]
@@ -145,6 +183,11 @@ def main():
     commands["instanceCredentials"] = instance_credentials
     commands["preempt"] = preempt
     commands["runCount"] = run_count
+
+    def server_clock(req):
+        proxy.offset = int(req.get("offset", 0))
+
+    commands["serverClock"] = server_clock
     labhttp.control_loop({
         "endpoint": server.url, "direct": direct, "region": REGION, "accountId": ACCOUNT,
         "accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"],

@@ -145,6 +145,54 @@ class GceApiTest : public QObject {
     QVERIFY(targets.ok());
     QCOMPARE(*targets, std::vector<std::string>{"us-central1-a/vm-1"});
   }
+
+  void rateLimitsAreTransientWhateverTheStatus() {
+    // Google answers rate limits with 403 (and sometimes 429); the reason in the body decides.
+    for (const char* reason : {"rateLimitExceeded", "userRateLimitExceeded"}) {
+      const std::string body = std::string("{\"error\":{\"code\":403,\"message\":\"Rate Limit Exceeded\",\"errors\":"
+                                           "[{\"domain\":\"usageLimits\",\"reason\":\"") + reason + "\"}]}}";
+      http::Response r{403, {}, body};
+      const Error e = gceError("instances.list", r);
+      QCOMPARE(e.code, ErrorCode::ResourceExhausted);
+      QCOMPARE(e.providerCode, std::string(reason));
+      QVERIFY2(isTransient(e), reason);
+    }
+    // A quota (GPUs, CPUs) is not a rate: retrying the same call cannot help.
+    http::Response quota{403, {}, R"({"error":{"code":403,"message":"Quota 'NVIDIA_T4_GPUS' exceeded.","errors":[{"reason":"quotaExceeded"}]}})"};
+    QVERIFY(!isTransient(gceError("instances.insert", quota)));
+    http::Response forbidden{403, {}, R"({"error":{"code":403,"message":"Required 'compute.instances.create' permission","errors":[{"reason":"forbidden"}]}})"};
+    QCOMPARE(gceError("instances.insert", forbidden).code, ErrorCode::PermissionDenied);
+    QVERIFY(!isTransient(gceError("instances.insert", forbidden)));
+  }
+
+  void imagesAreFamiliesOrPaths() {
+    QCOMPARE(sourceImageUrl("").valueOr(""),
+             "projects/deeplearning-platform-release/global/images/family/" + std::string(kDefaultImageFamily));
+    QCOMPARE(sourceImageUrl("common-cu124-ubuntu-2204-py310").valueOr(""),
+             std::string("projects/deeplearning-platform-release/global/images/family/common-cu124-ubuntu-2204-py310"));
+    QCOMPARE(sourceImageUrl("ubuntu-os-accelerator-images/family/ubuntu-accelerator-2204-amd64-with-nvidia-550").valueOr(""),
+             std::string("projects/ubuntu-os-accelerator-images/global/images/family/ubuntu-accelerator-2204-amd64-with-nvidia-550"));
+    QCOMPARE(sourceImageUrl("my-project/my-image-1").valueOr(""), std::string("projects/my-project/global/images/my-image-1"));
+    const std::string full = "https://www.googleapis.com/compute/v1/projects/p/global/images/family/f";
+    QCOMPARE(sourceImageUrl(full).valueOr(""), full);
+    for (const char* bad : {"a/b/c", "a//b", "/x", "x/", "family with space"}) {
+      const auto r = sourceImageUrl(bad);
+      QVERIFY2(!r.ok(), bad);
+      QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
+    }
+    // The launch options' image and the spec's override both go through it.
+    LaunchSpec spec;
+    spec.jobId = "j";
+    spec.instanceType = "g2-standard-8";
+    spec.image = "a/b/c";
+    GceLaunchOptions options;
+    options.project = "p";
+    options.zone = "us-central1-a";
+    QCOMPARE(buildInsertBody(spec, options).error().code, ErrorCode::InvalidArgument);
+    spec.image.clear();
+    options.image = "common-cu128-ubuntu-2204-nvidia-570";
+    QVERIFY(buildInsertBody(spec, options).valueOr("").find("family/common-cu128-ubuntu-2204-nvidia-570") != std::string::npos);
+  }
 };
 
 QTEST_APPLESS_MAIN(GceApiTest)
