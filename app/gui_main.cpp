@@ -8,6 +8,8 @@
 #include "core/common/Version.h"
 #include "ui/jobs/JobsPage.h"
 #include "ui/mainwindow/MainWindow.h"
+#include "ui/models/OfferTableModel.h"
+#include "ui/prices/PricesPage.h"
 #include "ui/platform/SingleInstance.h"
 #include "ui/platform/TrayIcon.h"
 #include "ui/platform/WindowActivation.h"
@@ -36,6 +38,11 @@ int main(int argc, char** argv) {
                                       QStringLiteral("Save a PNG of the main window to <file> and quit."),
                                       QStringLiteral("file"));
   parser.addOption(screenshot);
+  // For start-up measurements (tests/bench/StartupBench): quit once the shown Prices page has its rows.
+  QCommandLineOption exitWhenShown(QStringLiteral("exit-when-shown"),
+                                   QStringLiteral("Quit as soon as the window is shown with prices (start-up timing)."));
+  exitWhenShown.setFlags(QCommandLineOption::HiddenFromHelp);
+  parser.addOption(exitWhenShown);
   const QCommandLineOption page(QStringLiteral("page"), QStringLiteral("Open on <page>: prices, planner, jobs or accounts."),
                                 QStringLiteral("page"));
   parser.addOption(page);
@@ -44,7 +51,7 @@ int main(int argc, char** argv) {
   // One instance per user: a second launch brings the running window to the front and exits.
   // A screenshot run is a throwaway of its own.
   spotwise::ui::SingleInstance instance(QString::fromLatin1(spotwise::kAppId));
-  if (!parser.isSet(screenshot)) {
+  if (!parser.isSet(screenshot) && !parser.isSet(exitWhenShown)) {
     switch (instance.start(QApplication::arguments())) {
       case spotwise::ui::SingleInstance::Role::Secondary:
         std::fprintf(stderr, "spotwise: already running; brought its window to the front\n");
@@ -75,6 +82,14 @@ int main(int argc, char** argv) {
     window.showPage(static_cast<spotwise::ui::MainWindow::Page>(index));
   }
   window.show();
+  if (parser.isSet(exitWhenShown)) {
+    // After the first pass of the event loop: the window has been exposed and painted.
+    QTimer::singleShot(0, &window, [&window] {
+      const auto* pricesPage = window.findChild<spotwise::ui::PricesPage*>();
+      const int rows = pricesPage ? pricesPage->model()->rowCount() : 0;
+      QApplication::exit(rows > 0 ? 0 : 3);
+    });
+  }
   if (parser.isSet(screenshot)) {
     const QString path = parser.value(screenshot);
     QTimer::singleShot(500, &window, [&window, path] {

@@ -1,7 +1,9 @@
 // `spotwise-cli plan`: ranks the embedded snapshot's spot offers for one GPU configuration by the expected
 // cost of finishing a training run, preemptions and checkpoints included.
 #include <cmath>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <ostream>
 
@@ -10,6 +12,9 @@
 
 #include "core/cli/CliContext.h"
 #include "core/common/Time.h"
+#include "core/ledger/Ledger.h"
+#include "core/jobs/Runtime.h"
+#include "core/planner/ObservedHistory.h"
 #include "core/planner/Planner.h"
 #include "core/pricing/Snapshot.h"
 
@@ -71,7 +76,11 @@ void printTable(std::ostream& out, const std::vector<OfferPlan>& plans) {
     rows.push_back({std::to_string(++rank), std::string(pricing::providerId(p.offer.provider)),
                     p.offer.region + (p.offer.zone.empty() ? "" : " (" + p.offer.zone + ")"), p.offer.instanceType,
                     fixed(p.offer.spot->usdPerHour, 4), rate,
-                    std::string(planner::hazardSourceName(p.hazard.source)) + (p.hazard.maxUptimeHours ? ", 24h cap" : ""),
+                    std::string(planner::hazardSourceName(p.hazard.source)) +
+                        (p.hazard.source == planner::HazardSource::Observed
+                             ? " (" + std::to_string(p.hazard.observations) + " in " + fixed(p.hazard.observedHours, 0) + "h)"
+                             : std::string()) +
+                        (p.hazard.maxUptimeHours ? ", 24h cap" : ""),
                     fixed(p.expectedCostUsd(), 2), fixed(p.simulation.costUsd.p90, 2), fixed(p.expectedHours(), 1),
                     fixed(p.simulation.hours.p90, 1), p.savingsPercent ? fixed(*p.savingsPercent, 1) : "-",
                     duration(p.shape.intervalHours)});
@@ -108,6 +117,8 @@ nlohmann::json planJson(const OfferPlan& p) {
             {"maxUptimeHours", optionalJson(p.hazard.maxUptimeHours)},
             {"observations", p.hazard.source == planner::HazardSource::Observed ? nlohmann::json(p.hazard.observations)
                                                                                  : nlohmann::json(nullptr)},
+            {"observedHours", p.hazard.source == planner::HazardSource::Observed ? nlohmann::json(p.hazard.observedHours)
+                                                                                  : nlohmann::json(nullptr)},
             {"basis", p.hazard.basis}}},
           {"workHours", p.shape.workHours},
           {"checkpointHours", p.shape.checkpointHours},
@@ -137,14 +148,14 @@ void addPlanCommands(CLI::App& app, CliContext& context) {
   auto* plan = app.add_subcommand("plan", "Rank spot offers by the expected cost of finishing a training run, preemptions included");
   plan->footer("\n" + planner::hazardModelHelp());
   struct Options {
-    std::string gpu, risk = "typical", provider;
+    std::string gpu, risk = "typical", provider, ledger;
     int count = 1;
     std::optional<double> hours, steps, secondsPerStep, restartMin, intervalHours, rate, deadlineHours, budget;
     double checkpointMin = 0.0;
     std::optional<int> fallbackAfter;
     int runs = 100000;
     std::uint64_t seed = 20261128;
-    bool preemptible = false, driverAtBoot = false, asJson = false;
+    bool preemptible = false, driverAtBoot = false, asJson = false, noHistory = false;
   };
   auto options = std::make_shared<Options>();
   plan->add_option("--gpu", options->gpu, "GPU model, e.g. A100-80GB, H100, T4")->required();
@@ -171,6 +182,9 @@ void addPlanCommands(CLI::App& app, CliContext& context) {
       ->check(CLI::IsMember({"aws", "gcp", "azure"}, CLI::ignore_case));
   plan->add_option("--runs", options->runs, "Simulated runs per offer (default 100000)");
   plan->add_option("--seed", options->seed, "Random seed: the same seed gives the same numbers");
+  plan->add_option("--ledger", options->ledger,
+                   "Job ledger to learn preemption rates from (default $SPOTWISE_LEDGER or ~/.local/share/spotwise/ledger.sqlite, when it exists)");
+  plan->add_flag("--no-history", options->noHistory, "Ignore your own preemption history");
   plan->add_flag("--json", options->asJson, "Print JSON");
 
   plan->callback([options, &context] {
@@ -209,6 +223,30 @@ void addPlanCommands(CLI::App& app, CliContext& context) {
       context.exitCode = 2;
       return;
     }
+    // Your own preemptions per offer, from the job ledger, when there is one.
+    int historyAttempts = 0;
+    std::string historyFile;
+    if (!options->noHistory) {
+      const std::filesystem::path file = options->ledger.empty() ? jobs::defaultLedgerPath() : std::filesystem::path(options->ledger);
+      if (!options->ledger.empty() || std::filesystem::exists(file)) {
+        if (!std::filesystem::exists(file)) {
+          err << "spotwise-cli plan: --ledger: " << file.string() << " does not exist\n";
+          context.exitCode = 2;
+          return;
+        }
+        auto opened = ledger::Ledger::open(file);
+        const auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        auto observed = opened ? planner::ObservedHistory::fromLedger(**opened, nowMs) : Result<planner::ObservedHistory>(opened.error());
+        if (!observed) {
+          err << "spotwise-cli plan: " << observed.error().message << "\n";
+          context.exitCode = 1;
+          return;
+        }
+        historyAttempts = observed->attempts();
+        historyFile = file.string();
+        request.hazard.history = observed->hook();
+      }
+    }
     auto snapshot = pricing::embeddedSnapshot();
     if (!snapshot) {
       err << "spotwise-cli plan: " << snapshot.error().message << "\n";
@@ -240,6 +278,8 @@ void addPlanCommands(CLI::App& app, CliContext& context) {
       context.out << nlohmann::json{{"runsPerOffer", request.runs},
                                     {"seed", request.seed},
                                     {"risk", planner::riskPointId(request.hazard.risk)},
+                                    {"history", historyFile.empty() ? nlohmann::json(nullptr)
+                                                                    : nlohmann::json{{"ledger", historyFile}, {"spotAttempts", historyAttempts}}},
                                     {"pricesAsOf", formatIsoDateUtc(snapshot->oldestAsOf())},
                                     {"offers", list},
                                     {"skipped", skipped}}
@@ -252,6 +292,9 @@ void addPlanCommands(CLI::App& app, CliContext& context) {
     for (const auto& p : result->offers) assumed = assumed || p.hazard.assumption;
     err << result->offers.size() << " offers ranked by expected cost over " << request.runs << " simulated runs each (seed "
         << request.seed << ", " << planner::riskPointId(request.hazard.risk) << " risk)\n";
+    if (!historyFile.empty()) {
+      err << "preemption history: " << historyAttempts << " spot attempt(s) in " << historyFile << "\n";
+    }
     if (assumed) {
       err << "note: preemption rates marked \"assumed default\" are assumptions, not published figures; "
              "see `spotwise-cli plan --help`, or set your own with --rate\n";

@@ -1,4 +1,8 @@
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
@@ -6,16 +10,59 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/auth/aws/AwsConfig.h"
 #include "core/cli/CliContext.h"
 #include "core/common/AtomicFile.h"
 #include "core/common/Time.h"
+#include "core/http/CurlHttpClient.h"
+#include "core/jobs/Runtime.h"
+#include "core/pricing/LiveCatalog.h"
 #include "core/pricing/OfferQuery.h"
+#include "core/pricing/PriceRefresh.h"
 #include "core/pricing/Snapshot.h"
 #include "core/pricing/sources/Import.h"
 
 namespace spotwise::cli {
 
 namespace {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> envValue(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+
+/** --db, else $SPOTWISE_PRICES_DB, else ~/.local/share/spotwise/prices.sqlite; `explicitly` says whether the user named it. */
+fs::path pricesDbPath(const std::string& option, bool* explicitly = nullptr) {
+  if (explicitly) *explicitly = true;
+  if (!option.empty()) return option;
+  if (auto env = envValue("SPOTWISE_PRICES_DB")) return *env;
+  if (explicitly) *explicitly = false;
+  return jobs::defaultDataHome() / "prices.sqlite";
+}
+
+/** Reads SourceEndpoints fields from a JSON object file (mirrors, proxies, the test server). */
+Result<pricing::sources::SourceEndpoints> readEndpoints(const std::string& file) {
+  pricing::sources::SourceEndpoints e;
+  if (file.empty()) return e;
+  std::ifstream in(file);
+  const auto doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return makeError(ErrorCode::InvalidArgument, "--endpoints: " + file + " is not a JSON object");
+  const std::pair<const char*, std::string*> fields[] = {
+      {"awsRegionIndexUrl", &e.awsRegionIndexUrl}, {"awsOfferBase", &e.awsOfferBase},     {"awsSpotFeedUrl", &e.awsSpotFeedUrl},
+      {"awsAdvisorUrl", &e.awsAdvisorUrl},         {"azureRetailUrl", &e.azureRetailUrl}, {"gcpBillingUrl", &e.gcpBillingUrl}};
+  for (const auto& [key, value] : doc.items()) {
+    const auto* field = std::ranges::find_if(fields, [&](const auto& f) { return key == f.first; });
+    if (field == std::end(fields) || !value.is_string()) {
+      return makeError(ErrorCode::InvalidArgument, "--endpoints: unknown or non-string field '" + key + "' in " + file);
+    }
+    *field->second = value.get<std::string>();
+  }
+  return e;
+}
 
 using pricing::Offer;
 
@@ -188,7 +235,7 @@ void printImport(std::ostream& out, const pricing::sources::ParsedPrices& parsed
 void addPricesCommands(CLI::App& app, CliContext& context) {
   auto* prices = app.add_subcommand("prices", "List GPU offers with on-demand and spot prices");
   struct Options {
-    std::string gpu, provider, region, fromDir, outFile;
+    std::string gpu, provider, region, fromDir, outFile, db;
     int count = 0;
     bool spot = false, asJson = false, asCsv = false;
   };
@@ -275,13 +322,146 @@ void addPricesCommands(CLI::App& app, CliContext& context) {
         << options->outFile << "\n";
   });
 
-  prices->callback([snapshotCmd, importCmd, options, &context] {
-    if (snapshotCmd->parsed() || importCmd->parsed()) return;
+  struct RefreshOptions {
+    std::string db, cacheDir, profile, gcpKeyFile, endpointsFile;
+    std::vector<std::string> regions;
+    bool noAwsApi = false, asJson = false;
+  };
+  auto refreshOptions = std::make_shared<RefreshOptions>();
+  auto* refreshCmd = prices->add_subcommand(
+      "refresh", "Fetch every live price source now and store it in the price history (what `prices` lists afterwards)");
+  refreshCmd->footer(
+      "\nCredentials: AWS from the usual chain (AWS_ACCESS_KEY_ID..., AWS_PROFILE, ~/.aws; --profile) enables the signed "
+      "per-zone DescribeSpotPriceHistory source (AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL override its endpoint). "
+      "The GCP Cloud Billing Catalog needs an API key: $SPOTWISE_GCP_API_KEY or --gcp-api-key-file (never on the command line, "
+      "where other users and the shell history would see it). Without them those sources are skipped, and say so.");
+  refreshCmd->add_option("--db", refreshOptions->db, "Price history file (default $SPOTWISE_PRICES_DB or ~/.local/share/spotwise/prices.sqlite)");
+  refreshCmd->add_option("--cache", refreshOptions->cacheDir, "Folder for the AWS offer files and their ETags (default: beside --db)");
+  refreshCmd->add_option("--profile", refreshOptions->profile, "AWS profile for the signed spot price history");
+  refreshCmd->add_flag("--no-aws-api", refreshOptions->noAwsApi, "Do not use AWS credentials even if they exist");
+  refreshCmd->add_option("--gcp-api-key-file", refreshOptions->gcpKeyFile, "File whose first line is the GCP Billing API key")
+      ->check(CLI::ExistingFile);
+  refreshCmd->add_option("--aws-regions", refreshOptions->regions, "AWS regions to fetch (default: the GPU regions)")->delimiter(',');
+  refreshCmd->add_option("--endpoints", refreshOptions->endpointsFile, "JSON file overriding source URLs (mirrors, tests)")
+      ->check(CLI::ExistingFile);
+  refreshCmd->add_flag("--json", refreshOptions->asJson, "Print JSON");
+  refreshCmd->callback([refreshOptions, &context] {
+    auto& err = context.err;
+    const auto& o = *refreshOptions;
+    pricing::RefreshConfig config;
+    auto endpoints = readEndpoints(o.endpointsFile);
+    if (!endpoints) {
+      err << "spotwise-cli prices refresh: " << endpoints.error().message << "\n";
+      context.exitCode = 2;
+      return;
+    }
+    config.endpoints = *endpoints;
+    if (!o.regions.empty()) config.awsRegions = o.regions;
+    const fs::path db = pricesDbPath(o.db);
+    config.cacheDir = o.cacheDir.empty() ? db.parent_path() / "offer-cache" : fs::path(o.cacheDir);
+    if (!o.gcpKeyFile.empty()) {
+      std::ifstream in(o.gcpKeyFile);
+      std::getline(in, config.gcpApiKey);
+      while (!config.gcpApiKey.empty() && std::isspace(static_cast<unsigned char>(config.gcpApiKey.back()))) config.gcpApiKey.pop_back();
+      if (config.gcpApiKey.empty()) {
+        err << "spotwise-cli prices refresh: --gcp-api-key-file " << o.gcpKeyFile << " has no key on its first line\n";
+        context.exitCode = 2;
+        return;
+      }
+    } else if (auto key = envValue("SPOTWISE_GCP_API_KEY")) {
+      config.gcpApiKey = *key;
+    }
+    http::CurlHttpClient client;
+    if (!o.noAwsApi) {
+      auth::aws::AwsResolverOptions resolver;
+      resolver.env = envValue;
+      resolver.client = &client;
+      resolver.runProcess = auth::aws::systemProcessRunner();
+      auto resolved = auth::aws::resolveAwsCredentials(resolver, o.profile.empty() ? std::nullopt : std::optional(o.profile));
+      if (resolved) {
+        config.aws = pricing::sources::AwsApiAccess{resolved->credentials, envValue("AWS_ENDPOINT_URL_EC2").value_or(envValue("AWS_ENDPOINT_URL").value_or(""))};
+      } else if (!o.profile.empty() || resolved.error().code != ErrorCode::NotFound) {
+        // Named or broken credentials are a mistake to report; none at all just skips the source.
+        err << "spotwise-cli prices refresh: AWS credentials: " << resolved.error().message << "\n";
+        if (!o.profile.empty()) {
+          context.exitCode = 1;
+          return;
+        }
+      }
+    }
+    std::error_code ec;
+    fs::create_directories(db.parent_path(), ec);
+    auto history = pricing::PriceHistory::open(db);
+    if (!history) {
+      err << "spotwise-cli prices refresh: " << history.error().message << "\n";
+      context.exitCode = 1;
+      return;
+    }
+    const auto outcomes = pricing::refreshAll(client, config, {}, {});
+    if (auto stored = pricing::storeRefresh(*history, outcomes); !stored) {
+      err << "spotwise-cli prices refresh: " << stored.error().message << "\n";
+      context.exitCode = 1;
+      return;
+    }
+    bool failed = false;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& outcome : outcomes) {
+      using State = pricing::SourceOutcome::State;
+      failed = failed || outcome.state == State::Failed || outcome.state == State::Cancelled;
+      const auto& parsed = outcome.result.parsed;
+      if (o.asJson) {
+        list.push_back({{"source", outcome.sourceId},
+                        {"state", pricing::outcomeStateName(outcome.state)},
+                        {"why", outcome.state == State::Fresh ? nlohmann::json(nullptr) : nlohmann::json(outcome.error.message)},
+                        {"records", parsed.records.size()},
+                        {"interruptionBands", parsed.interruptions.size()},
+                        {"itemsRead", parsed.itemsRead},
+                        {"warnings", parsed.warnings},
+                        {"notModified", outcome.result.notModified},
+                        {"fetchedAt", formatIso8601Utc(outcome.finishedUnix)}});
+        continue;
+      }
+      context.out << std::left << std::setw(18) << outcome.sourceId << std::setw(10) << pricing::outcomeStateName(outcome.state);
+      if (outcome.state == State::Fresh) {
+        context.out << parsed.records.size() << " prices";
+        if (!parsed.interruptions.empty()) context.out << ", " << parsed.interruptions.size() << " interruption bands";
+        context.out << " from " << parsed.itemsRead << " items" << (outcome.result.notModified ? " (unchanged, cached)" : "");
+        for (const auto& w : parsed.warnings) context.out << "\n  warning: " << w;
+      } else {
+        context.out << outcome.error.message;
+      }
+      context.out << "\n";
+    }
+    if (o.asJson) context.out << nlohmann::json{{"database", db.string()}, {"sources", list}}.dump(2) << "\n";
+    err << "price history: " << db.string() << "\n";
+    if (failed) context.exitCode = 1;
+  });
+
+  prices->add_option("--db", options->db, "Price history to list from (default $SPOTWISE_PRICES_DB or ~/.local/share/spotwise/prices.sqlite, when it exists)");
+  prices->callback([snapshotCmd, importCmd, refreshCmd, options, &context] {
+    if (snapshotCmd->parsed() || importCmd->parsed() || refreshCmd->parsed()) return;
     auto snapshot = pricing::embeddedSnapshot();
     if (!snapshot) {
       context.err << "spotwise-cli: " << snapshot.error().message << "\n";
       context.exitCode = 1;
       return;
+    }
+    // The price history of `prices refresh` (or the app's) overlays the embedded snapshot when there is one.
+    bool named = false;
+    const fs::path db = pricesDbPath(options->db, &named);
+    bool live = false;
+    if (named || fs::exists(db)) {
+      auto history = pricing::PriceHistory::open(db);
+      auto catalog = history ? pricing::assembleLiveCatalog(*history, *snapshot) : Result<pricing::LiveCatalog>(history.error());
+      if (!catalog) {
+        context.err << "spotwise-cli: price history " << db.string() << ": " << catalog.error().message << "\n";
+        context.exitCode = 1;
+        return;
+      }
+      live = catalog->sources.size() > snapshot->sources.size();
+      snapshot->offers = std::move(catalog->offers);
+      snapshot->sources = std::move(catalog->sources);
+      snapshot->notes = std::move(catalog->notes);
     }
     pricing::OfferQuery query;
     query.gpuModel = options->gpu;
@@ -297,7 +477,7 @@ void addPricesCommands(CLI::App& app, CliContext& context) {
     } else {
       printTable(context.out, offers);
       context.err << offers.size() << " offers; prices as of " << formatIsoDateUtc(snapshot->oldestAsOf())
-                  << " (embedded snapshot)\n";
+                  << (live ? " (live prices from " + db.string() + " over the embedded snapshot)\n" : std::string(" (embedded snapshot)\n"));
     }
   });
 }

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/agent/CodeBundle.h"
+
 namespace spotwise::jobs {
 
 namespace {
@@ -128,13 +130,17 @@ std::vector<FieldError> validateJobSpec(const JobSpec& spec, const ValidationLim
   } else if (!fs::is_directory(spec.codeDir, ec)) {
     fail("codeDir", spec.codeDir.string() + " is not a folder");
   } else {
-    const auto size = folderSize(spec.codeDir);
-    if (!size) {
-      fail("codeDir", "folder " + spec.codeDir.string() + " cannot be read");
-    } else if (*size > limits.maxCodeBytes) {
-      fail("codeDir", "folder holds " + std::to_string(*size / (1024 * 1024)) + " MiB, more than the " +
-                          std::to_string(limits.maxCodeBytes / (1024 * 1024)) +
-                          " MiB limit: keep data sets in storage and list big files in .spotwiseignore");
+    // The same walk and ignore rules as the bundle that gets uploaded: what .spotwiseignore leaves
+    // out does not count against the limit.
+    agent::CodeBundleOptions bundle;
+    bundle.maxBytes = limits.maxCodeBytes;
+    if (auto scan = agent::scanCodeFolder(spec.codeDir, bundle); !scan) {
+      if (scan.error().code == ErrorCode::InvalidArgument) {
+        fail("codeDir", "folder holds more than the " + agent::formatBytes(limits.maxCodeBytes) +
+                            " limit after its ignore rules: keep data sets in storage and list big files in .spotwiseignore");
+      } else {
+        fail("codeDir", "folder " + spec.codeDir.string() + " cannot be read (" + scan.error().message + ")");
+      }
     }
   }
 

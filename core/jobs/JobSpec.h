@@ -70,7 +70,10 @@ struct FieldError {
 
 /** Limits that validation checks against (the code bundle size cap, ...). */
 struct ValidationLimits {
-  std::uint64_t maxCodeBytes = 2ull * 1024 * 1024 * 1024;  ///< sum of file sizes under codeDir (without .git)
+  /// Sum of the sizes of the files the code bundle would hold (agent::scanCodeFolder: without .git and what
+  /// .gitignore/.spotwiseignore leave out); the same default as agent::CodeBundleOptions, so a spec that
+  /// validates also packs.
+  std::uint64_t maxCodeBytes = 1ull << 30;
 };
 
 /**

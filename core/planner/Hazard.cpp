@@ -22,6 +22,8 @@ constexpr PercentRange kGcpDefaultDaily{5.0, 15.0};
 constexpr double kHoursPerDay = 24.0;
 // GCP preemptible VMs are always stopped after 24 hours.
 constexpr double kGcpPreemptibleMaxUptimeHours = 24.0;
+// How many instance-hours of evidence the published or assumed rate counts for against observed history.
+constexpr double kPriorWeightHours = 24.0;
 // No band promises zero interruptions: a published low end of 0 % is read as 1 %.
 constexpr double kLowestBandFloorPercent = 1.0;
 // An open top band (AWS ">20%", published as 20–100) is read as 10 points wide: [20, 30] %.
@@ -138,18 +140,6 @@ Result<Hazard> resolveHazard(const pricing::Offer& offer, const HazardSettings& 
     hazard.ratePerHour = *settings.overrideRatePerHour;
     hazard.source = HazardSource::UserOverride;
     hazard.basis = "set by you for every offer: " + rateText(hazard.ratePerHour);
-  } else if (auto observed = settings.history ? settings.history(offer) : std::nullopt) {
-    if (observed->preemptions < 0 || !std::isfinite(observed->instanceHours) || observed->instanceHours <= 0.0) {
-      return makeError(ErrorCode::InvalidArgument,
-                       "Plan: preemption history for " + key + " needs a count ≥ 0 over more than 0 instance-hours, got " +
-                           std::to_string(observed->preemptions) + format(" over %g h", observed->instanceHours));
-    }
-    hazard.ratePerHour = observed->preemptions / observed->instanceHours;
-    hazard.source = HazardSource::Observed;
-    hazard.observations = observed->preemptions;
-    hazard.observedHours = observed->instanceHours;
-    hazard.basis = "your history: " + std::to_string(observed->preemptions) + " preemption(s) in " +
-                   format("%.1f", observed->instanceHours) + " instance-hours → " + rateText(hazard.ratePerHour);
   } else if (offer.interruption) {
     auto range = effectiveBandRange(*offer.interruption);
     if (!range) return range.error();
@@ -173,6 +163,26 @@ Result<Hazard> resolveHazard(const pricing::Offer& offer, const HazardSettings& 
         hazard = fromRange(kGcpDefaultDaily, kHoursPerDay, settings.risk, HazardSource::ProviderDefault,
                            "assumed: GCP publishes no rate, 5–15 % of VMs");
         break;
+    }
+  }
+  if (hazard.source != HazardSource::UserOverride) {
+    if (auto observed = settings.history ? settings.history(offer) : std::nullopt) {
+      if (observed->preemptions < 0 || !std::isfinite(observed->instanceHours) || observed->instanceHours <= 0.0) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "Plan: preemption history for " + key + " needs a count ≥ 0 over more than 0 instance-hours, got " +
+                             std::to_string(observed->preemptions) + format(" over %g h", observed->instanceHours));
+      }
+      // A few hours without a preemption must not read as "never preempted": the published (or
+      // assumed) rate counts as kPriorWeightHours of evidence (a Gamma prior; the posterior mean).
+      const double prior = hazard.ratePerHour;
+      hazard.ratePerHour = (observed->preemptions + prior * kPriorWeightHours) / (observed->instanceHours + kPriorWeightHours);
+      hazard.source = HazardSource::Observed;
+      hazard.assumption = false;
+      hazard.observations = observed->preemptions;
+      hazard.observedHours = observed->instanceHours;
+      hazard.basis = "your history: " + std::to_string(observed->preemptions) + " preemption(s) in " +
+                     format("%.1f", observed->instanceHours) + " instance-hours, weighed with " + rateText(prior) + " (" +
+                     hazard.basis + ")" + format(" as %g instance-hours", kPriorWeightHours) + " → " + rateText(hazard.ratePerHour);
     }
   }
   if (offer.provider == pricing::CloudProvider::Gcp && settings.gcpVmKind == GcpVmKind::Preemptible) {
@@ -200,9 +210,11 @@ std::string hazardModelHelp() {
       "- Azure: the eviction band where the catalog has one, read like AWS's; otherwise ASSUMED 5–15 % per day.\n"
       "The same assumption for every cloud keeps it from deciding between them; rates marked \"assumed\" are "
       "not published figures.\n"
-      "- Your own rate, for one offer or for all, replaces all of the above. Once jobs run, the rate observed in "
-      "your own history (preemptions ÷ instance-hours, with the number of preemptions shown) is used when you "
-      "have not set one.\n"
+      "- Your own rate, for one offer or for all, replaces all of the above. Once jobs run, your own history "
+      "of that offer in the job ledger (spot attempts: preemptions and instance-hours, with the number of "
+      "preemptions shown) is used when you have not set one: (preemptions + λ₀·24 h) ÷ (instance-hours + 24 h), "
+      "where λ₀ is the published or assumed rate above, so a short history moves the rate only a little and "
+      "a long one decides it.\n"
       "A preemption loses the work since the last checkpoint and costs the restart time (boot, driver, restore), "
       "which is billed and can itself be interrupted. Expected time follows Daly's model: each segment of τ "
       "hours of work plus a checkpoint C takes e^(λR)·(e^(λ(τ+C)) − 1)/λ on average; the recommended τ is the "

@@ -56,7 +56,9 @@ struct Hazard {
 /**
  * What the user chose about preemption risk. Precedence per offer: an override for that offer,
  * then the override for every offer, then the observed history, then the published band, then the
- * provider default.
+ * provider default. Observed history is weighed with the band's (or default's) rate as 24
+ * instance-hours of evidence: λ = (preemptions + λ₀·24) / (instance-hours + 24), so a short clean
+ * history never reads as "never preempted" and a long one decides the rate.
  */
 struct HazardSettings {
   RiskPoint risk = RiskPoint::Typical;
@@ -64,8 +66,8 @@ struct HazardSettings {
   std::optional<double> overrideRatePerHour;      ///< applies to every offer
   std::map<std::string, double> offerOverrides;   ///< by offerKey(): one offer only
   /**
-   * The user's preemption history per offer. The job ledger plugs in here once jobs run; until then
-   * it is empty. Must be safe to call from several threads at once.
+   * The user's preemption history per offer (planner::ObservedHistory::hook() reads it from the job
+   * ledger). Must be safe to call from several threads at once.
    */
   std::function<std::optional<ObservedPreemptions>(const pricing::Offer&)> history;
 };

@@ -13,6 +13,9 @@ PriceSource liveSource(const std::string& id, std::int64_t fetchedUnix) {
   if (id == "aws-offer") {
     s.description = "AWS Price List bulk offer files (on-demand, Linux)";
     s.url = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/region_index.json";
+  } else if (id == "aws-spot-history") {
+    s.description = "AWS EC2 DescribeSpotPriceHistory (signed; Linux/UNIX, per zone, price in effect at fetch time)";
+    s.url = "https://ec2.<region>.amazonaws.com/?Action=DescribeSpotPriceHistory";
   } else if (id == "aws-spot-feed") {
     s.description = "AWS website spot price feed (Linux, per region)";
     s.url = "https://spot-price.s3.amazonaws.com/spot.js";

@@ -104,9 +104,13 @@ Result<void> exec(sqlite3* db, std::string_view sql, const std::string& what) {
   return {};
 }
 
-std::string joinNotes(const std::vector<std::string>& notes) {
+// Warnings share the notes column, marked, so the schema stays as it is.
+constexpr std::string_view kWarningMark = "warning: ";
+
+std::string joinNotes(const sources::ParsedPrices& parsed) {
   std::string out;
-  for (const auto& n : notes) out += (out.empty() ? "" : "\n") + n;
+  for (const auto& n : parsed.notes) out += (out.empty() ? "" : "\n") + n;
+  for (const auto& w : parsed.warnings) out += (out.empty() ? "" : "\n") + std::string(kWarningMark) + w;
   return out;
 }
 
@@ -182,7 +186,7 @@ Result<void> PriceHistory::recordSuccess(const std::string& sourceId, std::int64
   if (auto r = exec(m_db, "BEGIN IMMEDIATE;", "begin"); !r) return r;
   auto body = [&]() -> Result<void> {
     Statement refresh(m_db, "INSERT INTO prices_refresh(source, at, ok, items, notes) VALUES(?, ?, 1, ?, ?);");
-    refresh.bind(1, sourceId).bind(2, fetchedUnix).bind(3, static_cast<std::int64_t>(parsed.itemsRead)).bind(4, joinNotes(parsed.notes));
+    refresh.bind(1, sourceId).bind(2, fetchedUnix).bind(3, static_cast<std::int64_t>(parsed.itemsRead)).bind(4, joinNotes(parsed));
     if (!refresh.ok() || refresh.step() != SQLITE_DONE) return dbError(m_db, "record refresh of " + sourceId);
     const std::int64_t id = sqlite3_last_insert_rowid(m_db);
     Statement point(m_db,
@@ -242,7 +246,9 @@ Result<std::optional<LastGood>> PriceHistory::lastGood(const std::string& source
   const std::string notes = latest.text(3);
   for (std::size_t start = 0; start < notes.size();) {
     const auto end = notes.find('\n', start);
-    good.parsed.notes.push_back(notes.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    std::string line = notes.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (line.starts_with(kWarningMark)) good.parsed.warnings.push_back(line.substr(kWarningMark.size()));
+    else good.parsed.notes.push_back(std::move(line));
     if (end == std::string::npos) break;
     start = end + 1;
   }

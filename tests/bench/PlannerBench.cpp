@@ -4,7 +4,11 @@
 //   build/dev/tests/bench/PlannerBench
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <thread>
 #include <vector>
 
@@ -17,6 +21,19 @@ using namespace spotwise;
 
 constexpr std::size_t kOffers = 500;
 constexpr int kRuns = 100000;
+
+// Wall and process-CPU seconds of every pass, by thread count, for the verdict printed at the end.
+struct Pass {
+  double wall = 0;
+  double cpu = 0;
+};
+std::vector<Pass> g_passes[3];
+
+double processCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
 
 // 500 offers from the embedded catalog's spot offers, repeated with AWS-style bands 0–4 so that rates
 // range from the calm "<5%" band to the conservative daily default (GCP, and offers left without a band).
@@ -68,6 +85,8 @@ void simulateAll(benchmark::State& state, int threads) {
   const auto request = benchRequest();
   benchOffers();
   for (auto _ : state) {
+    const auto wallStart = std::chrono::steady_clock::now();
+    const double cpuStart = processCpuSeconds();
     std::atomic<std::size_t> next{0};
     std::vector<double> sinks(static_cast<std::size_t>(threads), 0.0);
     std::vector<std::thread> workers;
@@ -77,6 +96,8 @@ void simulateAll(benchmark::State& state, int threads) {
     planRange(request, next, sinks[0]);
     for (auto& w : workers) w.join();
     benchmark::DoNotOptimize(sinks);
+    g_passes[threads].push_back({std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count(),
+                                 processCpuSeconds() - cpuStart});
   }
   state.counters["offers"] = static_cast<double>(kOffers);
   state.counters["runs/s"] = benchmark::Counter(static_cast<double>(kOffers) * kRuns * static_cast<double>(state.iterations()),
@@ -108,4 +129,15 @@ BENCHMARK(BM_MonteCarlo500Offers_2Threads)->Unit(benchmark::kMillisecond)->UseRe
 BENCHMARK(BM_MonteCarlo500Offers_1Thread_Reference)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 BENCHMARK(BM_Analytic500Offers_Reference)->Unit(benchmark::kMicrosecond);
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  if (g_passes[2].empty()) return 0;
+  const auto best = *std::ranges::min_element(g_passes[2], {}, &Pass::wall);
+  // Wall time is what the target is about; CPU time says what a quiet 2-core machine would give (CPU / 2).
+  std::printf("\n100,000 runs x 500 offers on 2 threads: best wall %.0f ms (CPU %.0f ms, so %.0f ms with 2 idle cores); "
+              "target < 1000 ms wall: %s\n",
+              best.wall * 1e3, best.cpu * 1e3, best.cpu * 1e3 / 2, best.wall < 1.0 ? "met" : "MISSED on this machine now");
+  return 0;
+}

@@ -80,16 +80,7 @@ QString abbreviated(const QString& id) {
 
 }  // namespace
 
-// The user's explicit choice (the "plaintext" check box), read once at start.
-std::unique_ptr<SecretStore> defaultStore() {
-  QSettings settings;
-  if (settings.value(QStringLiteral("accounts/plaintextSecrets"), false).toBool()) {
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    QDir().mkpath(dir);
-    return makePlaintextSecretStore(dir + QStringLiteral("/secrets-plaintext.json"));
-  }
-  return makeKeychainSecretStore();
-}
+std::unique_ptr<SecretStore> defaultStore() { return makeDefaultSecretStore(); }
 
 AccountsPage::AccountsPage(QWidget* parent)
     : QWidget(parent),

@@ -20,6 +20,7 @@
 #include "core/pricing/Snapshot.h"
 #include "ui/accounts/AccountsPage.h"
 #include "ui/jobs/JobsPage.h"
+#include "ui/launch/LaunchDialog.h"
 #include "ui/models/QtConvert.h"
 #include "ui/planner/PlannerPage.h"
 #include "ui/platform/TrayIcon.h"
@@ -45,6 +46,12 @@ MainWindow::MainWindow(QWidget* parent)
   m_pages->addWidget(m_jobs);
   m_pages->addWidget(new AccountsPage(this));
   connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+  connect(m_prices, &PricesPage::launchRequested, this,
+          [this](const pricing::Offer& offer) { openLaunchDialog(prefillFromOffer(offer)); });
+  connect(m_planner, &PlannerPage::launchRequested, this,
+          [this](const planner::OfferPlan& plan, const planner::PlanRequest& request) {
+            openLaunchDialog(prefillFromPlan(plan, request));
+          });
 
   auto* central = new QWidget(this);
   auto* layout = new QHBoxLayout(central);
@@ -79,6 +86,20 @@ MainWindow::MainWindow(QWidget* parent)
   m_sidebar->setCurrentRow(PricesPageIndex);
   loadEmbeddedPrices();
   restoreWindowState();
+}
+
+LaunchDialog* MainWindow::launchDialog() const { return m_launchDialog; }
+
+void MainWindow::openLaunchDialog(const LaunchPrefill& prefill) {
+  if (m_launchDialog) m_launchDialog->close();
+  m_launchDialog = new LaunchDialog(prefill, this);
+  m_launchDialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(m_launchDialog, &LaunchDialog::launchRequested, this, [this](const jobs::JobSpec& spec) {
+    showPage(JobsPageIndex);
+    m_jobs->launch(spec);
+    Q_EMIT launchRequested(spec);
+  });
+  m_launchDialog->open();
 }
 
 void MainWindow::showPage(Page page) { m_sidebar->setCurrentRow(page); }

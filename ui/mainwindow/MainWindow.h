@@ -1,7 +1,9 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QPointer>
 
+#include "core/jobs/JobSpec.h"
 #include "core/jobs/Runtime.h"
 
 class QActionGroup;
@@ -11,9 +13,11 @@ class QStackedWidget;
 namespace spotwise::ui {
 
 class JobsPage;
+class LaunchDialog;
 class PlannerPage;
 class PricesPage;
 class TrayIcon;
+struct LaunchPrefill;
 
 /**
  * The main window: a sidebar of pages (Prices, Planner, Jobs, Accounts) and the About box. Closing it
@@ -33,6 +37,13 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] PricesPage* pricesPage() const { return m_prices; }
   [[nodiscard]] PlannerPage* plannerPage() const { return m_planner; }
   [[nodiscard]] JobsPage* jobsPage() const { return m_jobs; }
+  /** The launch form while it is open (it deletes itself when closed). */
+  [[nodiscard]] LaunchDialog* launchDialog() const;
+  /**
+   * Opens the launch form (window-modal, without a nested event loop), replacing one already open. On
+   * confirmation the Jobs page is shown and launches the spec; launchRequested() says so.
+   */
+  void openLaunchDialog(const LaunchPrefill& prefill);
 
   /** Job notifications go to `tray`, and closing the window can leave the app there. */
   void setTrayIcon(TrayIcon* tray);
@@ -46,6 +57,10 @@ class MainWindow : public QMainWindow {
   void showAbout();
   /** Quits the app (File ▸ Quit, the tray's Quit): no question; jobs keep running and re-attach at next start. */
   void quit();
+
+ Q_SIGNALS:
+  /** The launch form was confirmed with `spec` (valid): the Jobs page takes it from here. */
+  void launchRequested(const spotwise::jobs::JobSpec& spec);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -62,6 +77,7 @@ class MainWindow : public QMainWindow {
   PricesPage* m_prices;
   PlannerPage* m_planner;
   JobsPage* m_jobs;
+  QPointer<LaunchDialog> m_launchDialog;
   TrayIcon* m_tray = nullptr;
   QActionGroup* m_closeActions = nullptr;
   bool m_quitting = false;

@@ -7,6 +7,7 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -16,6 +17,7 @@
 #include <QLineSeries>
 #include <QLocale>
 #include <QLogValueAxis>
+#include <QMenu>
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QScrollArea>
@@ -30,6 +32,14 @@
 #include <QValueAxis>
 #include <QtConcurrent/QtConcurrentMap>
 
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+
+#include "core/ledger/Ledger.h"
+#include "core/jobs/Runtime.h"
+#include "core/planner/ObservedHistory.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -39,6 +49,33 @@
 #include "ui/planner/PlanTableModel.h"
 
 namespace spotwise::ui {
+
+/** The ledger's observed preemptions for one plan: read once, by the first worker thread that asks. */
+struct LedgerHistory {
+  explicit LedgerHistory(std::string path) : m_file(std::move(path)) {}
+  const planner::ObservedHistory& get() {
+    std::call_once(m_once, [this] {
+      m_loaded = true;
+      if (m_file.empty() || !std::filesystem::exists(m_file)) return;
+      auto ledger = ledger::Ledger::open(m_file);
+      const auto nowMs = QDateTime::currentMSecsSinceEpoch();
+      auto history = ledger ? planner::ObservedHistory::fromLedger(**ledger, nowMs) : Result<planner::ObservedHistory>(ledger.error());
+      if (history) m_history = std::move(history).value();
+      else m_error = history.error().message;
+    });
+    return m_history;
+  }
+  [[nodiscard]] bool loaded() const { return m_loaded; }
+  [[nodiscard]] const std::string& error() const { return m_error; }
+  [[nodiscard]] const std::string& file() const { return m_file; }
+
+ private:
+  std::string m_file;
+  std::once_flag m_once;
+  std::atomic<bool> m_loaded = false;
+  planner::ObservedHistory m_history;
+  std::string m_error;
+};
 
 namespace {
 
@@ -78,6 +115,7 @@ PlannerPage::PlannerPage(QWidget* parent)
       m_pool(new QThreadPool(this)),
       m_chartTimer(new QTimer(this)) {
   setObjectName(QStringLiteral("plannerPage"));
+  m_ledgerPath = toQString(jobs::defaultLedgerPath().string());
   // Qt's raster painting hands work to the global thread pool and waits for it; planning there would stall
   // every repaint until the plan is done. The planner gets a pool of its own, one thread per core.
   m_pool->setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
@@ -126,6 +164,7 @@ PlannerPage::PlannerPage(QWidget* parent)
           [this](const QModelIndex& current) {
             if (!m_selectingRow) m_userPickedRow = true;
             showIntervalChart(m_model->planAt(current.row()));
+            updateLaunchButton();
           });
 
   // Expected cost against the checkpoint interval for the selected offer, with the optimum marked.
@@ -182,8 +221,20 @@ PlannerPage::PlannerPage(QWidget* parent)
   m_launchButton = new QPushButton(tr("Launch…"), this);
   m_launchButton->setObjectName(QStringLiteral("launchButton"));
   m_launchButton->setEnabled(false);
-  m_launchButton->setToolTip(tr("Launching comes with the Jobs feature: this button will open the launch form, "
-                                "prefilled with the selected offer and its recommended checkpoint interval."));
+  m_launchButton->setToolTip(tr("Open the launch form for the selected offer, prefilled with this plan's work and the "
+                                "offer's checkpoint interval. Any offer can be rehearsed on this computer first."));
+  connect(m_launchButton, &QPushButton::clicked, this, &PlannerPage::launchSelectedPlan);
+  m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+    const QModelIndex index = m_table->indexAt(pos);
+    if (!index.isValid() || !m_model->planAt(index.row())) return;
+    m_table->setCurrentIndex(m_model->index(index.row(), 0));
+    auto* menu = new QMenu(m_table);
+    menu->setObjectName(QStringLiteral("planContextMenu"));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction(tr("Launch…"), this, &PlannerPage::launchSelectedPlan)->setObjectName(QStringLiteral("launchAction"));
+    menu->popup(m_table->viewport()->mapToGlobal(pos));
+  });
 
   auto* charts = new QSplitter(Qt::Horizontal, this);
   charts->addWidget(m_intervalView);
@@ -332,6 +383,18 @@ void PlannerPage::buildForm(QWidget* form) {
   m_runs->setToolTip(tr("Simulated runs per offer for P50/P90. The same inputs always give the same numbers."));
   addField(tr("Simulated runs"), m_runs, PlanField::Runs, QStringLiteral("runsErrorLabel"));
 
+  m_useHistory = new QCheckBox(tr("Learn rates from my jobs"), form);
+  m_useHistory->setObjectName(QStringLiteral("useHistoryCheckBox"));
+  m_useHistory->setChecked(true);
+  m_useHistory->setToolTip(tr("Offers you have run spot jobs on get a rate from your own preemptions per instance-hour "
+                              "(the job ledger), weighed with the published or assumed rate; the table shows how many "
+                              "preemptions back it."));
+  layout->addRow(QString(), m_useHistory);
+  m_historyLabel = new QLabel(form);
+  m_historyLabel->setObjectName(QStringLiteral("historyLabel"));
+  m_historyLabel->setWordWrap(true);
+  layout->addRow(QString(), m_historyLabel);
+
   m_planButton = new QPushButton(tr("Plan"), form);
   m_planButton->setObjectName(QStringLiteral("planButton"));
   m_planButton->setDefault(true);
@@ -356,6 +419,8 @@ void PlannerPage::buildForm(QWidget* form) {
   layout->addRow(m_help);
   updateWorkUnit();
 }
+
+void PlannerPage::setLedgerPath(const QString& path) { m_ledgerPath = path; }
 
 void PlannerPage::setOffers(std::vector<pricing::Offer> offers) {
   m_offers = std::move(offers);
@@ -491,6 +556,8 @@ bool PlannerPage::startPlanning() {
   m_chartTimer->stop();
   m_userPickedRow = false;
   m_model->clear();
+  m_planned = *request;
+  updateLaunchButton();
   m_skipped.clear();
   showIntervalChart(nullptr);
   m_expected = static_cast<int>(candidates.size());
@@ -498,7 +565,12 @@ bool PlannerPage::startPlanning() {
   m_planning = true;
   updateStatus();
   updateProviderChart();
-  const planner::PlanRequest copy = *request;
+  planner::PlanRequest copy = *request;
+  m_history.reset();
+  if (m_useHistory->isChecked()) {
+    m_history = std::make_shared<LedgerHistory>(m_ledgerPath.toStdString());
+    copy.hazard.history = [history = m_history](const pricing::Offer& offer) { return history->get().forOffer(offer); };
+  }
   m_watcher->setFuture(QtConcurrent::mapped(m_pool, std::move(candidates), [copy](const pricing::Offer& offer) {
     PlanOutcome outcome;
     outcome.offer = offer;
@@ -544,10 +616,36 @@ void PlannerPage::updateCharts() {
 
 void PlannerPage::finishPlanning() {
   m_chartTimer->stop();
+  if (!m_history) {
+    m_historyLabel->setText(m_useHistory->isChecked() ? QString() : tr("Your preemption history is not used."));
+  } else if (!m_history->loaded()) {
+    m_historyLabel->clear();
+  } else if (!m_history->error().empty()) {
+    m_historyLabel->setText(tr("Your preemption history could not be read: %1").arg(toQString(m_history->error())));
+  } else if (m_history->get().attempts() == 0) {
+    m_historyLabel->setText(tr("No spot jobs in your history yet (%1).").arg(toQString(m_history->file())));
+  } else {
+    int observed = 0;
+    for (const auto& p : m_model->plans()) observed += p.hazard.source == planner::HazardSource::Observed ? 1 : 0;
+    m_historyLabel->setText(tr("Your history: %n spot attempt(s)", nullptr, m_history->get().attempts()) +
+                            tr(", used for %n of these offers.", nullptr, observed));
+  }
+  m_historyLabel->setToolTip(toQString(m_history ? m_history->file() : std::string()));
   updateCharts();
   m_planning = false;
   updateStatus();
   Q_EMIT planningFinished();
+}
+
+void PlannerPage::updateLaunchButton() {
+  const QModelIndex current = m_table->currentIndex();
+  m_launchButton->setEnabled(m_planned && current.isValid() && m_model->planAt(current.row()) != nullptr);
+}
+
+void PlannerPage::launchSelectedPlan() {
+  const QModelIndex current = m_table->currentIndex();
+  const planner::OfferPlan* plan = current.isValid() ? m_model->planAt(current.row()) : nullptr;
+  if (plan && m_planned) Q_EMIT launchRequested(*plan, *m_planned);
 }
 
 void PlannerPage::updateStatus() {

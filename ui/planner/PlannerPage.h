@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include <QFutureWatcher>
 #include <QHash>
 #include <QWidget>
@@ -30,6 +32,7 @@ class QToolButton;
 namespace spotwise::ui {
 
 class PlanTableModel;
+struct LedgerHistory;
 
 /** What planning one offer gave: a plan, or why the offer was left out. Default-constructible for QFuture. */
 struct PlanOutcome {
@@ -52,6 +55,12 @@ class PlannerPage : public QWidget {
   explicit PlannerPage(QWidget* parent = nullptr);
   ~PlannerPage() override;
 
+  /**
+   * The job ledger whose spot attempts teach each offer's preemption rate (default: the shared ledger,
+   * jobs::defaultLedgerPath()). It is read off the GUI thread at each plan; a missing file means no history.
+   */
+  void setLedgerPath(const QString& path);
+
   /** The catalog to plan from (all offers; the form picks the GPU model and count). */
   void setOffers(std::vector<pricing::Offer> offers);
 
@@ -69,9 +78,15 @@ class PlannerPage : public QWidget {
   [[nodiscard]] QScatterSeries* recommendedMarker() const { return m_recommended; }
   [[nodiscard]] QBarSeries* providerBars() const { return m_bars; }
 
+ public Q_SLOTS:
+  /** Asks to open the launch form for the selected result (Launch…, the table's context menu). */
+  void launchSelectedPlan();
+
  Q_SIGNALS:
   /** Every offer of the current plan has been planned (or left out). */
   void planningFinished();
+  /** The user wants to launch the offer of `plan`, which was planned with `request` (work, checkpoint, risk, ...). */
+  void launchRequested(const spotwise::planner::OfferPlan& plan, const spotwise::planner::PlanRequest& request);
 
  private:
   void buildForm(QWidget* form);
@@ -87,8 +102,10 @@ class PlannerPage : public QWidget {
   void updateCharts();
   void selectRow(int row);
   void updateStatus();
+  void updateLaunchButton();
 
   std::vector<pricing::Offer> m_offers;
+  std::optional<planner::PlanRequest> m_planned;  ///< the request behind the results shown
   PlanTableModel* m_model;
   QFutureWatcher<PlanOutcome>* m_watcher;
   /// The planner's own threads: Qt paints with the global pool's threads, which must stay free for the GUI.
@@ -101,6 +118,8 @@ class PlannerPage : public QWidget {
   int m_done = 0;
   QStringList m_skipped;
   std::map<std::string, double> m_offerOverrides;  ///< rates the user set for single offers, by offerKey()
+  QString m_ledgerPath;
+  std::shared_ptr<LedgerHistory> m_history;  ///< of the plan in progress: loaded once, by the first worker
 
   QComboBox* m_gpu = nullptr;
   QComboBox* m_gpuCount = nullptr;
@@ -120,6 +139,8 @@ class PlannerPage : public QWidget {
   QLineEdit* m_deadline = nullptr;
   QLineEdit* m_budget = nullptr;
   QSpinBox* m_runs = nullptr;
+  QCheckBox* m_useHistory = nullptr;
+  QLabel* m_historyLabel = nullptr;
   QHash<int, QLabel*> m_errorLabels;  ///< by planner::PlanField
   QLabel* m_gpuError = nullptr;
   QPushButton* m_planButton = nullptr;

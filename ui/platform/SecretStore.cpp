@@ -1,5 +1,11 @@
 #include "ui/platform/SecretStore.h"
 
+#include <QDir>
+
+#include <QStandardPaths>
+
+#include <QSettings>
+
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -153,6 +159,16 @@ std::unique_ptr<SecretStore> makeKeychainSecretStore(const QString& service) {
 
 std::unique_ptr<SecretStore> makePlaintextSecretStore(const QString& filePath) {
   return std::make_unique<PlaintextSecretStore>(filePath);
+}
+
+std::unique_ptr<SecretStore> makeDefaultSecretStore() {
+  QSettings settings;
+  if (settings.value(QStringLiteral("accounts/plaintextSecrets"), false).toBool()) {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir);
+    return makePlaintextSecretStore(dir + QStringLiteral("/secrets-plaintext.json"));
+  }
+  return makeKeychainSecretStore();
 }
 
 QString secretKey(const QString& provider, const QString& account, const QString& field) {

@@ -43,6 +43,12 @@ std::unique_ptr<SecretStore> makeKeychainSecretStore(const QString& service = QS
  */
 std::unique_ptr<SecretStore> makePlaintextSecretStore(const QString& filePath);
 
+/**
+ * The store the user chose: the OS keychain, or the labelled plaintext file when they opted in on the
+ * Accounts page (QSettings accounts/plaintextSecrets). Every page that reads secrets uses this one.
+ */
+std::unique_ptr<SecretStore> makeDefaultSecretStore();
+
 /** Keychain entry names: "aws/<profile>/secret_access_key", "gcp/<name>/key_json", "azure/<tenant>/<client>/client_secret". */
 QString secretKey(const QString& provider, const QString& account, const QString& field);
 

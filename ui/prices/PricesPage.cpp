@@ -14,9 +14,11 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -31,6 +33,8 @@
 #include "ui/models/QtConvert.h"
 #include "ui/prices/PriceCharts.h"
 #include "ui/prices/RefreshController.h"
+#include "ui/prices/RefreshCredentials.h"
+#include "ui/platform/SecretStore.h"
 
 namespace spotwise::ui {
 
@@ -46,6 +50,7 @@ QString csvField(QString s) {
 
 QString sourceTitle(const QString& id) {
   if (id == QLatin1String("aws-offer")) return QObject::tr("AWS on-demand");
+  if (id == QLatin1String("aws-spot-history")) return QObject::tr("AWS spot per zone");
   if (id == QLatin1String("aws-spot-feed")) return QObject::tr("AWS spot");
   if (id == QLatin1String("aws-spot-advisor")) return QObject::tr("AWS interruptions");
   if (id == QLatin1String("azure-retail")) return QObject::tr("Azure");
@@ -68,6 +73,7 @@ PricesPage::PricesPage(QWidget* parent)
       m_spotOnly(new QCheckBox(tr("Spot only"), this)),
       m_refreshButton(new QPushButton(tr("Refresh prices"), this)),
       m_cancelButton(new QPushButton(tr("Cancel"), this)),
+      m_launchButton(new QPushButton(tr("Launch…"), this)),
       m_banner(new QLabel(this)),
       m_asOf(new QLabel(this)),
       m_count(new QLabel(this)),
@@ -115,6 +121,10 @@ PricesPage::PricesPage(QWidget* parent)
   m_refreshButton->setObjectName(QStringLiteral("refreshButton"));
   m_cancelButton->setObjectName(QStringLiteral("cancelRefreshButton"));
   m_cancelButton->setEnabled(false);
+  m_launchButton->setObjectName(QStringLiteral("launchButton"));
+  m_launchButton->setToolTip(tr("Open the launch form for the selected offer (or double-click a row). "
+                                "You can rehearse any offer on this computer, without a cloud account."));
+  m_launchButton->setEnabled(false);
 
   m_banner->setObjectName(QStringLiteral("staleBanner"));
   m_banner->setWordWrap(true);
@@ -144,6 +154,7 @@ PricesPage::PricesPage(QWidget* parent)
   m_table->horizontalHeader()->setStretchLastSection(true);
   m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
   m_table->setWordWrap(false);
+  m_table->setContextMenuPolicy(Qt::CustomContextMenu);
 
   // Per-source refresh status: name, progress, state.
   auto* sourcesBox = new QWidget(this);
@@ -198,6 +209,7 @@ PricesPage::PricesPage(QWidget* parent)
   bottom->addWidget(m_count);
   bottom->addStretch(1);
   bottom->addWidget(m_status);
+  bottom->addWidget(m_launchButton);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
   layout->addLayout(filters);
@@ -228,6 +240,22 @@ PricesPage::PricesPage(QWidget* parent)
   connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
     m_chartTimer->start();
     updateHistoryChart();
+    m_launchButton->setEnabled(currentOffer() != nullptr);
+  });
+  connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] { m_launchButton->setEnabled(currentOffer() != nullptr); });
+  connect(m_launchButton, &QPushButton::clicked, this, &PricesPage::launchCurrentOffer);
+  connect(m_table, &QAbstractItemView::doubleClicked, this, &PricesPage::launchCurrentOffer);
+  connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+    const QModelIndex index = m_table->indexAt(pos);
+    if (!index.isValid()) return;
+    m_table->setCurrentIndex(index);
+    auto* menu = new QMenu(m_table);
+    menu->setObjectName(QStringLiteral("offerContextMenu"));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    QAction* launch = menu->addAction(tr("Launch…"), this, &PricesPage::launchCurrentOffer);
+    launch->setObjectName(QStringLiteral("launchAction"));
+    menu->addAction(tr("Copy"), this, &PricesPage::copySelection);
+    menu->popup(m_table->viewport()->mapToGlobal(pos));
   });
   connect(m_refresh, &RefreshController::sourceProgress, this, [this](const QString& id, qint64 done, qint64 total, const QString& unit) {
     const auto it = m_sourceRows.find(id);
@@ -245,12 +273,20 @@ PricesPage::PricesPage(QWidget* parent)
   connect(m_refresh, &RefreshController::finished, this, &PricesPage::onRefreshFinished);
 
   const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-  pricing::RefreshConfig config;
-  config.cacheDir = (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/offers")).toStdString();
-  m_refresh->setConfig(config, dataDir.isEmpty() ? QString() : dataDir + QStringLiteral("/prices.sqlite"));
+  m_baseConfig.cacheDir = (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/offers")).toStdString();
+  m_refresh->setConfig(m_baseConfig, dataDir.isEmpty() ? QString() : dataDir + QStringLiteral("/prices.sqlite"));
 }
 
 PricesPage::~PricesPage() = default;
+
+const pricing::Offer* PricesPage::currentOffer() const {
+  const QModelIndex current = m_table->currentIndex();
+  return current.isValid() ? m_proxy->offerAt(current.row()) : nullptr;
+}
+
+void PricesPage::launchCurrentOffer() {
+  if (const pricing::Offer* offer = currentOffer()) Q_EMIT launchRequested(*offer);
+}
 
 std::int64_t PricesPage::now() const { return m_now != 0 ? m_now : QDateTime::currentSecsSinceEpoch(); }
 
@@ -261,7 +297,13 @@ void PricesPage::setNow(std::int64_t unixSeconds) {
 }
 
 void PricesPage::setRefreshConfig(const pricing::RefreshConfig& config, const QString& databasePath) {
+  m_baseConfig = config;
   m_refresh->setConfig(config, databasePath);
+}
+
+void PricesPage::setAccounts(SecretStore* store, QSettings* settings) {
+  m_store = store;
+  m_settings = settings;
 }
 
 void PricesPage::setSnapshot(const pricing::Snapshot& snapshot) {
@@ -422,7 +464,7 @@ void PricesPage::copySelection() {
 }
 
 void PricesPage::refresh() {
-  if (m_refresh->isRunning()) return;
+  if (m_refresh->isRunning() || m_loadingCredentials) return;
   m_refreshButton->setEnabled(false);
   m_cancelButton->setEnabled(true);
   m_status->setText(tr("Refreshing prices…"));
@@ -430,7 +472,18 @@ void PricesPage::refresh() {
     row.first->setText(sourceTitle(id) + tr(": starting"));
     row.second->setRange(0, 0);
   }
-  m_refresh->start(m_embedded);
+  if (!m_store) {  // the user's own store, made at the first refresh (not at start: the app never waits)
+    m_ownedStore = makeDefaultSecretStore();
+    m_ownedSettings = std::make_unique<QSettings>();
+    m_store = m_ownedStore.get();
+    m_settings = m_ownedSettings.get();
+  }
+  m_loadingCredentials = true;
+  loadRefreshCredentials(*m_store, *m_settings, m_baseConfig, this, [this](pricing::RefreshConfig config) {
+    m_loadingCredentials = false;
+    m_refresh->setConfig(std::move(config), m_refresh->databasePath());
+    m_refresh->start(m_embedded);
+  });
 }
 
 void PricesPage::cancelRefresh() {
@@ -441,6 +494,10 @@ void PricesPage::cancelRefresh() {
 void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
   m_refreshButton->setEnabled(true);
   m_cancelButton->setEnabled(false);
+  m_launchButton->setObjectName(QStringLiteral("launchButton"));
+  m_launchButton->setToolTip(tr("Open the launch form for the selected offer (or double-click a row). "
+                                "You can rehearse any offer on this computer, without a cloud account."));
+  m_launchButton->setEnabled(false);
   for (const auto& h : outcome.health) {
     const auto it = m_sourceRows.find(toQString(h.sourceId));
     if (it == m_sourceRows.end()) continue;
@@ -453,6 +510,7 @@ void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
       state = tr("failed");
     }
     it->second.first->setText(sourceTitle(toQString(h.sourceId)) + QStringLiteral(": ") + state);
+    it->second.first->setStyleSheet(QString());
     it->second.first->setToolTip(h.lastAttemptOk ? QString() : toQString(h.lastError));
   }
   for (const auto& s : outcome.sources) {
@@ -463,7 +521,13 @@ void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
     if (s.state != pricing::SourceOutcome::State::Fresh) {
       QString text = it->second.first->text();
       const QString why = toQString(s.error.message);
-      if (s.state == pricing::SourceOutcome::State::Skipped) text = sourceTitle(toQString(s.sourceId)) + tr(": skipped");
+      if (s.state == pricing::SourceOutcome::State::Skipped) {
+        // Why it was skipped is the point (no key, no credentials): say it in the label, not only the tooltip.
+        text = sourceTitle(toQString(s.sourceId)) +
+               (s.sourceId == "gcp-billing"        ? tr(": skipped, no Cloud Billing API key (Accounts page)")
+                : s.sourceId == "aws-spot-history" ? tr(": skipped, no AWS credentials (regional feed used)")
+                                                   : tr(": skipped"));
+      }
       if (s.state == pricing::SourceOutcome::State::Cancelled) text = sourceTitle(toQString(s.sourceId)) + tr(": cancelled");
       if (s.state == pricing::SourceOutcome::State::Failed && !text.contains(tr("stale"))) {
         text = sourceTitle(toQString(s.sourceId)) + tr(": failed");
@@ -472,13 +536,27 @@ void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
       it->second.first->setToolTip(why);
     }
   }
+  // Rows a source did not expect (its format may have changed): said next to the source, all listed in its tooltip.
+  QStringList warned;
+  for (const auto& s : outcome.sources) {
+    if (s.state != pricing::SourceOutcome::State::Fresh || s.result.parsed.warnings.empty()) continue;
+    const auto it = m_sourceRows.find(toQString(s.sourceId));
+    if (it == m_sourceRows.end()) continue;
+    QStringList lines;
+    for (const auto& w : s.result.parsed.warnings) lines << toQString(w);
+    it->second.first->setText(it->second.first->text() + tr(" · %n warning(s)", nullptr, static_cast<int>(s.result.parsed.warnings.size())));
+    it->second.first->setToolTip(lines.join(QLatin1Char('\n')));
+    it->second.first->setStyleSheet(QStringLiteral("color: #8a5a00;"));
+    warned << sourceTitle(toQString(s.sourceId));
+  }
   if (outcome.catalog) showOffers(outcome.catalog->offers, outcome.catalog->sources, outcome.catalog->notes, true);
   if (!outcome.error.isEmpty()) {
     m_status->setText(tr("Price history: %1").arg(outcome.error));
   } else if (outcome.ranNetwork) {
     int fresh = 0;
     for (const auto& s : outcome.sources) fresh += s.state == pricing::SourceOutcome::State::Fresh ? 1 : 0;
-    m_status->setText(tr("Refreshed %1 of %2 sources").arg(fresh).arg(outcome.sources.size()));
+    m_status->setText(tr("Refreshed %1 of %2 sources").arg(fresh).arg(outcome.sources.size()) +
+                      (warned.isEmpty() ? QString() : tr(" · unexpected data from %1: hover for details").arg(warned.join(QStringLiteral(", ")))));
   }
 }
 

@@ -3,7 +3,10 @@
 #include <QWidget>
 
 #include <map>
+#include <memory>
 #include <vector>
+
+#include "core/pricing/PriceRefresh.h"
 
 #include "core/pricing/Snapshot.h"
 #include "ui/prices/OfferFilterProxy.h"
@@ -14,20 +17,18 @@ class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
+class QSettings;
 class QPushButton;
 class QSpinBox;
 class QTableView;
 class QTimer;
-
-namespace spotwise::pricing {
-struct RefreshConfig;
-}
 
 namespace spotwise::ui {
 
 class OfferTableModel;
 class PriceCharts;
 class RefreshController;
+class SecretStore;
 struct RefreshOutcome;
 
 /**
@@ -49,6 +50,11 @@ class PricesPage : public QWidget {
   void showLoadError(const QString& message);
   /** Where live refreshes fetch from and where the price history lives (defaults: public endpoints, app data). */
   void setRefreshConfig(const pricing::RefreshConfig& config, const QString& databasePath);
+  /**
+   * Where a refresh reads the GCP Billing API key and AWS keys (loadRefreshCredentials): `store` and
+   * `settings` must outlive the page. Default: the user's store (makeDefaultSecretStore) and QSettings.
+   */
+  void setAccounts(SecretStore* store, QSettings* settings);
   /** The time "now" for price ages and the stale banner (tests); 0 = the wall clock. */
   void setNow(std::int64_t unixSeconds);
 
@@ -61,11 +67,19 @@ class PricesPage : public QWidget {
   [[nodiscard]] OfferFilterProxy* proxy() const { return m_proxy; }
   [[nodiscard]] PriceCharts* charts() const { return m_charts; }
   [[nodiscard]] RefreshController* refreshController() const { return m_refresh; }
+  /** The offer of the table's current row; nullptr when no row is current. */
+  [[nodiscard]] const pricing::Offer* currentOffer() const;
 
  public Q_SLOTS:
   void refresh();
   void cancelRefresh();
   void copySelection();
+  /** Asks to open the launch form for the current row's offer (Launch…, the context menu, a double-click). */
+  void launchCurrentOffer();
+
+ Q_SIGNALS:
+  /** The user wants to launch a job on `offer`. */
+  void launchRequested(const spotwise::pricing::Offer& offer);
 
  private:
   void showOffers(std::vector<pricing::Offer> offers, const std::vector<pricing::PriceSource>& sources,
@@ -91,6 +105,7 @@ class PricesPage : public QWidget {
   QCheckBox* m_spotOnly;
   QPushButton* m_refreshButton;
   QPushButton* m_cancelButton;
+  QPushButton* m_launchButton;
   QLabel* m_banner;
   QLabel* m_asOf;
   QLabel* m_count;
@@ -100,6 +115,12 @@ class PricesPage : public QWidget {
   RefreshController* m_refresh;
   QTimer* m_chartTimer;
   pricing::Snapshot m_embedded;
+  pricing::RefreshConfig m_baseConfig;  ///< endpoints and limits; credentials are added at each refresh
+  std::unique_ptr<SecretStore> m_ownedStore;
+  std::unique_ptr<QSettings> m_ownedSettings;
+  SecretStore* m_store = nullptr;
+  QSettings* m_settings = nullptr;
+  bool m_loadingCredentials = false;
   std::int64_t m_oldestAsOf = 0;
   std::int64_t m_now = 0;
 };

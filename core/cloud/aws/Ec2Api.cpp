@@ -288,6 +288,7 @@ Result<SpotPricePage> parseSpotPriceHistory(std::string_view xml) {
     SpotPrice price;
     price.instanceType = item->textAt("instanceType");
     price.zone = item->textAt("availabilityZone");
+    price.productDescription = item->textAt("productDescription");
     const std::string text = item->textAt("spotPrice");
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), price.pricePerHour);
     if (ec != std::errc() || ptr != text.data() + text.size() || !(price.pricePerHour >= 0))

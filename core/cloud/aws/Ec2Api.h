@@ -87,6 +87,7 @@ Result<InstanceTypePage> parseInstanceTypes(std::string_view xml);
 struct SpotPrice {
   std::string instanceType;
   std::string zone;
+  std::string productDescription;  ///< "Linux/UNIX", "Linux/UNIX (Amazon VPC)", "Windows", ...
   double pricePerHour = 0;
   std::int64_t timestampUnix = 0;
 };
@@ -94,6 +95,7 @@ struct SpotPricePage {
   std::vector<SpotPrice> prices;
   std::string nextToken;
 };
+/** A DescribeSpotPriceHistory page; timestampUnix is 0 when the item's timestamp is not ISO 8601. */
 Result<SpotPricePage> parseSpotPriceHistory(std::string_view xml);
 
 /**

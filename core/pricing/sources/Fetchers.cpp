@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/cloud/aws/Ec2Compute.h"
 #include "core/pricing/sources/MachineCatalog.h"
 #include "core/pricing/sources/aws/AwsOffer.h"
 #include "core/pricing/sources/aws/AwsSpot.h"
@@ -164,6 +165,7 @@ Result<FetchResult> fetchAwsOnDemand(http::HttpClient& client, const SourceEndpo
     ++result.pages;
     std::ranges::move(parsed->records, std::back_inserter(result.parsed.records));
     for (auto& note : parsed->notes) result.parsed.notes.push_back(region + ": " + note);
+    for (auto& warning : parsed->warnings) result.parsed.warnings.push_back(region + ": " + warning);
     result.parsed.itemsRead += parsed->itemsRead;
   }
   return result;
@@ -183,6 +185,52 @@ Result<FetchResult> fetchAwsAdvisor(http::HttpClient& client, const SourceEndpoi
   auto parsed = parseAwsSpotAdvisor(response->body, "aws-spot-advisor", nowOr(settings.nowUnix));
   if (!parsed) return parsed.error();
   return FetchResult{std::move(*parsed), false, response->body.size(), 1};
+}
+
+std::vector<std::string> awsGpuInstanceTypes() {
+  std::set<std::string> types;
+  for (const auto& m : builtinMachines()) {
+    if (m.provider == CloudProvider::Aws) types.insert(m.instanceType);
+  }
+  return {types.begin(), types.end()};
+}
+
+Result<FetchResult> fetchAwsSpotHistory(http::HttpClient& client, const AwsApiAccess& access,
+                                        const std::vector<std::string>& regions,
+                                        const std::vector<std::string>& instanceTypes, const FetchSettings& settings) {
+  if (access.credentials.accessKeyId.empty() || access.credentials.secretAccessKey.empty()) {
+    return makeError(ErrorCode::Unauthenticated, "AwsSpotHistory: no AWS credentials");
+  }
+  if (instanceTypes.empty()) return makeError(ErrorCode::InvalidArgument, "AwsSpotHistory: no instance types to ask for");
+  cloud::aws::AwsSettings aws;
+  aws.credentials = access.credentials;
+  aws.endpointOverride = access.endpointOverride;
+  cloud::Transport transport = cloud::realTransport(client);
+  transport.retry = settings.retry;
+  transport.attemptTimeout = settings.timeout;
+  transport.stallTimeout = settings.stallTimeout;
+  cloud::aws::Ec2Compute ec2(aws, transport);
+  const std::int64_t now = nowOr(settings.nowUnix);
+  FetchResult result;
+  for (const auto& region : regions) {
+    cloud::CallOptions options;
+    options.deadline = std::chrono::steady_clock::now() + settings.timeout;
+    options.stop = settings.stop;
+    // StartTime = now: AWS answers the price in effect now for every zone and type (plus any change after).
+    auto prices = ec2.spotPriceHistory(region, instanceTypes, "", now, options);
+    if (!prices) {
+      Error e = prices.error();
+      e.message = "AwsSpotHistory " + region + ": " + e.message;
+      return e;
+    }
+    ++result.pages;
+    if (settings.onProgress) settings.onProgress({result.pages, regions.size(), "pages"});
+    auto parsed = newestSpotPerZone(*prices, region, "aws-spot-history", now);
+    result.parsed.itemsRead += parsed.itemsRead;
+    std::ranges::move(parsed.records, std::back_inserter(result.parsed.records));
+    for (auto& note : parsed.notes) result.parsed.notes.push_back(region + ": " + note);
+  }
+  return result;
 }
 
 std::string azureGpuFilter() {
@@ -209,6 +257,7 @@ Result<FetchResult> fetchAzureRetail(http::HttpClient& client, const SourceEndpo
     result.bytes += response->body.size();
     if (settings.onProgress) settings.onProgress({result.pages, 0, "pages"});
     std::ranges::move(page->rows, std::back_inserter(rows));
+    for (auto& w : page->warnings) result.parsed.warnings.push_back(where + ": " + w);
     result.parsed.itemsRead += page->itemsRead;
     url = page->nextPageLink;
   }
@@ -239,6 +288,7 @@ Result<FetchResult> fetchGcpBilling(http::HttpClient& client, const SourceEndpoi
     result.bytes += response->body.size();
     if (settings.onProgress) settings.onProgress({result.pages, 0, "pages"});
     std::ranges::move(page->components, std::back_inserter(components));
+    for (auto& w : page->warnings) result.parsed.warnings.push_back(where + ": " + w);
     result.parsed.itemsRead += page->itemsRead;
     token = page->nextPageToken;
     if (!token.empty() && !seenTokens.insert(token).second) return makeError(ErrorCode::DataLoss, "GcpBilling: nextPageToken repeats");

@@ -9,12 +9,30 @@
 #include <string_view>
 #include <vector>
 
+#include "core/auth/aws/SigV4.h"
 #include "core/common/Result.h"
 #include "core/http/HttpClient.h"
 #include "core/http/Retry.h"
 #include "core/pricing/sources/PriceRecord.h"
 
 namespace spotwise::pricing::sources {
+
+/*
+ * Unexpected data, per source (what a user needs to know, and what stays trustworthy):
+ * - Extra fields a source adds are ignored everywhere: they change nothing the parser reads.
+ * - A document that is cut, not JSON/XML, in another currency, or missing the structure a parser
+ *   walks (AWS offer "products"/"terms", Azure "Items", GCP "skus", spot feed "config.regions",
+ *   advisor "ranges") is an error naming the source (and region/page/SKU) and what was wrong; the
+ *   source's last good data stays.
+ * - Rows whose values the parser does not know are left out and reported as warnings in the
+ *   source's status, never silently: spot feed regions with an unknown legacy name or sizes
+ *   without a "linux" column; Azure rows of an unknown `type`, in a unit other than hours, or
+ *   without armSkuName/armRegionName; GCP compute SKUs of an unknown `usageType` or usageUnit.
+ *   Known exclusions (Windows, Reservation, DevTest, Low Priority, Commit1Yr/3Yr, N/A prices) are
+ *   notes, as before.
+ * - A response with items but not one recognised price (the format changed under the parser) is
+ *   a failure (refreshAll), so it cannot replace the last good data with nothing.
+ */
 
 /** Where each source is fetched from: the public endpoints by default, a loopback server in tests. */
 struct SourceEndpoints {
@@ -91,6 +109,28 @@ Result<FetchResult> fetchAzureRetail(http::HttpClient& client, const SourceEndpo
  */
 Result<FetchResult> fetchGcpBilling(http::HttpClient& client, const SourceEndpoints& endpoints, const std::string& apiKey,
                                     const FetchSettings& settings);
+
+/** Signed access to the EC2 API for DescribeSpotPriceHistory; credentials are handed in, never stored. */
+struct AwsApiAccess {
+  auth::aws::AwsCredentials credentials;
+  /** One endpoint for every region (moto in the lab); empty = https://ec2.<region>.amazonaws.com/. */
+  std::string endpointOverride;
+};
+
+/** The AWS GPU instance types of the built-in machine table (what DescribeSpotPriceHistory asks for). */
+std::vector<std::string> awsGpuInstanceTypes();
+
+/**
+ * AWS spot prices per zone: one signed `DescribeSpotPriceHistory` per region (all its zones,
+ * Linux/UNIX, StartTime = now, following NextToken), for `instanceTypes`. AWS answers the price in
+ * effect at StartTime for every zone and type, so the newest item per (zone, type) is kept and
+ * stamped with the fetch time (the time it is known to hold); records carry sourceId
+ * "aws-spot-history". Errors name "AwsSpotHistory", the region and the EC2 error code
+ * (AuthFailure → Unauthenticated, UnauthorizedOperation → PermissionDenied).
+ */
+Result<FetchResult> fetchAwsSpotHistory(http::HttpClient& client, const AwsApiAccess& access,
+                                        const std::vector<std::string>& regions,
+                                        const std::vector<std::string>& instanceTypes, const FetchSettings& settings);
 
 /** Percent-encodes a query value (RFC 3986 unreserved characters kept). */
 std::string percentEncode(std::string_view text);

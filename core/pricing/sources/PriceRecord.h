@@ -49,7 +49,13 @@ struct InterruptionRecord {
 struct ParsedPrices {
   std::vector<PriceRecord> records;
   std::vector<InterruptionRecord> interruptions;
-  std::vector<std::string> notes;   ///< counts of rows left out, by reason
+  std::vector<std::string> notes;   ///< counts of rows left out, by reason (expected exclusions)
+  /**
+   * What the parser did not expect (an unknown enum value, a unit, a region name, a missing field on
+   * some rows): those rows are left out and counted here, because the source's format may have
+   * changed and the data may be incomplete. Shown in the source's status, never silent.
+   */
+  std::vector<std::string> warnings;
   std::size_t itemsRead = 0;        ///< products / items / SKUs / sizes the parser looked at
   std::string nextPage;             ///< NextPageLink / nextPageToken / nextToken; empty at the end
 };

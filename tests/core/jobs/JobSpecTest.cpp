@@ -130,6 +130,20 @@ class JobSpecTest : public QObject {
     QVERIFY(hasField(validateJobSpec(s), "codeDir", "is not a folder"));
   }
 
+  void ignoredFilesDoNotCountAgainstTheLimit() {
+    // A data set listed in .spotwiseignore is not uploaded, so it must not make the folder "too large".
+    const fs::path dir = fs::path(m_dir.path().toStdString()) / "with-data";
+    fs::create_directories(dir / "data");
+    std::ofstream(dir / "train.py") << "print('hi')\n";
+    std::ofstream(dir / "data" / "big.bin") << std::string(4096, 'x');
+    JobSpec s = validSpec(dir);
+    ValidationLimits small;
+    small.maxCodeBytes = 1024;
+    QVERIFY(hasField(validateJobSpec(s, small), "codeDir", "limit"));
+    std::ofstream(dir / ".spotwiseignore") << "data/\n";
+    QVERIFY(validateJobSpec(s, small).empty());
+  }
+
   void gitFolderIsNotCounted() {
     fs::create_directories(code() / ".git");
     std::ofstream(code() / ".git" / "pack") << std::string(1000, 'x');

@@ -148,16 +148,25 @@ class HazardTest : public QObject {
     const auto h = resolveHazard(watched, settings);
     QVERIFY(h);
     QCOMPARE(h->source, HazardSource::Observed);
-    QCOMPARE(h->ratePerHour, 0.025);
+    // The assumed GCP rate (typical: 10 % a day, λ₀ = −ln 0.9 / 24 h) counts as 24 instance-hours:
+    // (3 + λ₀·24) / (120 + 24), by hand = 3.10536 / 144 = 0.021565
+    const double prior24 = -std::log(0.9);
+    QVERIFY2(std::abs(h->ratePerHour - (3.0 + prior24) / 144.0) < 1e-12, std::to_string(h->ratePerHour).c_str());
+    QVERIFY(std::abs(h->ratePerHour - 0.021565) < 1e-6);
     QCOMPARE(h->observations, 3);
     QCOMPARE(h->observedHours, 120.0);
     QVERIFY(!h->assumption);
     QVERIFY2(h->basis.find("3 preemption(s) in 120.0 instance-hours") != std::string::npos, h->basis.c_str());
     // Another offer has no history: back to the default.
     QCOMPARE(resolveHazard(offer(CloudProvider::Gcp, "a2-highgpu-2g"), settings)->source, HazardSource::ProviderDefault);
-    // Zero preemptions observed is a rate of 0, still backed by its hours.
+    // Zero preemptions in 50 h lowers the rate but never to 0; a long clean history takes it near 0.
     settings.history = [](const Offer&) { return std::optional<ObservedPreemptions>({0, 50.0}); };
-    QCOMPARE(resolveHazard(watched, settings)->ratePerHour, 0.0);
+    QVERIFY(std::abs(resolveHazard(watched, settings)->ratePerHour - prior24 / 74.0) < 1e-12);
+    settings.history = [](const Offer&) { return std::optional<ObservedPreemptions>({0, 100000.0}); };
+    QVERIFY(resolveHazard(watched, settings)->ratePerHour < 2e-6);
+    // Many observations decide it: 300 in 12,000 h is 0.025 whatever the prior.
+    settings.history = [](const Offer&) { return std::optional<ObservedPreemptions>({300, 12000.0}); };
+    QVERIFY(std::abs(resolveHazard(watched, settings)->ratePerHour - 0.025) < 1e-4);
   }
 
   void badRatesAreErrorsNotNaN() {

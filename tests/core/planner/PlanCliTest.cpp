@@ -2,8 +2,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <QTemporaryDir>
+
 #include "TestSupport.h"
 #include "core/cli/Cli.h"
+#include "core/ledger/Ledger.h"
 
 namespace {
 
@@ -25,6 +28,72 @@ class PlanCliTest : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  void initTestCase() {
+    // No ledger of the machine's user may leak into these numbers: the default ledger does not exist.
+    qputenv("SPOTWISE_LEDGER", QByteArray("/nonexistent/spotwise-test/ledger.sqlite"));
+  }
+
+  void learnsRatesFromTheLedger() {
+    const auto base = cli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000", "--json"});
+    QVERIFY2(base.code == 0, base.err.c_str());
+    const auto first = nlohmann::json::parse(base.out)["offers"][0];
+    QVERIFY(nlohmann::json::parse(base.out)["history"].is_null());
+    QTemporaryDir dir;
+    const std::string file = dir.filePath(QStringLiteral("ledger.sqlite")).toStdString();
+    {
+      auto ledger = spotwise::ledger::Ledger::open(file);
+      QVERIFY(ledger);
+      spotwise::ledger::JobRecord job;
+      job.id = "job-1";
+      job.name = "train";
+      job.provider = "aws";
+      job.specJson = "{}";
+      job.state = "succeeded";
+      job.createdMs = job.updatedMs = 1'790'000'000'000;
+      QVERIFY((*ledger)->insertJob(job));
+      for (int n = 1; n <= 3; ++n) {  // three spot attempts of 4 h each, the first two preempted
+        spotwise::ledger::AttemptRecord a;
+        a.jobId = "job-1";
+        a.number = n;
+        a.provider = "aws";
+        a.region = first["region"].get<std::string>();
+        a.zone = first["zone"].is_null() ? std::string(a.region + "a") : first["zone"].get<std::string>();
+        a.instanceType = first["instanceType"].get<std::string>();
+        a.spot = true;
+        a.requestedMs = a.startMs = 1'790'000'000'000 + (n - 1) * 5 * 3'600'000LL;
+        a.endMs = a.startMs + 4 * 3'600'000LL;
+        a.endCause = n < 3 ? "preempted" : "succeeded";
+        QVERIFY((*ledger)->upsertAttempt(a));
+      }
+    }
+    const auto learned = cli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000",
+                              "--json", "--ledger", file.c_str()});
+    QVERIFY2(learned.code == 0, learned.err.c_str());
+    const auto j = nlohmann::json::parse(learned.out);
+    QCOMPARE(j["history"]["spotAttempts"].get<int>(), 3);
+    bool found = false;
+    for (const auto& o : j["offers"]) {
+      if (o["region"] != first["region"] || o["instanceType"] != first["instanceType"]) continue;
+      found = true;
+      QCOMPARE(o["hazard"]["source"].get<std::string>(), std::string("observed"));
+      QCOMPARE(o["hazard"]["observations"].get<int>(), 2);
+      QCOMPARE(o["hazard"]["observedHours"].get<double>(), 12.0);
+      QVERIFY(!o["hazard"]["assumption"].get<bool>());
+    }
+    QVERIFY(found);
+    // The table says how many observations back the rate; --no-history ignores them.
+    const auto table = cli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000",
+                            "--ledger", file.c_str()});
+    QVERIFY2(table.out.find("observed (2 in 12h)") != std::string::npos, table.out.c_str());
+    QVERIFY(table.err.find("preemption history: 3 spot attempt(s)") != std::string::npos);
+    const auto ignored = cli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000",
+                              "--json", "--ledger", file.c_str(), "--no-history"});
+    QCOMPARE(nlohmann::json::parse(ignored.out)["offers"][0]["hazard"]["source"], first["hazard"]["source"]);
+    const auto missing = cli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--ledger", "/nonexistent/x.sqlite"});
+    QCOMPARE(missing.code, 2);
+    QVERIFY(missing.err.find("does not exist") != std::string::npos);
+  }
+
   void jsonRanksByExpectedCost() {
     const auto r = cli({"plan", "--gpu", "A100-80GB", "--count", "1", "--hours", "40", "--checkpoint-min", "2", "--restart-min",
                         "6", "--risk", "typical", "--runs", "20000", "--json"});

@@ -184,15 +184,16 @@ class PlannerTest : public QObject {
     PlanRequest r = fortyHours();
     const Offer watched = syntheticOffer(CloudProvider::Gcp, "a2-ultragpu-1g", 2.0, 5.0);
     r.hazard.history = [key = offerKey(watched)](const Offer& o) -> std::optional<ObservedPreemptions> {
-      if (offerKey(o) == key) return ObservedPreemptions{12, 60.0};  // 0.2 per hour
+      if (offerKey(o) == key) return ObservedPreemptions{12, 60.0};  // 0.2 per hour on its own
       return std::nullopt;
     };
     const auto plan = planOffer(watched, r);
     QVERIFY(plan);
     QCOMPARE(plan->hazard.source, HazardSource::Observed);
     QCOMPARE(plan->hazard.observations, 12);
-    QCOMPARE(plan->hazard.ratePerHour, 0.2);
-    QVERIFY(plan->simulation.meanPreemptions > 5.0);  // λ·T ≈ 0.2 × 45 h
+    // Weighed with GCP's assumed 10 %/day (λ₀ = −ln 0.9 / 24 h) as 24 instance-hours: (12 + λ₀·24) / 84 = 0.14411.
+    QVERIFY2(std::abs(plan->hazard.ratePerHour - (12.0 - std::log(0.9)) / 84.0) < 1e-12, std::to_string(plan->hazard.ratePerHour).c_str());
+    QVERIFY(plan->simulation.meanPreemptions > 5.0);  // λ·T ≈ 0.144 × 45 h
     // A higher observed rate asks for more frequent checkpoints than the GCP default.
     r.hazard.history = nullptr;
     QVERIFY(planOffer(watched, r)->shape.intervalHours > plan->shape.intervalHours);

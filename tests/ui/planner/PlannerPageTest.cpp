@@ -15,15 +15,21 @@
 #include <QScatterSeries>
 #include <QSpinBox>
 #include <QTableView>
+#include <QCheckBox>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <cmath>
 
 #include "TestSupport.h"
+#include "core/ledger/Ledger.h"
 #include "core/pricing/Snapshot.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/planner/PlanTableModel.h"
 #include "ui/planner/PlannerPage.h"
+
+Q_DECLARE_METATYPE(spotwise::planner::OfferPlan)
+Q_DECLARE_METATYPE(spotwise::planner::PlanRequest)
 
 using spotwise::ui::PlannerPage;
 using spotwise::ui::PlanTableModel;
@@ -67,8 +73,12 @@ class PlannerPageTest : public QObject {
   Q_OBJECT
 
  private:
+  QTemporaryDir m_dir;
+
   std::unique_ptr<PlannerPage> makePage() {
     auto page = std::make_unique<PlannerPage>();
+    // No ledger of the machine's user: these tests expect the published or assumed rates.
+    page->setLedgerPath(m_dir.filePath(QStringLiteral("no-ledger.sqlite")));
     page->setOffers(spotwise::pricing::embeddedSnapshot()->offers);
     page->resize(1300, 800);
     page->show();
@@ -77,7 +87,11 @@ class PlannerPageTest : public QObject {
   }
 
  private Q_SLOTS:
-  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    qRegisterMetaType<spotwise::planner::OfferPlan>();
+    qRegisterMetaType<spotwise::planner::PlanRequest>();
+  }
 
   void badInputIsShownNextToTheField() {
     auto page = makePage();
@@ -120,6 +134,72 @@ class PlannerPageTest : public QObject {
     QVERIFY(!child<QLabel>(*page, "rateErrorLabel")->isVisible());
     QVERIFY(page->isPlanning());
     QTRY_VERIFY_WITH_TIMEOUT(!page->isPlanning(), 30000);
+  }
+
+  void ratesLearnedFromTheLedgerShowTheirObservations() {
+    auto page = makePage();
+    // Pick the first 1 × T4 AWS spot offer of the catalog and record two preempted attempts on it.
+    const auto offers = spotwise::pricing::embeddedSnapshot()->offers;
+    const auto it = std::ranges::find_if(offers, [](const spotwise::pricing::Offer& o) {
+      return o.provider == spotwise::pricing::CloudProvider::Aws && o.gpuModel == "T4" && o.gpuCount == 1 && o.spot;
+    });
+    QVERIFY(it != offers.end());
+    const QString file = m_dir.filePath(QStringLiteral("ledger.sqlite"));
+    {
+      auto ledger = spotwise::ledger::Ledger::open(file.toStdString());
+      QVERIFY(ledger);
+      spotwise::ledger::JobRecord job;
+      job.id = "job-1";
+      job.name = "train";
+      job.provider = "aws";
+      job.specJson = "{}";
+      job.state = "running";
+      job.createdMs = job.updatedMs = 1'790'000'000'000;
+      QVERIFY((*ledger)->insertJob(job));
+      for (int n = 1; n <= 3; ++n) {
+        spotwise::ledger::AttemptRecord a;
+        a.jobId = "job-1";
+        a.number = n;
+        a.provider = "aws";
+        a.region = it->region;
+        a.zone = it->zone.empty() ? it->region + "b" : it->zone;
+        a.instanceType = it->instanceType;
+        a.requestedMs = a.startMs = 1'790'000'000'000 + (n - 1) * 10 * 3'600'000LL;
+        a.endMs = a.startMs + 5 * 3'600'000LL;
+        a.endCause = n < 3 ? "preempted" : "succeeded";
+        QVERIFY((*ledger)->upsertAttempt(a));
+      }
+    }
+    page->setLedgerPath(file);
+    chooseByKeys(child<QComboBox>(*page, "gpuComboBox"), QStringLiteral("T4"));
+    chooseByKeys(child<QComboBox>(*page, "gpuCountComboBox"), QStringLiteral("1"));
+    retype(child<QLineEdit>(*page, "workLineEdit"), QStringLiteral("20"));
+    retype(child<QLineEdit>(*page, "checkpointLineEdit"), QStringLiteral("2"));
+    QSignalSpy finished(page.get(), &PlannerPage::planningFinished);
+    clickPlan(*page);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+    auto* model = page->model();
+    int observedRows = 0;
+    for (int r = 0; r < model->rowCount(); ++r) {
+      const auto* plan = model->planAt(r);
+      if (plan->offer.region != it->region || plan->offer.instanceType != it->instanceType) continue;
+      ++observedRows;
+      QCOMPARE(plan->hazard.source, spotwise::planner::HazardSource::Observed);
+      QCOMPARE(plan->hazard.observations, 2);
+      QCOMPARE(plan->hazard.observedHours, 15.0);
+      QVERIFY2(model->index(r, PlanTableModel::RateColumn).data().toString().contains(QStringLiteral("(2 observed)")),
+               qPrintable(model->index(r, PlanTableModel::RateColumn).data().toString()));
+    }
+    QVERIFY(observedRows >= 1);
+    const QString label = child<QLabel>(*page, "historyLabel")->text();
+    QVERIFY2(label.contains(QStringLiteral("3 spot attempt(s)")) && label.contains(QStringLiteral("used for %1 of these offers").arg(observedRows)),
+             qPrintable(label));
+    // Switched off, the same offer is back to its published or assumed rate.
+    child<QCheckBox>(*page, "useHistoryCheckBox")->setChecked(false);
+    clickPlan(*page);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 30000);
+    for (int r = 0; r < model->rowCount(); ++r) QVERIFY(model->planAt(r)->hazard.source != spotwise::planner::HazardSource::Observed);
+    QCOMPARE(child<QLabel>(*page, "historyLabel")->text(), QStringLiteral("Your preemption history is not used."));
   }
 
   void plansRanksAndCharts() {
@@ -275,11 +355,28 @@ class PlannerPageTest : public QObject {
     QCOMPARE(model->planAt(rowOf())->hazard.source, spotwise::planner::HazardSource::ProviderDefault);
   }
 
-  void launchWaitsForTheJobsFeature() {
+  void launchOpensForTheSelectedResult() {
     auto page = makePage();
     auto* launch = child<QPushButton>(*page, "launchButton");
-    QVERIFY(!launch->isEnabled());
-    QVERIFY(launch->toolTip().contains(QStringLiteral("Jobs feature")));
+    QVERIFY(!launch->isEnabled());  // nothing planned yet
+    QSignalSpy finished(page.get(), &PlannerPage::planningFinished);
+    clickPlan(*page);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+    QVERIFY(launch->isEnabled());
+    auto* table = child<QTableView>(*page, "planTableView");
+    table->setCurrentIndex(page->model()->index(1, 0));
+    QSignalSpy requested(page.get(), &PlannerPage::launchRequested);
+    QTest::mouseClick(launch, Qt::LeftButton);
+    QCOMPARE(requested.count(), 1);
+    const auto plan = requested.at(0).at(0).value<spotwise::planner::OfferPlan>();
+    const auto request = requested.at(0).at(1).value<spotwise::planner::PlanRequest>();
+    QCOMPARE(plan.offer.instanceType, page->model()->planAt(1)->offer.instanceType);
+    QCOMPARE(plan.shape.intervalHours, page->model()->planAt(1)->shape.intervalHours);
+    QCOMPARE(request.work.gpuHours, 40.0);
+    retype(child<QLineEdit>(*page, "workLineEdit"), QStringLiteral("20"));
+    clickPlan(*page);
+    QVERIFY(!launch->isEnabled());  // a new plan: no result selected yet
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 30000);
     // The model's help is one click away, and names the assumptions.
     auto* help = child<QLabel>(*page, "modelHelpLabel");
     QVERIFY(!help->isVisible());

@@ -25,6 +25,9 @@
 #include "ui/prices/PriceCharts.h"
 #include "ui/prices/PricesPage.h"
 #include "ui/prices/RefreshController.h"
+#include "ui/platform/SecretStore.h"
+
+#include <QSettings>
 
 using namespace spotwise;
 using namespace spotwise::ui;
@@ -198,19 +201,35 @@ class PricesPageTest : public QObject {
                                                     .dump()}}});
     script("/aws/spot.js", {{{"status", 502}, {"body", "bad gateway"}}});
     script("/aws/advisor.json", {{{"status", 200}, {"body", "{\"ranges\":[],\"spot_advisor\":{}}"}}});
-    script("/azure/prices", {{{"status", 200}, {"body", test::readText(test::sourceDir() / "tests/data/pricing/azure/page_empty_eastus_Standard_B1s_Reservation.json")}}});
+    // The fixture page names a next page; the second (empty) page ends the paging, then it starts over.
+    const nlohmann::json lastGcpPage{{"skus", nlohmann::json::array()}, {"nextPageToken", ""}};
+    const nlohmann::json gcpPages{{{"status", 200}, {"body", test::readText(test::sourceDir() / "tests/data/pricing/gcp/opencost_provider_test_skus_page_A100_A2.json")}},
+                                  {{"status", 200}, {"body", lastGcpPage.dump()}}};
+    script("/gcp/skus", gcpPages);
+    // An Azure page with one row of a type the parser does not know: loaded, and the row is warned about.
+    auto azurePage = nlohmann::json::parse(test::readText(test::sourceDir() / "tests/data/pricing/azure/derived_page_B16als_v2_13-rows.json"));
+    azurePage["Items"][0]["type"] = "SavingsPlanConsumption";
+    script("/azure/prices", {{{"status", 200}, {"body", azurePage.dump()}}});
     pricing::RefreshConfig config;
     config.endpoints.awsRegionIndexUrl = server.url("/aws/region_index.json");
     config.endpoints.awsOfferBase = server.url("");
     config.endpoints.awsSpotFeedUrl = server.url("/aws/spot.js");
     config.endpoints.awsAdvisorUrl = server.url("/aws/advisor.json");
     config.endpoints.azureRetailUrl = server.url("/azure/prices");
+    config.endpoints.gcpBillingUrl = server.url("/gcp/skus");
     config.awsRegions = {"us-east-2"};
     config.cacheDir = m_dir.filePath(QStringLiteral("refresh-cache")).toStdString();
     config.settings.retry.maxAttempts = 1;
     config.settings.timeout = std::chrono::seconds(10);
 
+    // The accounts: a labelled plaintext store (the keychain's stand-in) and settings with no AWS keys.
+    auto store = makePlaintextSecretStore(m_dir.filePath(QStringLiteral("secrets.json")));
+    QSettings settings(m_dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+    qunsetenv("AWS_ACCESS_KEY_ID");
+    qputenv("AWS_SHARED_CREDENTIALS_FILE", m_dir.filePath(QStringLiteral("no-aws-credentials")).toUtf8());
+    qputenv("AWS_CONFIG_FILE", m_dir.filePath(QStringLiteral("no-aws-config")).toUtf8());
     PricesPage page;
+    page.setAccounts(store.get(), &settings);
     page.setRefreshConfig(config, m_dir.filePath(QStringLiteral("live/prices.sqlite")));
     page.setSnapshot(m_snapshot);
     page.refreshController()->wait();
@@ -218,13 +237,22 @@ class PricesPageTest : public QObject {
     QSignalSpy done(page.refreshController(), &RefreshController::finished);
     page.refresh();
     QVERIFY(page.findChild<QPushButton*>(QStringLiteral("cancelRefreshButton"))->isEnabled());
-    QVERIFY(page.refreshController()->isRunning());  // returned at once: the GUI thread never waits
+    // Returned at once: the keychain is read asynchronously, then the refresh runs off the GUI thread.
+    QTRY_VERIFY(page.refreshController()->isRunning() || done.count() > 0);
     QVERIFY(done.wait(20000));
     QTRY_VERIFY(page.findChild<QLabel*>(QStringLiteral("sourceLabel_aws-offer"))->text().contains(QStringLiteral("fresh")));
     const auto* spot = page.findChild<QLabel*>(QStringLiteral("sourceLabel_aws-spot-feed"));
     QVERIFY2(spot->text().contains(QStringLiteral("failed")), qPrintable(spot->text()));
     QVERIFY(spot->toolTip().contains(QStringLiteral("HTTP 502")));
-    QVERIFY(page.findChild<QLabel*>(QStringLiteral("sourceLabel_gcp-billing"))->text().contains(QStringLiteral("skipped")));
+    const auto* azure = page.findChild<QLabel*>(QStringLiteral("sourceLabel_azure-retail"));
+    QVERIFY2(azure->text().contains(QStringLiteral("fresh")) && azure->text().contains(QStringLiteral("1 warning(s)")), qPrintable(azure->text()));
+    QVERIFY2(azure->toolTip().contains(QStringLiteral("unknown type 'SavingsPlanConsumption'")), qPrintable(azure->toolTip()));
+    QVERIFY(page.findChild<QLabel*>(QStringLiteral("statusLabel"))->text().contains(QStringLiteral("unexpected data from Azure")));
+    const auto* gcp = page.findChild<QLabel*>(QStringLiteral("sourceLabel_gcp-billing"));
+    QVERIFY2(gcp->text().contains(QStringLiteral("skipped, no Cloud Billing API key")), qPrintable(gcp->text()));
+    QVERIFY(gcp->toolTip().contains(QStringLiteral("SPOTWISE_GCP_API_KEY")));
+    const auto* history = page.findChild<QLabel*>(QStringLiteral("sourceLabel_aws-spot-history"));
+    QVERIFY2(history->text().contains(QStringLiteral("skipped, no AWS credentials")), qPrintable(history->text()));
     QVERIFY(page.findChild<QLabel*>(QStringLiteral("asOfLabel"))->text().startsWith(QStringLiteral("Live prices")));
     // The live AWS on-demand price is in the table.
     auto* search = page.findChild<QLineEdit*>(QStringLiteral("searchLineEdit"));
@@ -237,6 +265,23 @@ class PricesPageTest : public QObject {
     QCOMPARE(page.charts()->historyOnDemand()->count(), 1);
     QCOMPARE(page.charts()->historyOnDemand()->at(0).y(), 12.24);
     QCOMPARE(page.charts()->historySpot()->count(), 0);
+
+    // With the Billing API key saved (as the Accounts page does), the next refresh reads it and GCP loads.
+    bool saved = false;
+    store->write(secretKey(QStringLiteral("gcp"), QStringLiteral("default"), QStringLiteral("billing_api_key")),
+                 QStringLiteral("test-billing-key-123"), this, [&](Result<void> r) { saved = r.ok(); });
+    QTRY_VERIFY(saved);
+    script("/gcp/skus", gcpPages);
+    QSignalSpy again(page.refreshController(), &RefreshController::finished);
+    page.refresh();
+    QVERIFY(again.wait(20000));
+    QTRY_VERIFY2(gcp->text().contains(QStringLiteral("fresh")), qPrintable(gcp->text()));
+    http::Request seen;
+    seen.url = server.url("/__requests");
+    const auto requests = nlohmann::json::parse(client.send(seen)->body);
+    bool keyed = false;
+    for (const auto& r : requests) keyed = keyed || r.dump().find("key=test-billing-key-123") != std::string::npos;
+    QVERIFY2(keyed, requests.dump().c_str());
   }
 };
 

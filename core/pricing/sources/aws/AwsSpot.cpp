@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/cloud/Xml.h"
+#include "core/cloud/aws/Ec2Api.h"
 #include "core/common/Numbers.h"
 #include "core/common/Time.h"
 
@@ -46,44 +48,6 @@ std::string_view stripJsonp(std::string_view text) {
   return text;
 }
 
-std::string xmlUnescape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '&') {
-      out += s[i];
-      continue;
-    }
-    static constexpr std::array<std::pair<std::string_view, char>, 5> kEntities{
-        {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}}};
-    bool matched = false;
-    for (const auto& [entity, ch] : kEntities) {
-      if (s.substr(i, entity.size()) == entity) {
-        out += ch;
-        i += entity.size() - 1;
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) out += '&';
-  }
-  return out;
-}
-
-/** Text of the first <tag>...</tag> in `xml`; empty optional if absent; "" for <tag/> or <tag></tag>. */
-std::optional<std::string> xmlElement(std::string_view xml, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string empty = "<" + std::string(tag) + "/>";
-  const std::string close = "</" + std::string(tag) + ">";
-  const auto start = xml.find(open);
-  const auto emptyAt = xml.find(empty);
-  if (emptyAt != std::string_view::npos && (start == std::string_view::npos || emptyAt < start)) return std::string();
-  if (start == std::string_view::npos) return std::nullopt;
-  const auto end = xml.find(close, start + open.size());
-  if (end == std::string_view::npos) return std::nullopt;
-  return xmlUnescape(xml.substr(start + open.size(), end - start - open.size()));
-}
-
 }  // namespace
 
 std::optional<std::string> awsRegionFromSpotFeedName(std::string_view name) {
@@ -100,6 +64,8 @@ Result<ParsedPrices> parseAwsSpotFeed(std::string_view text, std::string_view so
   if (root.is_discarded()) return makeError(ErrorCode::DataLoss, std::string(kOp) + "not valid JSON(P) (truncated or malformed)");
   ParsedPrices result;
   std::size_t notAvailable = 0;
+  std::vector<std::string> unknownRegions;
+  std::size_t noLinux = 0;
   try {
     const auto& config = root.at("config");
     const auto currencies = config.value("currencies", std::vector<std::string>{});
@@ -109,13 +75,19 @@ Result<ParsedPrices> parseAwsSpotFeed(std::string_view text, std::string_view so
     for (const auto& region : config.at("regions")) {
       const std::string name = region.at("region").get<std::string>();
       const auto code = awsRegionFromSpotFeedName(name);
-      if (!code) return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "unknown region name '" + name + "'");
+      if (!code) {
+        // A legacy name AWS added later: that region's prices are left out and the user told.
+        unknownRegions.push_back(name);
+        continue;
+      }
       for (const auto& group : region.at("instanceTypes")) {
         for (const auto& size : group.at("sizes")) {
           ++result.itemsRead;
           const std::string type = size.at("size").get<std::string>();
+          bool hasLinux = false;
           for (const auto& column : size.at("valueColumns")) {
             if (column.at("name").get<std::string>() != "linux") continue;
+            hasLinux = true;
             const auto& prices = column.at("prices");
             if (!prices.contains("USD")) {
               return makeError(ErrorCode::InvalidArgument, std::string(kOp) + name + " " + type + ": no USD price");
@@ -143,6 +115,7 @@ Result<ParsedPrices> parseAwsSpotFeed(std::string_view text, std::string_view so
             record.asOfUnix = asOfUnix;
             result.records.push_back(std::move(record));
           }
+          if (!hasLinux) ++noLinux;
         }
       }
     }
@@ -150,6 +123,12 @@ Result<ParsedPrices> parseAwsSpotFeed(std::string_view text, std::string_view so
     return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "missing or mistyped field: " + e.what());
   }
   if (notAvailable > 0) result.notes.push_back(std::to_string(notAvailable) + " Linux spot prices were N/A (left out, never $0)");
+  if (!unknownRegions.empty()) {
+    std::string names;
+    for (const auto& n : unknownRegions) names += (names.empty() ? "" : ", ") + n;
+    result.warnings.push_back(std::string(kOp) + std::to_string(unknownRegions.size()) + " region(s) with an unknown name left out: " + names);
+  }
+  if (noLinux > 0) result.warnings.push_back(std::string(kOp) + std::to_string(noLinux) + " sizes without a 'linux' price column left out");
   return result;
 }
 
@@ -210,73 +189,59 @@ Result<ParsedPrices> parseAwsSpotAdvisor(std::string_view text, std::string_view
   return result;
 }
 
-Result<ParsedPrices> parseAwsSpotPriceHistory(std::string_view xml, std::string_view region, std::string_view sourceId) {
-  constexpr std::string_view kOp = "AwsSpotHistory: ";
-  if (xml.find("<Errors>") != std::string_view::npos) {
-    Error error = makeError(ErrorCode::FailedPrecondition,
-                            std::string(kOp) + "EC2 error: " + xmlElement(xml, "Message").value_or("(no message)"));
-    error.providerCode = xmlElement(xml, "Code").value_or("");
-    if (error.providerCode == "AuthFailure" || error.providerCode == "UnauthorizedOperation") error.code = ErrorCode::PermissionDenied;
-    if (error.providerCode == "RequestLimitExceeded") error.code = ErrorCode::ResourceExhausted;
-    return error;
-  }
-  if (xml.find("<DescribeSpotPriceHistoryResponse") == std::string_view::npos) {
-    return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "not a DescribeSpotPriceHistoryResponse");
-  }
-  if (xml.find("</DescribeSpotPriceHistoryResponse>") == std::string_view::npos) {
-    return makeError(ErrorCode::DataLoss, std::string(kOp) + "reply is truncated (no closing DescribeSpotPriceHistoryResponse)");
-  }
+ParsedPrices newestSpotPerZone(const std::vector<cloud::aws::SpotPrice>& items, std::string_view region,
+                               std::string_view sourceId, std::int64_t fetchedUnix) {
   ParsedPrices result;
-  // newest item per (zone, type)
+  // newest item per (zone, type): the reply is a history, in no order
   std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, PriceRecord>> newest;
   std::size_t otherOs = 0;
-  std::size_t pos = 0;
-  const auto setStart = xml.find("<spotPriceHistorySet>");
-  const auto setEnd = xml.find("</spotPriceHistorySet>");
-  if (setStart != std::string_view::npos) {
-    if (setEnd == std::string_view::npos) return makeError(ErrorCode::DataLoss, std::string(kOp) + "spotPriceHistorySet is not closed");
-    const std::string_view set = xml.substr(setStart, setEnd - setStart);
-    while ((pos = set.find("<item>", pos)) != std::string_view::npos) {
-      const auto end = set.find("</item>", pos);
-      if (end == std::string_view::npos) return makeError(ErrorCode::DataLoss, std::string(kOp) + "an item is not closed");
-      const std::string_view item = set.substr(pos, end - pos);
-      pos = end;
-      ++result.itemsRead;
-      const auto type = xmlElement(item, "instanceType");
-      const auto product = xmlElement(item, "productDescription");
-      const auto priceText = xmlElement(item, "spotPrice");
-      const auto timestamp = xmlElement(item, "timestamp");
-      const auto zone = xmlElement(item, "availabilityZone");
-      if (!type || !product || !priceText || !timestamp || !zone) {
-        return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "item " + std::to_string(result.itemsRead) +
-                                                         " lacks instanceType/productDescription/spotPrice/timestamp/availabilityZone");
-      }
-      if (!product->starts_with("Linux/UNIX")) {
-        ++otherOs;
-        continue;
-      }
-      const auto price = parseDouble(*priceText);
-      const auto when = parseIso8601Utc(*timestamp);
-      if (!price || *price <= 0 || !when) {
-        return makeError(ErrorCode::InvalidArgument, std::string(kOp) + *zone + " " + *type + ": bad spotPrice '" + *priceText +
-                                                         "' or timestamp '" + *timestamp + "'");
-      }
-      PriceRecord record;
-      record.provider = CloudProvider::Aws;
-      record.zone = *zone;
-      record.region = region.empty() ? zone->substr(0, zone->size() - 1) : std::string(region);
-      record.instanceType = *type;
-      record.kind = PriceKind::Spot;
-      record.usdPerHour = *price;
-      record.sourceId = std::string(sourceId);
-      record.asOfUnix = *when;
-      auto& slot = newest[{*zone, *type}];
-      if (slot.second.instanceType.empty() || *when > slot.first) slot = {*when, std::move(record)};
+  for (const auto& item : items) {
+    ++result.itemsRead;
+    if (!item.productDescription.starts_with("Linux/UNIX")) {
+      ++otherOs;
+      continue;
     }
+    PriceRecord record;
+    record.provider = CloudProvider::Aws;
+    record.zone = item.zone;
+    record.region = !region.empty() ? std::string(region) : item.zone.substr(0, item.zone.empty() ? 0 : item.zone.size() - 1);
+    record.instanceType = item.instanceType;
+    record.kind = PriceKind::Spot;
+    record.usdPerHour = item.pricePerHour;
+    record.sourceId = std::string(sourceId);
+    record.asOfUnix = fetchedUnix != 0 ? fetchedUnix : item.timestampUnix;
+    auto& slot = newest[{item.zone, item.instanceType}];
+    if (slot.second.instanceType.empty() || item.timestampUnix > slot.first) slot = {item.timestampUnix, std::move(record)};
   }
   for (auto& [key, entry] : newest) result.records.push_back(std::move(entry.second));
   if (otherOs > 0) result.notes.push_back(std::to_string(otherOs) + " non-Linux history items left out");
-  result.nextPage = xmlElement(xml, "nextToken").value_or("");
+  return result;
+}
+
+Result<ParsedPrices> parseAwsSpotPriceHistory(std::string_view xml, std::string_view region, std::string_view sourceId) {
+  constexpr std::string_view kOp = "AwsSpotHistory";
+  auto root = cloud::parseXml(xml, kOp);
+  if (!root) return makeError(ErrorCode::DataLoss, root.error().message + " (truncated or malformed)");
+  if (root->name != "DescribeSpotPriceHistoryResponse") {
+    if (root->child("Errors") || root->name == "Error") return cloud::aws::ec2Error(kOp, 200, xml);
+    return makeError(ErrorCode::InvalidArgument, std::string(kOp) + ": <" + root->name + "> is not a DescribeSpotPriceHistoryResponse");
+  }
+  auto page = cloud::aws::parseSpotPriceHistory(xml);
+  if (!page) {
+    Error e = page.error();
+    e.code = ErrorCode::InvalidArgument;
+    e.message = std::string(kOp) + ": " + e.message;
+    return e;
+  }
+  for (std::size_t i = 0; i < page->prices.size(); ++i) {
+    const auto& p = page->prices[i];
+    if (p.instanceType.empty() || p.zone.empty() || p.productDescription.empty() || p.timestampUnix == 0 || p.pricePerHour <= 0) {
+      return makeError(ErrorCode::InvalidArgument, std::string(kOp) + ": item " + std::to_string(i + 1) + " (" + p.zone + " " +
+                                                       p.instanceType + ") lacks a zone, type, product, positive spotPrice or ISO 8601 timestamp");
+    }
+  }
+  ParsedPrices result = newestSpotPerZone(page->prices, region, sourceId, 0);
+  result.nextPage = page->nextToken;
   return result;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/cloud/aws/Ec2Api.h"
 #include "core/common/Result.h"
 #include "core/pricing/sources/PriceRecord.h"
 
@@ -32,10 +33,19 @@ Result<ParsedPrices> parseAwsSpotAdvisor(std::string_view text, std::string_view
                                          std::int64_t asOfUnix = 0);
 
 /**
- * Parses one `DescribeSpotPriceHistory` reply (EC2 Query API XML). Keeps the newest item per
- * (zone, instance type) among Linux/UNIX items (the reply is a history, in no order); `nextPage`
+ * The newest item per (zone, instance type) among the Linux/UNIX items of a spot price history,
+ * as records of `sourceId`; `region` fills records (else derived from the zone). Each record's
+ * asOfUnix is `fetchedUnix`, or the item's own timestamp when `fetchedUnix` is 0.
+ */
+ParsedPrices newestSpotPerZone(const std::vector<cloud::aws::SpotPrice>& items, std::string_view region,
+                               std::string_view sourceId, std::int64_t fetchedUnix);
+
+/**
+ * Parses one recorded `DescribeSpotPriceHistory` reply (EC2 Query API XML, read with the EC2
+ * client's parser) into newestSpotPerZone() records stamped with each item's timestamp; `nextPage`
  * is the `nextToken` (an empty element at the end of paging gives ""). An EC2 `<Errors>` reply
- * becomes an Error with the provider code. `region` fills records (else derived from the zone).
+ * becomes ec2Error() (provider code kept); a cut or malformed document is DataLoss; an item
+ * without zone, type, product, a positive price or an ISO 8601 timestamp is InvalidArgument.
  */
 Result<ParsedPrices> parseAwsSpotPriceHistory(std::string_view xml, std::string_view region = {},
                                               std::string_view sourceId = "aws-spot-history");

@@ -35,6 +35,7 @@ Result<AzureRetailPage> parseAzureRetailPage(std::string_view body) {
   AzureRetailPage page;
   if (root.contains("NextPageLink") && root["NextPageLink"].is_string()) page.nextPageLink = root["NextPageLink"].get<std::string>();
   std::map<std::string, std::size_t> dropped;
+  std::map<std::string, std::size_t> unexpected;
   for (const auto& item : root["Items"]) {
     ++page.itemsRead;
     const std::string where = std::string(kOp) + "item " + std::to_string(page.itemsRead) + ": ";
@@ -49,7 +50,8 @@ Result<AzureRetailPage> parseAzureRetailPage(std::string_view body) {
     }
     const std::string type = text(item, "type");
     if (type != "Consumption") {
-      ++dropped[type.empty() ? std::string("no type") : type + " rows"];
+      if (type == "Reservation" || type == "DevTestConsumption") ++dropped[type + " rows"];
+      else ++unexpected["rows of unknown type '" + type + "'"];
       continue;
     }
     const std::string product = text(item, "productName");
@@ -72,7 +74,7 @@ Result<AzureRetailPage> parseAzureRetailPage(std::string_view body) {
     row.armSkuName = text(item, "armSkuName");
     row.armRegionName = text(item, "armRegionName");
     if (row.armSkuName.empty() || row.armRegionName.empty()) {
-      ++dropped["rows without armSkuName/armRegionName"];
+      ++unexpected["rows without armSkuName/armRegionName"];
       continue;
     }
     const auto price = item.find("retailPrice");
@@ -82,7 +84,7 @@ Result<AzureRetailPage> parseAzureRetailPage(std::string_view body) {
     const auto space = unit.find(' ');
     const auto quantity = parseDouble(unit.substr(0, space));
     if (space == std::string::npos || !quantity || *quantity <= 0 || !unit.substr(space + 1).starts_with("Hour")) {
-      ++dropped["non-hourly units (" + unit + ")"];
+      ++unexpected["rows in unit '" + unit + "' (not hours)"];
       continue;
     }
     row.kind = kind;
@@ -97,6 +99,9 @@ Result<AzureRetailPage> parseAzureRetailPage(std::string_view body) {
     page.rows.push_back(std::move(row));
   }
   for (const auto& [reason, count] : dropped) page.notes.push_back(std::to_string(count) + " " + reason + " left out");
+  for (const auto& [reason, count] : unexpected) {
+    page.warnings.push_back("AzureRetail: " + std::to_string(count) + " " + reason + " left out (the API may have changed)");
+  }
   return page;
 }
 
@@ -129,6 +134,7 @@ Result<ParsedPrices> parseAzureRetail(std::string_view json, std::int64_t nowUni
   ParsedPrices parsed;
   parsed.records = selectAzurePrices(page->rows, nowUnix, sourceId, 0);
   parsed.notes = page->notes;
+  parsed.warnings = page->warnings;
   parsed.itemsRead = page->itemsRead;
   parsed.nextPage = page->nextPageLink;
   const std::size_t future = static_cast<std::size_t>(

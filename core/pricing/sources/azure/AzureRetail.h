@@ -25,6 +25,7 @@ struct AzureRetailRow {
 struct AzureRetailPage {
   std::vector<AzureRetailRow> rows;
   std::vector<std::string> notes;
+  std::vector<std::string> warnings;  ///< unexpected rows (unknown type, unit, missing names): see ParsedPrices::warnings
   std::size_t itemsRead = 0;
   std::string nextPageLink;  ///< "" when NextPageLink is null, "" or missing
 };

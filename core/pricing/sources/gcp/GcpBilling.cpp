@@ -93,6 +93,7 @@ Result<GcpSkuPage> parseGcpSkuPage(std::string_view body) {
   GcpSkuPage page;
   if (root.contains("nextPageToken") && root["nextPageToken"].is_string()) page.nextPageToken = root["nextPageToken"].get<std::string>();
   std::map<std::string, std::size_t> dropped;
+  std::map<std::string, std::size_t> unexpected;
   try {
     for (const auto& sku : root["skus"]) {
       ++page.itemsRead;
@@ -110,8 +111,11 @@ Result<GcpSkuPage> parseGcpSkuPage(std::string_view body) {
         kind = PriceKind::OnDemand;
       } else if (usage == "Preemptible") {
         kind = PriceKind::Spot;
+      } else if (usage == "Commit1Yr" || usage == "Commit3Yr") {
+        ++dropped[usage + " SKUs"];
+        continue;
       } else {
-        ++dropped[usage.empty() ? std::string("SKUs without usageType") : usage + " SKUs"];
+        ++unexpected[usage.empty() ? std::string("compute SKUs without usageType") : "compute SKUs of unknown usageType '" + usage + "'"];
         continue;
       }
       auto component = classify(description);
@@ -138,7 +142,9 @@ Result<GcpSkuPage> parseGcpSkuPage(std::string_view body) {
       const std::string unit = expression.value("usageUnit", std::string());
       const std::string expected = component->part == GcpComponentPrice::Part::Ram ? "GiBy.h" : "h";
       if (unit != expected) {
-        return makeError(ErrorCode::InvalidArgument, where + "usageUnit '" + unit + "' where '" + expected + "' was expected");
+        // One SKU in an unknown unit must not sink the others; it is counted and shown.
+        ++unexpected["SKUs in usageUnit '" + unit + "' where '" + expected + "' was expected"];
+        continue;
       }
       std::optional<double> price;
       for (const auto& tier : expression.at("tieredRates")) {
@@ -162,6 +168,9 @@ Result<GcpSkuPage> parseGcpSkuPage(std::string_view body) {
     return makeError(ErrorCode::InvalidArgument, std::string(kOp) + "missing or mistyped field: " + e.what());
   }
   for (const auto& [reason, count] : dropped) page.notes.push_back(std::to_string(count) + " " + reason + " left out");
+  for (const auto& [reason, count] : unexpected) {
+    page.warnings.push_back("GcpBilling: " + std::to_string(count) + " " + reason + " left out (the API may have changed)");
+  }
   return page;
 }
 
@@ -215,6 +224,7 @@ Result<ParsedPrices> parseGcpBilling(std::string_view json, std::string_view sou
   ParsedPrices parsed;
   parsed.records = composeGcpMachinePrices(page->components, builtinMachines(), sourceId, asOfUnix);
   parsed.notes = page->notes;
+  parsed.warnings = page->warnings;
   parsed.itemsRead = page->itemsRead;
   parsed.nextPage = page->nextPageToken;
   return parsed;

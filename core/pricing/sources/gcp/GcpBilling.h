@@ -26,6 +26,7 @@ struct GcpComponentPrice {
 struct GcpSkuPage {
   std::vector<GcpComponentPrice> components;
   std::vector<std::string> notes;
+  std::vector<std::string> warnings;  ///< unexpected SKUs (unknown usageType, unit): see ParsedPrices::warnings
   std::size_t itemsRead = 0;
   std::string nextPageToken;  ///< "" on the last page
 };

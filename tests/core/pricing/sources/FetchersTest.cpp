@@ -211,13 +211,18 @@ class FetchersTest : public QObject {
     config.settings = settings();
     std::atomic<int> progressCalls{0};
     auto outcomes = refreshAll(m_client, config, [&](std::string_view, const FetchProgress&) { ++progressCalls; }, {});
-    QCOMPARE(outcomes.size(), std::size_t{5});
+    QCOMPARE(outcomes.size(), std::size_t{6});
     QCOMPARE(outcomes[0].state, SourceOutcome::State::Fresh);   // aws-offer
-    QCOMPARE(outcomes[1].state, SourceOutcome::State::Failed);  // aws-spot-feed: HTTP 500
-    QVERIFY2(outcomes[1].error.message.starts_with("AwsSpotFeed: HTTP 500"), outcomes[1].error.message.c_str());
-    QCOMPARE(outcomes[2].state, SourceOutcome::State::Fresh);   // advisor
-    QCOMPARE(outcomes[3].state, SourceOutcome::State::Fresh);   // azure
-    QCOMPARE(outcomes[4].state, SourceOutcome::State::Skipped); // gcp: no key
+    QCOMPARE(outcomes[1].state, SourceOutcome::State::Skipped); // aws-spot-history: no AWS credentials
+    QVERIFY2(outcomes[1].error.message.find("public spot feed") != std::string::npos, outcomes[1].error.message.c_str());
+    QCOMPARE(outcomes[2].state, SourceOutcome::State::Failed);  // aws-spot-feed: HTTP 500
+    QVERIFY2(outcomes[2].error.message.starts_with("AwsSpotFeed: HTTP 500"), outcomes[2].error.message.c_str());
+    QCOMPARE(outcomes[3].state, SourceOutcome::State::Fresh);   // advisor
+    QCOMPARE(outcomes[4].state, SourceOutcome::State::Fresh);   // azure
+    QCOMPARE(outcomes[5].state, SourceOutcome::State::Skipped); // gcp: no key
+    QVERIFY2(outcomes[5].error.message.find("SPOTWISE_GCP_API_KEY") != std::string::npos, outcomes[5].error.message.c_str());
+    // One fetch time on every record of the refresh.
+    for (const auto& r : outcomes[0].result.parsed.records) QCOMPARE(r.asOfUnix, std::int64_t{1'800'000'000});
     QVERIFY(progressCalls > 0);
 
     auto history = PriceHistory::open(m_dir.filePath(QStringLiteral("history.sqlite")).toStdString());
@@ -253,6 +258,39 @@ class FetchersTest : public QObject {
     QVERIFY2(aws->lastError.find("HTTP 503") != std::string::npos, aws->lastError.c_str());
   }
 
+  void aFormatChangeWarnsOrFailsButNeverWipesGoodData() {
+    // Some Azure rows of a type the parser does not know: they are left out and warned about.
+    auto page = nlohmann::json::parse(file("azure/derived_page_B16als_v2_13-rows.json"));
+    page["Items"][0]["type"] = "SavingsPlanConsumption";
+    page["Items"][7]["unitOfMeasure"] = "1 Minute";  // the Linux spot row
+    script("/azure/prices", {{{"status", 200}, {"body", page.dump()}}});
+    auto some = fetchAzureRetail(m_client, endpoints(), azureGpuFilter(), settings());
+    QVERIFY2(some, some ? "" : some.error().toString().c_str());
+    QVERIFY(!some->parsed.records.empty());
+    QCOMPARE(some->parsed.warnings.size(), std::size_t{2});
+    QVERIFY2(some->parsed.warnings[0].find("1 rows in unit '1 Minute' (not hours) left out (the API may have changed)") != std::string::npos,
+             some->parsed.warnings[0].c_str());
+    QVERIFY(some->parsed.warnings[1].find("1 rows of unknown type 'SavingsPlanConsumption'") != std::string::npos);
+
+    // Every row of an unknown type: items but no price. The refresh fails (the last good data stays).
+    for (auto& item : page["Items"]) item["type"] = "SavingsPlanConsumption";
+    script("/azure/prices", {{{"status", 200}, {"body", page.dump()}}});
+    RefreshConfig config;
+    config.endpoints = endpoints();
+    config.endpoints.awsRegionIndexUrl = m_server.url("/missing/region_index.json");
+    config.endpoints.awsSpotFeedUrl = m_server.url("/missing/spot.js");
+    config.endpoints.awsAdvisorUrl = m_server.url("/missing/advisor.json");
+    config.cacheDir = m_dir.filePath(QStringLiteral("format-cache")).toStdString();
+    config.settings = settings();
+    const auto outcomes = refreshAll(m_client, config, {}, {});
+    const auto& azure = outcomes[4];
+    QCOMPARE(azure.sourceId, std::string("azure-retail"));
+    QCOMPARE(azure.state, SourceOutcome::State::Failed);
+    QCOMPARE(azure.error.code, ErrorCode::DataLoss);
+    QVERIFY2(azure.error.message.starts_with("AzureRetail: 13 items read but no price recognised; the source's format may have changed"),
+             azure.error.message.c_str());
+  }
+
   void cancellingStopsEveryTransferPromptly() {
     auto e = endpoints();
     e.awsRegionIndexUrl = e.awsSpotFeedUrl = e.awsAdvisorUrl = m_server.url("/slow?ms=20000");
@@ -271,7 +309,7 @@ class FetchersTest : public QObject {
     const auto start = std::chrono::steady_clock::now();
     auto outcomes = refreshAll(m_client, config, {}, stop.get_token());
     QVERIFY(std::chrono::steady_clock::now() - start < 5s);
-    for (std::size_t i = 0; i < 4; ++i) {
+    for (std::size_t i : {0, 2, 3, 4}) {  // 1 (aws-spot-history) and 5 (gcp) are skipped: no credentials
       QVERIFY2(outcomes[i].state == SourceOutcome::State::Cancelled, outcomes[i].error.toString().c_str());
     }
   }

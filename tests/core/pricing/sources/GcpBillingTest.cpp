@@ -106,9 +106,23 @@ class GcpBillingTest : public QObject {
     QTest::newRow("bad nanos") << QString::fromStdString(badNanos) << QStringLiteral("GcpBilling: SKU 039F-D0DA-4055: unitPrice units/nanos are not numbers");
     QTest::newRow("api error") << QStringLiteral("{\"error\":{\"code\":403,\"message\":\"API key not valid\"}}")
                                << QStringLiteral("GcpBilling: API error: API key not valid");
-    std::string badUnit = full;
-    badUnit.replace(badUnit.find("\"GiBy.h\""), 8, "\"GiBy.mo\"");
-    QTest::newRow("bad unit") << QString::fromStdString(badUnit) << QStringLiteral("GcpBilling: SKU 2390-DCAF-DA38: usageUnit 'GiBy.mo' where 'GiBy.h' was expected");
+  }
+
+  void unexpectedSkusAreWarnedAboutNotSilentlyDropped() {
+    const std::string full = test::readText(data("opencost_provider_test_skus_page_A100_A2.json"));
+    const auto clean = parseGcpSkuPage(full);
+    QVERIFY(clean);
+    QVERIFY(clean->warnings.empty());
+    std::string changed = full;
+    changed.replace(changed.find("\"GiBy.h\""), 8, "\"GiBy.mo\"");
+    const auto page = parseGcpSkuPage(changed);
+    QVERIFY2(page, page ? "" : page.error().toString().c_str());
+    QCOMPARE(page->components.size(), clean->components.size() - 1);  // that SKU only
+    QCOMPARE(page->warnings.size(), std::size_t{1});
+    QCOMPARE(page->warnings[0], std::string("GcpBilling: 1 SKUs in usageUnit 'GiBy.mo' where 'GiBy.h' was expected left out (the API may have changed)"));
+    const auto parsed = parseGcpBilling(changed);
+    QVERIFY(parsed);
+    QCOMPARE(parsed->warnings, page->warnings);
   }
   void badPages() {
     QFETCH(QString, text);
