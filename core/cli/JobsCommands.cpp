@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 #include <algorithm>
+#include <functional>
 #include <iomanip>
 #include <memory>
 #include <ostream>
@@ -13,6 +14,7 @@
 #include "core/common/Time.h"
 #include "core/jobs/Controller.h"
 #include "core/jobs/JobSpec.h"
+#include "core/jobs/JobState.h"
 #include "core/jobs/Runtime.h"
 #include "core/jobs/Spend.h"
 #include "core/ledger/Ledger.h"
@@ -87,6 +89,40 @@ int fail(CliContext& c, const Error& e) {
   return 1;
 }
 
+/** Runs a command body: its exit code, or 1 with the error's message. */
+void runCommand(CliContext& c, const std::function<Result<int>()>& body) {
+  auto code = body();
+  c.exitCode = code ? *code : fail(c, code.error());
+}
+
+/** The job named by an id or a unique prefix. */
+Result<ledger::JobRecord> resolveJob(ledger::Ledger& l, const std::string& idOrPrefix) {
+  auto id = l.resolveJobId(idOrPrefix);
+  if (!id) return id.error();
+  auto job = l.job(*id);
+  if (!job) return job.error();
+  if (!*job) return makeError(ErrorCode::NotFound, "no job with id " + *id);
+  return **job;
+}
+
+/** A command on one job (`o.id`, an id or a unique prefix): the session opened, the job found, then `body`. */
+void runOnJob(CliContext& c, const JobsOptions& o,
+              const std::function<Result<int>(Session&, const ledger::JobRecord&)>& body) {
+  runCommand(c, [&]() -> Result<int> {
+    auto session = openSession(o);
+    if (!session) return session.error();
+    auto job = resolveJob(*(*session)->ledger, o.id);
+    if (!job) return job.error();
+    return body(**session, *job);
+  });
+}
+
+/** Clouds whose configuration is broken: said once, so a Local job still runs. */
+void warnUnavailable(CliContext& c, Session& s) {
+  (void)s.providers->allProviders();
+  for (const auto& [cloud, why] : s.providers->unavailable()) c.err << "warning: " << why << " (" << cloud << " skipped)\n";
+}
+
 void printReconcile(CliContext& c, const jobs::ReconcileReport& r) {
   for (const auto& id : r.reattached) c.err << "re-attached " << id << "\n";
   for (const auto& i : r.cleaned) c.err << "terminated leftover instance " << i << "\n";
@@ -94,6 +130,12 @@ void printReconcile(CliContext& c, const jobs::ReconcileReport& r) {
     c.err << "orphan: " << o.provider << " " << o.instance.id << " (" << o.reason << "), cost so far "
           << money(o.costSoFarUsd) << "\n";
   }
+}
+
+json priceChanges(const ledger::AttemptRecord& a) {
+  json out = json::array();
+  for (const auto& p : a.priceChanges) out.push_back({{"at", timeText(p.atMs)}, {"pricePerHour", p.pricePerHour}});
+  return out;
 }
 
 json jobJson(ledger::Ledger& l, const ledger::JobRecord& j, std::int64_t nowMs, bool detail) {
@@ -135,7 +177,9 @@ json jobJson(ledger::Ledger& l, const ledger::JobRecord& j, std::int64_t nowMs, 
                                   {"endCause", a.endCause},
                                   {"lastStep", a.lastStep},
                                   {"resumedFromStep", a.resumedFromStep},
-                                  {"workLostSteps", a.workLostSteps}});
+                                  {"workLostSteps", a.workLostSteps},
+                                  {"timeLapse", a.timeLapse},
+                                  {"priceChanges", priceChanges(a)}});
   }
   out["events"] = json::array();
   for (const auto& e : l.events(j.id).valueOr(std::vector<ledger::EventRecord>{})) {
@@ -145,7 +189,40 @@ json jobJson(ledger::Ledger& l, const ledger::JobRecord& j, std::int64_t nowMs, 
   return out;
 }
 
+void printJob(CliContext& c, const ledger::JobRecord& j, const json& d) {
+  c.out << d["id"].get<std::string>() << "  " << d["name"].get<std::string>() << "\n"
+        << "state:    " << d["state"].get<std::string>() << (j.stateMessage.empty() ? "" : " (" + j.stateMessage + ")")
+        << "\n"
+        << "offer:    " << d["provider"].get<std::string>() << " " << d.value("region", "") << " "
+        << d.value("instanceType", "") << "\n"
+        << "progress: " << (j.step >= 0 ? std::to_string(j.step) + "/" + std::to_string(j.totalSteps) : "-") << "\n"
+        << "spend:    " << money(d["spendUsd"].get<double>()) << " of " << money(d["budgetUsd"].get<double>())
+        << ", burning " << money(d["burnUsdPerHour"].get<double>()) << "/h"
+        << (d["rehearsal"].get<bool>() ? " (rehearsal: simulated at the offer's price)" : "") << "\n"
+        << "attempts:\n";
+  for (const auto& a : d["attemptList"]) {
+    c.out << "  #" << a["number"].get<int>() << " " << a["region"].get<std::string>() << " "
+          << (a["spot"].get<bool>() ? "spot" : "on-demand") << " " << money(a["pricePerHour"].get<double>()) << "/h "
+          << a["instanceId"].get<std::string>() << " " << a["start"].get<std::string>() << " -> "
+          << a["end"].get<std::string>() << " " << money(a["spendUsd"].get<double>()) << " "
+          << a["endCause"].get<std::string>();
+    if (a["workLostSteps"].get<std::int64_t>() >= 0) c.out << " (lost " << a["workLostSteps"] << " steps)";
+    if (a["timeLapse"].get<double>() > 1) c.out << " (time-lapse x" << a["timeLapse"].get<double>() << ")";
+    c.out << "\n";
+    for (const auto& p : a["priceChanges"]) {
+      c.out << "      from " << p["at"].get<std::string>() << ": " << money(p["pricePerHour"].get<double>()) << "/h\n";
+    }
+  }
+  c.out << "events:\n";
+  for (const auto& e : d["events"]) {
+    c.out << "  " << e["at"].get<std::string>() << " " << e["kind"].get<std::string>() << " "
+          << e["from"].get<std::string>() << " -> " << e["to"].get<std::string>() << " "
+          << e["message"].get<std::string>() << "\n";
+  }
+}
+
 int supervise(CliContext& c, Session& s, const std::string& jobId) {
+  warnUnavailable(c, s);
   auto reconciled = s.controller->reconcile();
   if (!reconciled) return fail(c, reconciled.error());
   printReconcile(c, *reconciled);
@@ -175,31 +252,25 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     addCommonOptions(cmd, *o);
     addSupervisionOptions(cmd, *o);
     cmd->callback([o, &context] {
-      auto spec = jobs::loadJobSpec(o->file);
-      if (!spec) {
-        context.exitCode = fail(context, spec.error());
-        return;
-      }
-      const auto errors = jobs::validateJobSpec(*spec);
-      if (!errors.empty()) {
-        context.err << "error: " << o->file << " is not a valid job:\n";
-        for (const auto& e : errors) context.err << "  " << e.field << ": " << e.message << "\n";
-        context.exitCode = 1;
-        return;
-      }
-      auto session = openSession(*o);
-      if (!session) {
-        context.exitCode = fail(context, session.error());
-        return;
-      }
-      auto id = (*session)->controller->submit(*spec);
-      if (!id) {
-        context.exitCode = fail(context, id.error());
-        return;
-      }
-      context.out << *id << std::endl;
-      if (o->detach) return;
-      context.exitCode = supervise(context, **session, *id);
+      runCommand(context, [&]() -> Result<int> {
+        auto spec = jobs::loadJobSpec(o->file);
+        if (!spec) return spec.error();
+        const auto errors = jobs::validateJobSpec(*spec);
+        if (!errors.empty()) {
+          context.err << "error: " << o->file << " is not a valid job:\n";
+          for (const auto& e : errors) context.err << "  " << e.field << ": " << e.message << "\n";
+          return 1;
+        }
+        auto session = openSession(*o);
+        if (!session) return session.error();
+        // The provider first: "AWS: no credentials ..." before anything is recorded.
+        if (auto provider = (*session)->providers->providerFor(*spec); !provider) return provider.error();
+        auto id = (*session)->controller->submit(*spec);
+        if (!id) return id.error();
+        context.out << *id << std::endl;
+        if (o->detach) return 0;
+        return supervise(context, **session, *id);
+      });
     });
   }
   // supervise
@@ -209,12 +280,11 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     addCommonOptions(cmd, *o);
     addSupervisionOptions(cmd, *o);
     cmd->callback([o, &context] {
-      auto session = openSession(*o);
-      if (!session) {
-        context.exitCode = fail(context, session.error());
-        return;
-      }
-      context.exitCode = supervise(context, **session, "");
+      runCommand(context, [&]() -> Result<int> {
+        auto session = openSession(*o);
+        if (!session) return session.error();
+        return supervise(context, **session, "");
+      });
     });
   }
   // reconcile
@@ -224,21 +294,19 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     cmd->add_flag("--terminate-orphans", o->terminateOrphans, "Terminate the orphans found");
     addCommonOptions(cmd, *o);
     cmd->callback([o, &context] {
-      auto session = openSession(*o);
-      if (!session) {
-        context.exitCode = fail(context, session.error());
-        return;
-      }
-      auto r = (*session)->controller->reconcile();
-      if (!r) {
-        context.exitCode = fail(context, r.error());
-        return;
-      }
-      printReconcile(context, *r);
-      context.out << r->orphans.size() << " orphan(s)" << std::endl;
-      if (o->terminateOrphans && !r->orphans.empty()) {
-        if (auto t = (*session)->controller->terminateOrphans(r->orphans); !t) context.exitCode = fail(context, t.error());
-      }
+      runCommand(context, [&]() -> Result<int> {
+        auto session = openSession(*o);
+        if (!session) return session.error();
+        warnUnavailable(context, **session);
+        auto r = (*session)->controller->reconcile();
+        if (!r) return r.error();
+        printReconcile(context, *r);
+        context.out << r->orphans.size() << " orphan(s)" << std::endl;
+        if (o->terminateOrphans && !r->orphans.empty()) {
+          if (auto t = (*session)->controller->terminateOrphans(r->orphans); !t) return t.error();
+        }
+        return 0;
+      });
     });
   }
   // jobs
@@ -248,36 +316,33 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     cmd->add_flag("--json", o->json, "Print JSON");
     addCommonOptions(cmd, *o);
     cmd->callback([o, &context] {
-      auto l = ledger::Ledger::open(o->ledgerPath());
-      if (!l) {
-        context.exitCode = fail(context, l.error());
-        return;
-      }
-      auto all = (*l)->jobs();
-      if (!all) {
-        context.exitCode = fail(context, all.error());
-        return;
-      }
-      const std::int64_t now = jobs::SystemClock().nowMs();
-      json list = json::array();
-      for (const auto& j : *all) list.push_back(jobJson(**l, j, now, false));
-      if (o->json) {
-        context.out << json{{"jobs", list}}.dump(2) << "\n";
-        return;
-      }
-      context.out << std::left << std::setw(17) << "id" << std::setw(16) << "name" << std::setw(15) << "state"
-                  << std::setw(12) << "progress" << std::setw(9) << "attempts" << "spend/budget\n";
-      for (const auto& j : list) {
-        const std::string progress = j["step"].get<std::int64_t>() >= 0
-                                         ? std::to_string(j["step"].get<std::int64_t>()) + "/" +
-                                               std::to_string(j["total"].get<std::int64_t>())
-                                         : "-";
-        context.out << std::left << std::setw(17) << j["id"].get<std::string>() << std::setw(16)
-                    << j["name"].get<std::string>().substr(0, 15) << std::setw(15) << j["state"].get<std::string>()
-                    << std::setw(12) << progress << std::setw(9) << j["attempts"].get<std::size_t>()
-                    << money(j["spendUsd"].get<double>()) << "/" << money(j["budgetUsd"].get<double>())
-                    << (j["rehearsal"].get<bool>() ? " (rehearsal)" : "") << "\n";
-      }
+      runCommand(context, [&]() -> Result<int> {
+        auto l = ledger::Ledger::open(o->ledgerPath());
+        if (!l) return l.error();
+        auto all = (*l)->jobs();
+        if (!all) return all.error();
+        const std::int64_t now = jobs::SystemClock().nowMs();
+        json list = json::array();
+        for (const auto& j : *all) list.push_back(jobJson(**l, j, now, false));
+        if (o->json) {
+          context.out << json{{"jobs", list}}.dump(2) << "\n";
+          return 0;
+        }
+        context.out << std::left << std::setw(17) << "id" << std::setw(16) << "name" << std::setw(15) << "state"
+                    << std::setw(12) << "progress" << std::setw(9) << "attempts" << "spend/budget\n";
+        for (const auto& j : list) {
+          const std::string progress = j["step"].get<std::int64_t>() >= 0
+                                           ? std::to_string(j["step"].get<std::int64_t>()) + "/" +
+                                                 std::to_string(j["total"].get<std::int64_t>())
+                                           : "-";
+          context.out << std::left << std::setw(17) << j["id"].get<std::string>() << std::setw(16)
+                      << j["name"].get<std::string>().substr(0, 15) << std::setw(15) << j["state"].get<std::string>()
+                      << std::setw(12) << progress << std::setw(9) << j["attempts"].get<std::size_t>()
+                      << money(j["spendUsd"].get<double>()) << "/" << money(j["budgetUsd"].get<double>())
+                      << (j["rehearsal"].get<bool>() ? " (rehearsal)" : "") << "\n";
+        }
+        return 0;
+      });
     });
   }
   // job show
@@ -290,48 +355,19 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     show->add_flag("--json", o->json, "Print JSON");
     addCommonOptions(show, *o);
     show->callback([o, &context] {
-      auto l = ledger::Ledger::open(o->ledgerPath());
-      if (!l) {
-        context.exitCode = fail(context, l.error());
-        return;
-      }
-      auto id = (*l)->resolveJobId(o->id);
-      if (!id) {
-        context.exitCode = fail(context, id.error());
-        return;
-      }
-      const auto j = (*l)->job(*id).value().value();
-      const json d = jobJson(**l, j, jobs::SystemClock().nowMs(), true);
-      if (o->json) {
-        context.out << d.dump(2) << "\n";
-        return;
-      }
-      context.out << d["id"].get<std::string>() << "  " << d["name"].get<std::string>() << "\n"
-                  << "state:    " << d["state"].get<std::string>()
-                  << (j.stateMessage.empty() ? "" : " (" + j.stateMessage + ")") << "\n"
-                  << "offer:    " << d["provider"].get<std::string>() << " " << d.value("region", "") << " "
-                  << d.value("instanceType", "") << "\n"
-                  << "progress: " << (j.step >= 0 ? std::to_string(j.step) + "/" + std::to_string(j.totalSteps) : "-")
-                  << "\n"
-                  << "spend:    " << money(d["spendUsd"].get<double>()) << " of " << money(d["budgetUsd"].get<double>())
-                  << ", burning " << money(d["burnUsdPerHour"].get<double>()) << "/h"
-                  << (d["rehearsal"].get<bool>() ? " (rehearsal: simulated at the offer's price)" : "") << "\n"
-                  << "attempts:\n";
-      for (const auto& a : d["attemptList"]) {
-        context.out << "  #" << a["number"].get<int>() << " " << a["region"].get<std::string>() << " "
-                    << (a["spot"].get<bool>() ? "spot" : "on-demand") << " " << money(a["pricePerHour"].get<double>())
-                    << "/h " << a["instanceId"].get<std::string>() << " " << a["start"].get<std::string>() << " -> "
-                    << a["end"].get<std::string>() << " " << money(a["spendUsd"].get<double>()) << " "
-                    << a["endCause"].get<std::string>();
-        if (a["workLostSteps"].get<std::int64_t>() >= 0) context.out << " (lost " << a["workLostSteps"] << " steps)";
-        context.out << "\n";
-      }
-      context.out << "events:\n";
-      for (const auto& e : d["events"]) {
-        context.out << "  " << e["at"].get<std::string>() << " " << e["kind"].get<std::string>() << " "
-                    << e["from"].get<std::string>() << " -> " << e["to"].get<std::string>() << " "
-                    << e["message"].get<std::string>() << "\n";
-      }
+      runCommand(context, [&]() -> Result<int> {
+        auto l = ledger::Ledger::open(o->ledgerPath());
+        if (!l) return l.error();
+        auto j = resolveJob(**l, o->id);
+        if (!j) return j.error();
+        const json d = jobJson(**l, *j, jobs::SystemClock().nowMs(), true);
+        if (o->json) {
+          context.out << d.dump(2) << "\n";
+          return 0;
+        }
+        printJob(context, *j, d);
+        return 0;
+      });
     });
   }
   // stop
@@ -344,36 +380,18 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     addSupervisionOptions(cmd, *o);
     o->pollSeconds = 2;
     cmd->callback([o, &context] {
-      auto session = openSession(*o);
-      if (!session) {
-        context.exitCode = fail(context, session.error());
-        return;
-      }
-      auto& s = **session;
-      auto id = s.ledger->resolveJobId(o->id);
-      if (!id) {
-        context.exitCode = fail(context, id.error());
-        return;
-      }
-      if (auto r = s.controller->requestStop(*id); !r) {
-        context.exitCode = fail(context, r.error());
-        return;
-      }
-      if (o->noWait) return;
-      auto r = s.controller->runUntilDone(*id, [&](const jobs::TickReport& tick) {
-        for (const auto& t : tick.transitions) context.out << t << std::endl;
-        return false;
+      runOnJob(context, *o, [&](Session& s, const ledger::JobRecord& job) -> Result<int> {
+        if (auto r = s.controller->requestStop(job.id); !r) return r.error();
+        if (o->noWait) return 0;
+        auto r = s.controller->runUntilDone(job.id, [&](const jobs::TickReport& tick) {
+          for (const auto& t : tick.transitions) context.out << t << std::endl;
+          return false;
+        });
+        if (!r) return r.error();
+        const auto ended = s.ledger->job(job.id).value().value();
+        context.out << ended.id << " " << ended.state << std::endl;
+        return jobs::isTerminal(jobs::parseJobState(ended.state).value_or(jobs::JobState::Running)) ? 0 : 1;
       });
-      if (!r) {
-        context.exitCode = fail(context, r.error());
-        return;
-      }
-      const auto job = s.ledger->job(*id).value().value();
-      context.out << *id << " " << job.state << std::endl;
-      context.exitCode = job.state == "Stopped" || job.state == "Succeeded" || job.state == "Failed" ||
-                                 job.state == "BudgetExceeded"
-                             ? 0
-                             : 1;
     });
   }
   // logs
@@ -384,39 +402,22 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     cmd->add_option("--attempt", o->attempt, "Attempt number")->check(CLI::PositiveNumber);
     addCommonOptions(cmd, *o);
     cmd->callback([o, &context] {
-      auto session = openSession(*o);
-      if (!session) {
-        context.exitCode = fail(context, session.error());
-        return;
-      }
-      auto& s = **session;
-      auto id = s.ledger->resolveJobId(o->id);
-      if (!id) {
-        context.exitCode = fail(context, id.error());
-        return;
-      }
-      const auto job = s.ledger->job(*id).value().value();
-      auto spec = jobs::parseJobSpec(job.specJson);
-      if (!spec) {
-        context.exitCode = fail(context, spec.error());
-        return;
-      }
-      auto provider = s.providers->providerFor(*spec);
-      if (!provider) {
-        context.exitCode = fail(context, provider.error());
-        return;
-      }
-      const int attempt = o->attempt > 0 ? o->attempt : std::max(1, job.currentAttempt);
-      const std::string key = jobs::Controller::jobPrefix(*spec, *id) + "/logs/attempt-" + std::to_string(attempt) + ".log";
-      auto text = (*provider)->storage().get(key, cloud::CallOptions{});
-      if (!text) {
-        context.exitCode = fail(context, text.error().code == ErrorCode::NotFound
-                                             ? makeError(ErrorCode::NotFound, "no log yet for attempt " +
-                                                                                  std::to_string(attempt) + " of " + *id)
-                                             : text.error());
-        return;
-      }
-      context.out << *text;
+      runOnJob(context, *o, [&](Session& s, const ledger::JobRecord& job) -> Result<int> {
+        auto spec = jobs::parseJobSpec(job.specJson);
+        if (!spec) return spec.error();
+        auto provider = s.providers->providerFor(*spec);
+        if (!provider) return provider.error();
+        const int attempt = o->attempt > 0 ? o->attempt : std::max(1, job.currentAttempt);
+        const std::string key =
+            jobs::Controller::jobPrefix(*spec, job.id) + "/logs/attempt-" + std::to_string(attempt) + ".log";
+        auto text = (*provider)->storage().get(key, cloud::CallOptions{});
+        if (!text && text.error().code == ErrorCode::NotFound) {
+          return makeError(ErrorCode::NotFound, "no log yet for attempt " + std::to_string(attempt) + " of " + job.id);
+        }
+        if (!text) return text.error();
+        context.out << *text;
+        return 0;
+      });
     });
   }
   // preempt (Local rehearsal)
@@ -426,34 +427,17 @@ void addJobsCommands(CLI::App& app, CliContext& context) {
     cmd->add_option("id", o->id, "Job id (or a unique prefix)")->required();
     addCommonOptions(cmd, *o);
     cmd->callback([o, &context] {
-      auto session = openSession(*o);
-      if (!session) {
-        context.exitCode = fail(context, session.error());
-        return;
-      }
-      auto& s = **session;
-      auto id = s.ledger->resolveJobId(o->id);
-      if (!id) {
-        context.exitCode = fail(context, id.error());
-        return;
-      }
-      const auto job = s.ledger->job(*id).value().value();
-      auto attempt = s.ledger->attempt(*id, job.currentAttempt);
-      if (job.provider != "local" || !attempt || !*attempt || (*attempt)->instanceId.empty() || (*attempt)->endMs != 0) {
-        context.exitCode = fail(context, makeError(ErrorCode::FailedPrecondition,
-                                                   "Preempt: " + *id + " has no running Local instance"));
-        return;
-      }
-      auto local = s.providers->local();
-      if (!local) {
-        context.exitCode = fail(context, local.error());
-        return;
-      }
-      if (auto r = (*local)->localCompute().preemptNow((*attempt)->instanceId); !r) {
-        context.exitCode = fail(context, r.error());
-        return;
-      }
-      context.out << "notice sent to " << (*attempt)->instanceId << std::endl;
+      runOnJob(context, *o, [&](Session& s, const ledger::JobRecord& job) -> Result<int> {
+        auto attempt = s.ledger->attempt(job.id, job.currentAttempt);
+        if (job.provider != "local" || !attempt || !*attempt || (*attempt)->instanceId.empty() || (*attempt)->endMs != 0) {
+          return makeError(ErrorCode::FailedPrecondition, "Preempt: " + job.id + " has no running Local instance");
+        }
+        auto local = s.providers->local();
+        if (!local) return local.error();
+        if (auto r = (*local)->localCompute().preemptNow((*attempt)->instanceId); !r) return r.error();
+        context.out << "notice sent to " << (*attempt)->instanceId << std::endl;
+        return 0;
+      });
     });
   }
 }

@@ -55,13 +55,18 @@ Result<std::string> AgentBootstrapper::startupScript(const JobSpec& spec, std::s
     config.storage.kind = location->scheme == "s3" ? "s3" : "gcs";
     config.storage.bucket = location->bucket;
     config.storage.prefix = std::string(jobPrefix);
-    config.storage.region = spec.offer.region;
+    // The bucket's region and endpoint as the provider knows them (an endpoint override: the lab).
+    config.storage.region = values("region").empty() ? spec.offer.region : values("region");
     config.storage.endpoint = values("endpoint");
   } else if (location->scheme == "az") {
     config.storage.kind = "azure-blob";
-    config.storage.containerUrl = values("containerUrl");
     config.storage.prefix = std::string(jobPrefix);
-    config.storage.sasToken = values("sasToken");
+    // The provider issues "<container URL>?<SAS>"; the agent takes the two apart.
+    const std::string sasUrl = values("sasUrl");
+    const auto query = sasUrl.find('?');
+    config.storage.containerUrl = values("containerUrl").empty() ? sasUrl.substr(0, query) : values("containerUrl");
+    config.storage.sasToken = values("sasToken").empty() && query != std::string::npos ? sasUrl.substr(query + 1)
+                                                                                        : values("sasToken");
   }
   auto rendered = agent::renderStartupScript(config);
   if (!rendered) return rendered.error();

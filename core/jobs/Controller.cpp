@@ -1,6 +1,7 @@
 #include "core/jobs/Controller.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -96,8 +97,12 @@ Controller::Controller(ledger::Ledger& ledger, ProviderDirectory& providers, Job
 
 std::string Controller::jobPrefix(const JobSpec& spec, std::string_view jobId) {
   auto loc = parseStorageLocation(spec.storage);
-  if (!loc || loc->prefix.empty()) return std::string(jobId);
-  return loc->prefix + "/" + std::string(jobId);
+  if (!loc) return std::string(jobId);
+  std::string prefix = loc->prefix;
+  // az://account/container/prefix: the provider's store is the container, keys start after it.
+  if (loc->scheme == "az") prefix = prefix.find('/') == std::string::npos ? "" : prefix.substr(prefix.find('/') + 1);
+  if (prefix.empty()) return std::string(jobId);
+  return prefix + "/" + std::string(jobId);
 }
 
 cloud::CallOptions Controller::callOptions() const {
@@ -460,6 +465,7 @@ Result<void> Controller::launchAttempt(const ledger::JobRecord& job, const JobSp
     attempt.instanceType = placement.instanceType;
     attempt.spot = placement.spot;
     attempt.pricePerHour = placement.pricePerHour;
+    attempt.timeLapse = m_providers.billingTimeLapse(spec);
   }
 
   const std::string prefix = jobPrefix(spec, job.id);
@@ -472,7 +478,7 @@ Result<void> Controller::launchAttempt(const ledger::JobRecord& job, const JobSp
   {
     const JobSpend spent = computeSpend(*attempts, m_clock.nowMs());
     const double left = std::max(0.0, spec.budgetUsd - spent.totalUsd);
-    deadlineUnix = m_clock.nowMs() / 1000 + static_cast<std::int64_t>(left / attempt.pricePerHour * 3600.0);
+    deadlineUnix = m_clock.nowMs() / 1000 + static_cast<std::int64_t>(left / (attempt.pricePerHour * std::max(1.0, attempt.timeLapse)) * 3600.0);
     std::int64_t firstStart = 0;
     for (const auto& a : *attempts) {
       if (a.startMs > 0 && (firstStart == 0 || a.startMs < firstStart)) firstStart = a.startMs;
@@ -786,7 +792,8 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
     }
   }
 
-  // 4. Budget and maximum runtime.
+  // 4. The spot price in effect (every few polls), then budget and maximum runtime.
+  if (auto r = followSpotPrice(live, report); !r) report.errors.push_back(live.job.id + ": " + r.error().message);
   auto attempts = m_ledger.attempts(live.job.id);
   if (!attempts) return attempts.error();
   const JobSpend spend = computeSpend(*attempts, now);
@@ -811,6 +818,41 @@ Result<void> Controller::superviseInstance(Live& live, TickReport& report) {
                          "the maximum runtime of " + minutes(live.spec.maxRuntimeSeconds * 1000) + " was reached");
   }
   return {};
+}
+
+Result<void> Controller::followSpotPrice(Live& live, TickReport& report) {
+  if (!live.attempt.spot || m_config.priceCheckEveryPolls <= 0) return {};
+  int& polls = m_pollsSincePriceCheck[live.job.id];
+  if (++polls < m_config.priceCheckEveryPolls) return {};
+  polls = 0;
+  auto quote = m_providers.currentSpotPrice(live.spec, live.attempt);
+  if (!quote) return makeError(quote.error().code, "spot price: " + quote.error().message);
+  if (!*quote || !((*quote)->pricePerHour > 0)) return {};
+  const double price = (*quote)->pricePerHour;
+  const std::int64_t now = m_clock.nowMs();
+  const double before = priceAt(live.attempt, now);
+  if (std::abs(price - before) < 1e-9) return {};
+  return withJob(live.job.id, [&](ledger::JobRecord& j) -> Result<void> {
+    auto fresh = m_ledger.attempt(j.id, live.attempt.number);
+    if (!fresh) return fresh.error();
+    if (!*fresh || (*fresh)->endMs != 0) return {};
+    ledger::AttemptRecord a = **fresh;
+    // In effect since the provider says (a price older than the launch: since the launch), never
+    // before a change already recorded nor after now.
+    std::int64_t at = (*quote)->sinceMs > 0 ? (*quote)->sinceMs : now;
+    at = std::max(at, a.startMs);
+    if (!a.priceChanges.empty()) at = std::max(at, a.priceChanges.back().atMs);
+    at = std::min(at, now);
+    if (!a.priceChanges.empty() && a.priceChanges.back().atMs == at) a.priceChanges.back().pricePerHour = price;
+    else a.priceChanges.push_back({at, price});
+    if (auto u = m_ledger.upsertAttempt(a); !u) return u;
+    live.attempt = a;
+    char text[160];
+    std::snprintf(text, sizeof text, "spot price of %s in %s changed from $%.4f to $%.4f per hour", a.instanceType.c_str(),
+                  a.zone.empty() ? a.region.c_str() : a.zone.c_str(), before, price);
+    report.transitions.push_back(j.id + ": " + text);
+    return note(j, text);
+  });
 }
 
 Result<void> Controller::decideAfterPreemption(const std::string& jobId, const JobSpec& spec, cloud::Provider&,

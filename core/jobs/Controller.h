@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -38,6 +39,12 @@ class JobBootstrapper {
                                             std::int64_t deadlineUnix) = 0;
 };
 
+/** A published spot price: USD per hour, in effect since `sinceMs` (Unix ms; 0 when not said). */
+struct SpotPriceQuote {
+  double pricePerHour = 0.0;
+  std::int64_t sinceMs = 0;
+};
+
 /** Finds the Provider (compute + the job's bucket) for a spec, and lists all of them for reconciliation. */
 class ProviderDirectory {
  public:
@@ -45,6 +52,16 @@ class ProviderDirectory {
   virtual Result<cloud::Provider*> providerFor(const JobSpec& spec) = 0;
   /** Every provider the user has (each listed once) — reconciliation asks each of them. */
   virtual std::vector<cloud::Provider*> allProviders() = 0;
+  /**
+   * The spot price in effect now for a running attempt's instance type in its zone, and since
+   * when, where the provider publishes one (AWS DescribeSpotPriceHistory); nullopt when unknown.
+   */
+  virtual Result<std::optional<SpotPriceQuote>> currentSpotPrice(const JobSpec& /*spec*/,
+                                                                 const ledger::AttemptRecord& /*attempt*/) {
+    return std::optional<SpotPriceQuote>();
+  }
+  /** Billed seconds per real second of attempts launched for `spec`: 1, or a Local rehearsal's time-lapse. */
+  virtual double billingTimeLapse(const JobSpec& /*spec*/) { return 1.0; }
 };
 
 /** Timing and limits of the controller. Milliseconds. */
@@ -57,6 +74,8 @@ struct ControllerConfig {
   std::int64_t capacityBackoffMaxMs = std::int64_t{10} * 60'000;
   std::int64_t callTimeoutMs = 60'000;           ///< deadline of each provider call
   std::uint64_t seed = 0;                        ///< jitter and job ids; 0 = from std::random_device
+  /** Spot attempts: the price in effect is asked for every this many polls (0 = never); changes go to the ledger. */
+  int priceCheckEveryPolls = 10;
 };
 
 /** An instance tagged by Spotwise that no live job owns. */
@@ -119,7 +138,10 @@ class Controller {
   /** Ticks on the clock every pollIntervalMs until `jobId` (or, when empty, every job) has ended or `until` returns true. */
   Result<void> runUntilDone(std::string_view jobId, const std::function<bool(const TickReport&)>& until = {});
 
-  /** The storage prefix of a job: "<storage prefix>/<job id>" (or "<job id>"). */
+  /**
+   * The storage prefix of a job inside the provider's store: "<storage prefix>/<job id>" (or
+   * "<job id>"); for az://account/container/prefix the store is the container, so "<prefix>/<job id>".
+   */
   static std::string jobPrefix(const JobSpec& spec, std::string_view jobId);
 
   [[nodiscard]] const ControllerConfig& config() const { return m_config; }
@@ -150,7 +172,10 @@ class Controller {
   ControllerConfig m_config;
   AlternativeOffers m_alternatives;
   std::mt19937_64 m_rng;
+  Result<void> followSpotPrice(Live& live, TickReport& report);
+
   std::map<std::string, std::int64_t> m_lastSpendSampleMs;
+  std::map<std::string, int> m_pollsSincePriceCheck;
   std::vector<std::pair<cloud::Provider*, std::string>> m_terminatedThisTick;
 };
 

@@ -46,20 +46,54 @@ double attemptCost(std::string_view provider, double runSeconds, double pricePer
 
 namespace spotwise::jobs {
 
+double priceAt(const ledger::AttemptRecord& attempt, std::int64_t atMs) {
+  double price = attempt.pricePerHour;
+  for (const auto& c : attempt.priceChanges) {
+    if (c.atMs > atMs) break;
+    price = c.pricePerHour;
+  }
+  return price;
+}
+
+double attemptCost(const ledger::AttemptRecord& a, std::int64_t endMs) {
+  if (a.startMs <= 0 || endMs <= a.startMs) return a.startMs > 0 ? attemptCost(a.provider, 0.0, a.pricePerHour) : 0.0;
+  const double lapse = a.timeLapse > 0 ? a.timeLapse : 1.0;
+  // Σ (seconds at each price) × price; what the billing rule adds (minimum, rounding) at the last price.
+  double usd = 0.0;
+  double seconds = 0.0;
+  std::int64_t from = a.startMs;
+  double price = a.pricePerHour;
+  auto charge = [&](std::int64_t until) {
+    if (until <= from) return;
+    const double s = static_cast<double>(until - from) / 1000.0 * lapse;
+    usd += s * price / 3600.0;
+    seconds += s;
+    from = until;
+  };
+  for (const auto& c : a.priceChanges) {
+    if (c.atMs >= endMs) break;
+    charge(std::max(c.atMs, a.startMs));
+    price = c.pricePerHour;
+  }
+  charge(endMs);
+  const double extra = billedSeconds(billingGranularity(a.provider), seconds) - seconds;
+  return usd + extra * price / 3600.0;
+}
+
 JobSpend computeSpend(const std::vector<ledger::AttemptRecord>& attempts, std::int64_t nowMs) {
   JobSpend out;
   for (const auto& a : attempts) {
     double seconds = 0.0;
+    std::int64_t end = nowMs;
     if (a.startMs > 0) {
       // Billing runs until the provider is seen to have terminated the instance (goneMs); an
       // attempt that ended without an instance (launch refused) stops at its end.
-      std::int64_t end = nowMs;
       if (a.goneMs > 0) end = a.goneMs;
       else if (a.instanceId.empty() && a.endMs > 0) end = a.endMs;
       seconds = std::max<double>(0.0, static_cast<double>(end - a.startMs) / 1000.0);
-      if (end == nowMs && a.goneMs == 0) out.burnUsdPerHour += a.pricePerHour;
+      if (end == nowMs && a.goneMs == 0) out.burnUsdPerHour += priceAt(a, nowMs) * (a.timeLapse > 0 ? a.timeLapse : 1.0);
     }
-    const double cost = a.startMs > 0 ? attemptCost(a.provider, seconds, a.pricePerHour) : 0.0;
+    const double cost = a.startMs > 0 ? attemptCost(a, end) : 0.0;
     out.perAttemptSeconds.push_back(seconds);
     out.perAttemptUsd.push_back(cost);
     out.totalUsd += cost;

@@ -35,15 +35,25 @@ namespace spotwise::jobs {
 /** What a job has cost so far. */
 struct JobSpend {
   double totalUsd = 0.0;
-  double burnUsdPerHour = 0.0;          ///< sum of the prices of the attempts running now
+  double burnUsdPerHour = 0.0;          ///< sum of the prices in effect of the attempts running now (× time-lapse)
   std::vector<double> perAttemptUsd;    ///< same order as the attempts given
   std::vector<double> perAttemptSeconds;///< running time (not billed time) of each attempt
 };
 
+/** The price in effect for `attempt` at `atMs`: its launch price, or the last change at or before then. */
+double priceAt(const ledger::AttemptRecord& attempt, std::int64_t atMs);
+
+/**
+ * Cost of one attempt billed from startMs until `endMs`: each interval at the price in effect then
+ * (attempt.priceChanges), running seconds × attempt.timeLapse (a Local time-lapse rehearsal bills
+ * simulated seconds), with the provider's granularity (what it adds is charged at the last price).
+ */
+double attemptCost(const ledger::AttemptRecord& attempt, std::int64_t endMs);
+
 /**
  * Spend of a job at `nowMs`: each attempt from launch accepted (startMs) until its instance was
  * confirmed terminated (goneMs; now while it is not), at its price, with its provider's billing
- * granularity. Counting from the accepted launch rather than the instance's first running second
+ * granularity, at the price in effect in each interval. Counting from the accepted launch rather than the instance's first running second
  * errs on the side of the budget. Attempts refused at launch cost 0.
  */
 JobSpend computeSpend(const std::vector<ledger::AttemptRecord>& attempts, std::int64_t nowMs);

@@ -238,6 +238,12 @@ ALTER TABLE attempts ADD COLUMN gone_ms INTEGER NOT NULL DEFAULT 0;
 UPDATE attempts SET gone_ms = end_ms WHERE end_ms > 0;
 )sql";
 
+// Version 3: spot price changes during an attempt ("ms:price,ms:price"), time-lapse rehearsal billing.
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE attempts ADD COLUMN price_changes TEXT NOT NULL DEFAULT '';
+ALTER TABLE attempts ADD COLUMN time_lapse REAL NOT NULL DEFAULT 1;
+)sql";
+
 constexpr std::string_view kJobColumns =
     "id, name, provider, spec_json, state, state_message, created_ms, updated_ms, ended_ms, current_attempt, "
     "pending_end, pending_end_message, step, total_steps, loss, last_heartbeat_ms, next_action_ms, capacity_failures";
@@ -267,7 +273,37 @@ JobRecord readJob(const Statement& s) {
 
 constexpr std::string_view kAttemptColumns =
     "job_id, number, provider, region, zone, instance_type, spot, price_per_hour, instance_id, requested_ms, "
-    "start_ms, end_ms, end_cause, last_step, checkpoint_step, resumed_from_step, work_lost_steps, work_lost_seconds, gone_ms";
+    "start_ms, end_ms, end_cause, last_step, checkpoint_step, resumed_from_step, work_lost_steps, work_lost_seconds, gone_ms, "
+    "price_changes, time_lapse";
+
+std::string encodePriceChanges(const std::vector<PriceChange>& changes) {
+  std::string out;
+  char buf[64];
+  for (const auto& c : changes) {
+    std::snprintf(buf, sizeof buf, "%s%lld:%.17g", out.empty() ? "" : ",", static_cast<long long>(c.atMs), c.pricePerHour);
+    out += buf;
+  }
+  return out;
+}
+
+std::vector<PriceChange> decodePriceChanges(const std::string& text) {
+  std::vector<PriceChange> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto comma = text.find(',', pos);
+    const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const auto colon = item.find(':');
+    if (colon != std::string::npos) {
+      PriceChange c;
+      c.atMs = std::strtoll(item.c_str(), nullptr, 10);
+      c.pricePerHour = std::strtod(item.c_str() + colon + 1, nullptr);
+      out.push_back(c);
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
 
 AttemptRecord readAttempt(const Statement& s) {
   AttemptRecord a;
@@ -290,6 +326,8 @@ AttemptRecord readAttempt(const Statement& s) {
   a.workLostSteps = s.integer(16);
   a.workLostSeconds = s.real(17);
   a.goneMs = s.integer(18);
+  a.priceChanges = decodePriceChanges(s.text(19));
+  a.timeLapse = s.real(20);
   return a;
 }
 
@@ -310,6 +348,24 @@ IntentRecord readIntent(const Statement& s) {
   i.resolvedMs = s.integer(9);
   return i;
 }
+
+/** Every row `s` yields, mapped by `read`. */
+template <class Read>
+auto collect(Statement& s, Read read) -> Result<std::vector<decltype(read(s))>> {
+  std::vector<decltype(read(s))> out;
+  while (true) {
+    auto row = s.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(read(s));
+  }
+}
+
+EventRecord readEvent(const Statement& s) {
+  return {s.integer(0), s.text(1), static_cast<int>(s.integer(2)), s.integer(3), s.text(4), s.text(5), s.text(6), s.text(7)};
+}
+
+SpendSample readSpendSample(const Statement& s) { return {s.text(0), s.integer(1), s.real(2), s.real(3)}; }
 
 bool isTerminalStateName(std::string_view state) {
   return state == "Succeeded" || state == "Failed" || state == "Stopped" || state == "BudgetExceeded";
@@ -417,7 +473,7 @@ Result<void> Ledger::updateDb(int fromVersion) {
   // Each step runs in its own IMMEDIATE transaction together with its version row, so an
   // interrupted migration leaves the file at the last complete version. The version is read again
   // inside the transaction: another process opening the same new file may have migrated it first.
-  static constexpr std::string_view kSteps[] = {kSchemaV1, kSchemaV2};
+  static constexpr std::string_view kSteps[] = {kSchemaV1, kSchemaV2, kSchemaV3};
   for (int v = fromVersion; v < kSchemaVersion; ++v) {
     auto r = transaction([&]() -> Result<void> {
       if (schemaVersion() > v) return {};
@@ -529,27 +585,16 @@ Result<std::vector<JobRecord>> Ledger::jobs(bool activeOnly) {
   if (activeOnly) sql += " WHERE state NOT IN ('Succeeded','Failed','Stopped','BudgetExceeded')";
   sql += " ORDER BY created_ms DESC, id";
   Statement s(m_db, sql, "jobs");
-  std::vector<JobRecord> out;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(readJob(s));
-  }
-  return out;
+  return collect(s, readJob);
 }
 
 Result<std::string> Ledger::resolveJobId(std::string_view idOrPrefix) {
   if (idOrPrefix.empty()) return makeError(ErrorCode::InvalidArgument, "Ledger.resolveJobId: empty job id");
   Statement s(m_db, "SELECT id FROM jobs WHERE substr(id, 1, ?2) = ?1 ORDER BY id LIMIT 2", "resolveJobId");
   s.bind(1, idOrPrefix).bind(2, static_cast<std::int64_t>(idOrPrefix.size()));
-  std::vector<std::string> found;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    found.push_back(s.text(0));
-  }
+  auto rows = collect(s, [](const Statement& st) { return st.text(0); });
+  if (!rows) return rows.error();
+  const auto& found = *rows;
   if (found.empty()) return makeError(ErrorCode::NotFound, "no job with id " + std::string(idOrPrefix));
   if (found.size() > 1 && found[0] != idOrPrefix) {
     return makeError(ErrorCode::InvalidArgument, "job id " + std::string(idOrPrefix) + " is ambiguous: give more characters");
@@ -560,7 +605,7 @@ Result<std::string> Ledger::resolveJobId(std::string_view idOrPrefix) {
 Result<void> Ledger::upsertAttempt(const AttemptRecord& a) {
   Statement s(m_db,
               "INSERT INTO attempts(" + std::string(kAttemptColumns) +
-                  ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19) "
+                  ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21) "
                   "ON CONFLICT(job_id, number) DO UPDATE SET provider=excluded.provider, region=excluded.region, "
                   "zone=excluded.zone, instance_type=excluded.instance_type, spot=excluded.spot, "
                   "price_per_hour=excluded.price_per_hour, instance_id=excluded.instance_id, "
@@ -568,12 +613,13 @@ Result<void> Ledger::upsertAttempt(const AttemptRecord& a) {
                   "end_cause=excluded.end_cause, last_step=excluded.last_step, "
                   "checkpoint_step=excluded.checkpoint_step, resumed_from_step=excluded.resumed_from_step, "
                   "work_lost_steps=excluded.work_lost_steps, work_lost_seconds=excluded.work_lost_seconds, "
-                  "gone_ms=excluded.gone_ms",
+                  "gone_ms=excluded.gone_ms, price_changes=excluded.price_changes, time_lapse=excluded.time_lapse",
               "upsertAttempt");
   s.bind(1, a.jobId).bind(2, a.number).bind(3, a.provider).bind(4, a.region).bind(5, a.zone).bind(6, a.instanceType);
   s.bind(7, a.spot).bind(8, a.pricePerHour).bind(9, a.instanceId).bind(10, a.requestedMs).bind(11, a.startMs);
   s.bind(12, a.endMs).bind(13, redactSecrets(a.endCause)).bind(14, a.lastStep).bind(15, a.checkpointStep).bind(16, a.resumedFromStep);
   s.bind(17, a.workLostSteps).bind(18, a.workLostSeconds).bind(19, a.goneMs);
+  s.bind(20, encodePriceChanges(a.priceChanges)).bind(21, a.timeLapse);
   return s.run();
 }
 
@@ -591,14 +637,7 @@ Result<std::vector<AttemptRecord>> Ledger::attempts(std::string_view jobId) {
   Statement s(m_db, "SELECT " + std::string(kAttemptColumns) + " FROM attempts WHERE job_id=?1 ORDER BY number",
               "attempts");
   s.bind(1, jobId);
-  std::vector<AttemptRecord> out;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(readAttempt(s));
-  }
-  return out;
+  return collect(s, readAttempt);
 }
 
 Result<std::vector<AttemptRecord>> Ledger::unconfirmedAttempts() {
@@ -606,14 +645,7 @@ Result<std::vector<AttemptRecord>> Ledger::unconfirmedAttempts() {
               "SELECT " + std::string(kAttemptColumns) +
                   " FROM attempts WHERE end_ms > 0 AND gone_ms = 0 AND instance_id != '' ORDER BY job_id, number",
               "unconfirmedAttempts");
-  std::vector<AttemptRecord> out;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(readAttempt(s));
-  }
-  return out;
+  return collect(s, readAttempt);
 }
 
 Result<void> Ledger::addEvent(const EventRecord& e) {
@@ -632,15 +664,7 @@ Result<std::vector<EventRecord>> Ledger::events(std::string_view jobId) {
               "ORDER BY id",
               "events");
   s.bind(1, jobId);
-  std::vector<EventRecord> out;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back({s.integer(0), s.text(1), static_cast<int>(s.integer(2)), s.integer(3), s.text(4), s.text(5),
-                   s.text(6), s.text(7)});
-  }
-  return out;
+  return collect(s, readEvent);
 }
 
 Result<void> Ledger::addSpendSample(const SpendSample& sample) {
@@ -655,14 +679,7 @@ Result<std::vector<SpendSample>> Ledger::spendSamples(std::string_view jobId) {
               "SELECT job_id, at_ms, spend_usd, burn_usd_per_hour FROM spend_samples WHERE job_id=?1 ORDER BY at_ms",
               "spendSamples");
   s.bind(1, jobId);
-  std::vector<SpendSample> out;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back({s.text(0), s.integer(1), s.real(2), s.real(3)});
-  }
-  return out;
+  return collect(s, readSpendSample);
 }
 
 Result<std::int64_t> Ledger::beginIntent(const IntentRecord& i) {
@@ -687,27 +704,13 @@ Result<void> Ledger::resolveIntent(std::int64_t id, std::string_view outcome, st
 Result<std::vector<IntentRecord>> Ledger::intents(std::string_view jobId) {
   Statement s(m_db, "SELECT " + std::string(kIntentColumns) + " FROM intents WHERE job_id=?1 ORDER BY id", "intents");
   s.bind(1, jobId);
-  std::vector<IntentRecord> out;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(readIntent(s));
-  }
-  return out;
+  return collect(s, readIntent);
 }
 
 Result<std::vector<IntentRecord>> Ledger::pendingIntents() {
   Statement s(m_db, "SELECT " + std::string(kIntentColumns) + " FROM intents WHERE outcome='pending' ORDER BY id",
               "pendingIntents");
-  std::vector<IntentRecord> out;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(readIntent(s));
-  }
-  return out;
+  return collect(s, readIntent);
 }
 
 Result<std::vector<std::string>> Ledger::checkConsistency() {

@@ -38,6 +38,13 @@ struct JobRecord {
 };
 
 /** One attempt (one instance launch) of a job. */
+/** A spot price that took effect during an attempt (USD per hour, from atMs on). */
+struct PriceChange {
+  std::int64_t atMs = 0;
+  double pricePerHour = 0.0;
+  bool operator==(const PriceChange&) const = default;
+};
+
 struct AttemptRecord {
   std::string jobId;
   int number = 0;
@@ -62,6 +69,10 @@ struct AttemptRecord {
    * confirmed: an ended attempt whose instance is not confirmed gone still bills until now.
    */
   std::int64_t goneMs = 0;
+  /** Spot price changes seen while the attempt ran, in time order (pricePerHour is the price at launch). */
+  std::vector<PriceChange> priceChanges;
+  /** Billed seconds per real second: 1 on the clouds; a Local time-lapse rehearsal bills simulated time. */
+  double timeLapse = 1.0;
 };
 
 /** One line of a job's history. */
@@ -111,7 +122,7 @@ struct IntentRecord {
 class Ledger {
  public:
   /** The schema version this build writes. */
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   /** Opens (creating when absent) the ledger at `file` and migrates it to kSchemaVersion. */
   static Result<std::unique_ptr<Ledger>> open(const std::filesystem::path& file);

@@ -51,7 +51,33 @@ def http(method, url, headers=None, data=None, timeout=10.0):
 # ----------------------------------------------------------------------------------------------
 # Buckets: the job's storage, seen through its prefix. Keys are '/'-separated and relative to it.
 
-class LocalBucket:
+class Bucket:
+    """What every bucket shares: keys under the job's prefix, whole-object file transfers."""
+    prefix = ""
+
+    def _name(self, key):
+        return "/".join(p for p in (self.prefix, key) if p)
+
+    def _relative(self, name):
+        return name[len(self.prefix) + 1:] if self.prefix else name
+
+    def put_file(self, key, src, rate=0):
+        """Uploads a file in one request; returns (SHA-256, size) of the bytes sent."""
+        with open(src, "rb") as f:
+            data = f.read()
+        throttle_sleep(len(data), rate)
+        self.put_bytes(key, data)
+        return hashlib.sha256(data).hexdigest(), len(data)
+
+    def get_file(self, key, dst):
+        data = self.get_bytes(key)
+        if data is None:
+            return False
+        write_atomic(dst, data)
+        return True
+
+
+class LocalBucket(Bucket):
     """A folder (Local provider). Writes are atomic: temporary file then rename."""
 
     def __init__(self, path):
@@ -77,14 +103,7 @@ class LocalBucket:
         return digest
 
     def put_bytes(self, key, data):
-        dst = self._path(key)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        tmp = "%s.part-%d" % (dst, os.getpid())
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, dst)
+        write_atomic(self._path(key), data, "part")  # list() skips ".part-" files
 
     def get_bytes(self, key):
         try:
@@ -92,13 +111,6 @@ class LocalBucket:
                 return f.read()
         except FileNotFoundError:
             return None
-
-    def get_file(self, key, dst):
-        data = self.get_bytes(key)
-        if data is None:
-            return False
-        write_atomic(dst, data)
-        return True
 
     def list(self, prefix):
         base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
@@ -117,7 +129,7 @@ class LocalBucket:
             pass
 
 
-class S3Bucket:
+class S3Bucket(Bucket):
     """S3 through the instance role: credentials from IMDS, requests signed with SigV4 here."""
 
     def __init__(self, cfg, metadata):
@@ -127,6 +139,9 @@ class S3Bucket:
         self.endpoint = (cfg.get("endpoint") or "").rstrip("/")
         self.metadata = metadata
         self.creds = None
+        # Above the threshold a file goes up in parts (S3: at least 5 MiB each but the last, at most 10,000).
+        self.multipart_threshold = int(cfg.get("multipartThreshold") or 64 << 20)
+        self.part_size = max(5 << 20, int(cfg.get("partSize") or 16 << 20))
 
     def _credentials(self):
         if self.creds and self.creds["expires"] > time.time() + 300:
@@ -136,7 +151,7 @@ class S3Bucket:
         return c
 
     def _url(self, key, query=""):
-        path = "/" + urllib.parse.quote("/".join(p for p in (self.prefix, key) if p), safe="/-_.~")
+        path = "/" + urllib.parse.quote(self._name(key), safe="/-_.~")
         if self.endpoint:
             return "%s/%s%s" % (self.endpoint, self.bucket, path) + (("?" + query) if query else "")
         return "https://%s.s3.%s.amazonaws.com%s" % (self.bucket, self.region, path) + (("?" + query) if query else "")
@@ -145,21 +160,62 @@ class S3Bucket:
         url = self._url(key, query)
         c = self._credentials()
         headers = sigv4_headers(method, url, data, self.region, "s3", c["key"], c["secret"], c.get("token"))
-        if method == "PUT":  # else urllib declares a form body, which some servers then parse away
+        if method in ("PUT", "POST"):  # else urllib declares a form body, which some servers then parse away
             headers["Content-Type"] = "application/octet-stream"
-        return http(method, url, headers, data if method == "PUT" else None, timeout=120)
+        return http(method, url, headers, data if method in ("PUT", "POST") else None, timeout=120)
+
+    def _call(self, operation, method, key, data=b"", query="", ok=(200,)):
+        """One S3 call, tried again once after a 5xx or a network error; returns (headers, body)."""
+        for attempt in (1, 2):
+            try:
+                status, headers, body = self._request(method, key, data, query)
+            except OSError as e:
+                if attempt == 2:
+                    raise AgentError("storage: S3 %s %s: %s" % (operation, key, e), EXIT_STORAGE)
+                continue
+            if status in ok and b"<Error>" not in body[:512]:  # CompleteMultipartUpload can fail with a 200
+                return headers, body
+            if status < 500 or attempt == 2:
+                raise AgentError("storage: S3 %s %s: HTTP %d %s" % (operation, key, status, body[:200]), EXIT_STORAGE)
+
+    def put_file(self, key, src, rate=0):
+        size = os.path.getsize(src)
+        if size <= self.multipart_threshold:
+            return Bucket.put_file(self, key, src, rate)
+        # Multipart: one part in memory at a time; aborted on failure so no stray parts keep billing.
+        _, body = self._call("CreateMultipartUpload", "POST", key, b"", "uploads")
+        upload = re.search(rb"<UploadId>([^<]+)</UploadId>", body)
+        if not upload:
+            raise AgentError("storage: S3 CreateMultipartUpload %s: no UploadId in the answer" % key, EXIT_STORAGE)
+        upload_id = urllib.parse.quote(upload.group(1).decode(), safe="-_.~")
+        digest, parts = hashlib.sha256(), []
+        part_size = max(self.part_size, -(-size // 10000))  # S3 allows 10,000 parts
+        try:
+            with open(src, "rb") as f:
+                while True:
+                    chunk = f.read(part_size)
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    throttle_sleep(len(chunk), rate)
+                    number = len(parts) + 1
+                    headers, _ = self._call("UploadPart", "PUT", key, chunk, "partNumber=%d&uploadId=%s" % (number, upload_id))
+                    etag = next((v for k, v in headers.items() if k.lower() == "etag"), "")
+                    parts.append("<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>" % (number, etag.replace('"', "&quot;")))
+            doc = "<CompleteMultipartUpload>%s</CompleteMultipartUpload>" % "".join(parts)
+            self._call("CompleteMultipartUpload", "POST", key, doc.encode(), "uploadId=" + upload_id)
+        except BaseException:
+            try:
+                self._request("DELETE", key, b"", "uploadId=" + upload_id)
+            except OSError:
+                pass
+            raise
+        return digest.hexdigest(), size
 
     def put_bytes(self, key, data):
         status, _, body = self._request("PUT", key, data)
         if status != 200:
             raise AgentError("storage: S3 PutObject %s: HTTP %d %s" % (key, status, body[:200]), EXIT_STORAGE)
-
-    def put_file(self, key, src, rate=0):
-        with open(src, "rb") as f:
-            data = f.read()
-        throttle_sleep(len(data), rate)
-        self.put_bytes(key, data)
-        return hashlib.sha256(data).hexdigest(), len(data)
 
     def get_bytes(self, key):
         status, _, body = self._request("GET", key)
@@ -169,15 +225,8 @@ class S3Bucket:
             raise AgentError("storage: S3 GetObject %s: HTTP %d %s" % (key, status, body[:200]), EXIT_STORAGE)
         return body
 
-    def get_file(self, key, dst):
-        data = self.get_bytes(key)
-        if data is None:
-            return False
-        write_atomic(dst, data)
-        return True
-
     def list(self, prefix):
-        full = "/".join(p for p in (self.prefix, prefix) if p)
+        full = self._name(prefix)
         keys, token = [], None
         while True:
             q = {"list-type": "2", "prefix": full}
@@ -195,8 +244,7 @@ class S3Bucket:
             root = ET.fromstring(body)
             ns = root.tag.split("}")[0] + "}" if root.tag.startswith("{") else ""
             for el in root.findall(ns + "Contents"):
-                k = el.find(ns + "Key").text
-                keys.append(k[len(self.prefix) + 1:] if self.prefix else k)
+                keys.append(self._relative(el.find(ns + "Key").text))
             token_el = root.find(ns + "NextContinuationToken")
             if token_el is None or not token_el.text:
                 return sorted(keys)
@@ -208,7 +256,7 @@ class S3Bucket:
             raise AgentError("storage: S3 DeleteObject %s: HTTP %d" % (key, status), EXIT_STORAGE)
 
 
-class AzureBucket:
+class AzureBucket(Bucket):
     """Azure Blob Storage through a SAS scoped to the job's prefix (never the account key)."""
 
     def __init__(self, cfg):
@@ -217,8 +265,7 @@ class AzureBucket:
         self.prefix = cfg.get("prefix", "").strip("/")
 
     def _url(self, key, extra=""):
-        name = "/".join(p for p in (self.prefix, key) if p)
-        return "%s/%s?%s%s" % (self.container, urllib.parse.quote(name, safe="/-_.~"), extra, self.sas)
+        return "%s/%s?%s%s" % (self.container, urllib.parse.quote(self._name(key), safe="/-_.~"), extra, self.sas)
 
     def _headers(self, extra=None):
         h = {"x-ms-version": "2021-08-06", "x-ms-date": datetime.datetime.now(datetime.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")}
@@ -230,13 +277,6 @@ class AzureBucket:
         if status != 201:
             raise AgentError("storage: Azure Put Blob %s: HTTP %d %s" % (key, status, body[:200]), EXIT_STORAGE)
 
-    def put_file(self, key, src, rate=0):
-        with open(src, "rb") as f:
-            data = f.read()
-        throttle_sleep(len(data), rate)
-        self.put_bytes(key, data)
-        return hashlib.sha256(data).hexdigest(), len(data)
-
     def get_bytes(self, key):
         status, _, body = http("GET", self._url(key), self._headers(), timeout=120)
         if status == 404:
@@ -245,15 +285,8 @@ class AzureBucket:
             raise AgentError("storage: Azure Get Blob %s: HTTP %d" % (key, status), EXIT_STORAGE)
         return body
 
-    def get_file(self, key, dst):
-        data = self.get_bytes(key)
-        if data is None:
-            return False
-        write_atomic(dst, data)
-        return True
-
     def list(self, prefix):
-        full = "/".join(p for p in (self.prefix, prefix) if p)
+        full = self._name(prefix)
         keys, marker = [], ""
         while True:
             extra = "restype=container&comp=list&prefix=%s&" % urllib.parse.quote(full, safe="")
@@ -264,8 +297,7 @@ class AzureBucket:
                 raise AgentError("storage: Azure List Blobs %s: HTTP %d" % (full, status), EXIT_STORAGE)
             root = ET.fromstring(body)
             for el in root.iter("Name"):
-                k = el.text or ""
-                keys.append(k[len(self.prefix) + 1:] if self.prefix else k)
+                keys.append(self._relative(el.text or ""))
             marker = (root.findtext("NextMarker") or "")
             if not marker:
                 return sorted(keys)
@@ -276,7 +308,7 @@ class AzureBucket:
             raise AgentError("storage: Azure Delete Blob %s: HTTP %d" % (key, status), EXIT_STORAGE)
 
 
-class GcsBucket:
+class GcsBucket(Bucket):
     """Google Cloud Storage with the VM service account's token from the metadata server."""
 
     def __init__(self, cfg, metadata):
@@ -284,9 +316,6 @@ class GcsBucket:
         self.prefix = cfg.get("prefix", "").strip("/")
         self.endpoint = (cfg.get("endpoint") or "https://storage.googleapis.com").rstrip("/")
         self.metadata = metadata
-
-    def _name(self, key):
-        return "/".join(p for p in (self.prefix, key) if p)
 
     def _auth(self):
         return {"Authorization": "Bearer " + self.metadata.gcp_token()}
@@ -297,13 +326,6 @@ class GcsBucket:
         if status != 200:
             raise AgentError("storage: GCS insert %s: HTTP %d %s" % (key, status, body[:200]), EXIT_STORAGE)
 
-    def put_file(self, key, src, rate=0):
-        with open(src, "rb") as f:
-            data = f.read()
-        throttle_sleep(len(data), rate)
-        self.put_bytes(key, data)
-        return hashlib.sha256(data).hexdigest(), len(data)
-
     def get_bytes(self, key):
         url = "%s/storage/v1/b/%s/o/%s?alt=media" % (self.endpoint, self.bucket, urllib.parse.quote(self._name(key), safe=""))
         status, _, body = http("GET", url, self._auth(), timeout=120)
@@ -312,13 +334,6 @@ class GcsBucket:
         if status != 200:
             raise AgentError("storage: GCS get %s: HTTP %d" % (key, status), EXIT_STORAGE)
         return body
-
-    def get_file(self, key, dst):
-        data = self.get_bytes(key)
-        if data is None:
-            return False
-        write_atomic(dst, data)
-        return True
 
     def list(self, prefix):
         keys, token = [], ""
@@ -331,8 +346,7 @@ class GcsBucket:
                 raise AgentError("storage: GCS list %s: HTTP %d" % (prefix, status), EXIT_STORAGE)
             doc = json.loads(body)
             for item in doc.get("items", []):
-                k = item["name"]
-                keys.append(k[len(self.prefix) + 1:] if self.prefix else k)
+                keys.append(self._relative(item["name"]))
             token = doc.get("nextPageToken", "")
             if not token:
                 return sorted(keys)
@@ -393,9 +407,10 @@ def throttle_sleep(size, rate):
         time.sleep(size / float(rate))
 
 
-def write_atomic(path, data):
+def write_atomic(path, data, kind="tmp"):
+    """Writes `path` through "<path>.<kind>-<pid>" and a rename: readers see the old or the new file."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = "%s.tmp-%d" % (path, os.getpid())
+    tmp = "%s.%s-%d" % (path, kind, os.getpid())
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()

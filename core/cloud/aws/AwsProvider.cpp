@@ -2,7 +2,7 @@
 
 namespace spotwise::cloud::aws {
 
-AwsProvider::AwsProvider(AwsSettings settings, Transport transport)
+AwsProvider::AwsProvider(const AwsSettings& settings, const Transport& transport)
     : m_settings(settings), m_compute(settings, transport), m_storage(settings, transport) {}
 
 Result<InstanceAccess> AwsProvider::issueInstanceAccess(std::string_view jobId, std::string_view prefix,
@@ -18,6 +18,7 @@ Result<InstanceAccess> AwsProvider::issueInstanceAccess(std::string_view jobId, 
                    {"bucket", m_settings.bucket},
                    {"prefix", std::string(prefix)},
                    {"region", m_settings.bucketRegion}};
+  if (!m_settings.endpointOverride.empty()) access.values["endpoint"] = m_settings.endpointOverride;
   return access;  // role credentials rotate on the instance; they do not expire for us to track
 }
 

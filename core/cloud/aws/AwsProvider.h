@@ -12,7 +12,7 @@ namespace spotwise::cloud::aws {
  */
 class AwsProvider final : public Provider {
  public:
-  AwsProvider(AwsSettings settings, Transport transport);
+  AwsProvider(const AwsSettings& settings, const Transport& transport);
   [[nodiscard]] std::string_view id() const override { return "aws"; }
   Ec2Compute& compute() override { return m_compute; }
   S3Store& storage() override { return m_storage; }

@@ -32,6 +32,8 @@ namespace {
 
 constexpr std::string_view kRegion = "local";
 constexpr std::string_view kPriceTag = "spotwise-price-per-hour";
+/** How long a sandbox whose instance has not recorded its pid yet counts as launching. */
+constexpr double kLaunchGraceSeconds = 30.0;
 
 double nowUnix() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -323,12 +325,15 @@ Result<Instance> LocalCompute::read(std::string_view instanceId) const {
   std::error_code ec;
   const bool terminating = fs::exists(dir / "control" / "terminate", ec);
   if (!runtime) {
-    // Not booted yet: alive while the launcher's pid is.
+    // Not booted yet: alive while the launcher's pid is. Without a pid yet, the launch is still
+    // between its fork and the instance's first write: pending for a while, not gone (calling it
+    // Terminated let a stop close the job while the machine was about to boot — an orphan).
     const int pid = launcherPid(dir);
     auto st = pid > 0 ? procStat(pid) : std::nullopt;
-    if (st && st->state != 'Z') {
+    const bool launching = pid == 0 && nowUnix() - meta->value("launchedAtUnix", 0.0) < kLaunchGraceSeconds;
+    if ((st && st->state != 'Z') || launching) {
       inst.state = terminating ? InstanceState::Stopping : InstanceState::Pending;
-      inst.stateMessage = "booting";
+      inst.stateMessage = launching ? "launching" : "booting";
     } else {
       inst.state = InstanceState::Terminated;
       inst.endReason = EndReason::Error;
@@ -430,6 +435,8 @@ Result<Instance> LocalCompute::launch(const LaunchSpec& spec, const CallOptions&
   const std::string logPath = (dir / "hypervisor.log").string();
   const std::string scriptPath = script.string();
   const std::string dirPath = dir.string();
+  const std::string pidPath = (dir / "launcher.pid").string();
+  const std::string pidTmpPath = pidPath + ".tmp";
   const pid_t child = ::fork();
   if (child < 0) {
     ::close(pipeFds[0]);
@@ -448,6 +455,20 @@ Result<Instance> LocalCompute::launch(const LaunchSpec& spec, const CallOptions&
       ::dup2(log, 2);
     }
     const pid_t self = ::getpid();
+    // The instance records its own pid before it runs anything: a launching process killed
+    // from here on (SIGKILL between fork and its own bookkeeping) cannot leave a machine that
+    // describe() mistakes for one that never started. Only async-signal-safe calls until exec.
+    char digits[16];
+    int n = 0;
+    for (pid_t v = self; v > 0 && n < 15; v /= 10) digits[n++] = static_cast<char>('0' + v % 10);
+    char text[16];
+    for (int i = 0; i < n; ++i) text[i] = digits[n - 1 - i];
+    const int pidFd = ::open(pidTmpPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (pidFd >= 0) {
+      (void)!::write(pidFd, text, static_cast<std::size_t>(n));
+      ::close(pidFd);
+      ::rename(pidTmpPath.c_str(), pidPath.c_str());
+    }
     (void)!::write(pipeFds[1], &self, sizeof self);
     const char* argv[] = {m_options.python.c_str(), scriptPath.c_str(), "--sandbox", dirPath.c_str(), nullptr};
     ::execvp(argv[0], const_cast<char* const*>(argv));

@@ -4,6 +4,8 @@
 
 #include <QtTest>
 
+#include <random>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -64,6 +66,11 @@ elif cmd == "put":
     s3.put_object(Bucket="spotwise-lab", Key=sys.argv[4], Body=open(sys.argv[5], "rb").read())
 elif cmd == "get":
     sys.stdout.buffer.write(s3.get_object(Bucket="spotwise-lab", Key=sys.argv[4])["Body"].read())
+elif cmd == "head":
+    h = s3.head_object(Bucket="spotwise-lab", Key=sys.argv[4])
+    print(json.dumps({"size": h["ContentLength"], "etag": h["ETag"]}))
+elif cmd == "uploads":
+    print(len(s3.list_multipart_uploads(Bucket="spotwise-lab").get("Uploads", [])))
 elif cmd == "list":
     print("\n".join(o["Key"] for o in s3.list_objects_v2(Bucket="spotwise-lab").get("Contents", [])))
 )PY";
@@ -164,6 +171,56 @@ class AgentS3LabTest : public QObject {
     int checkpointFiles = 0;
     for (std::size_t pos = 0; (pos = keys.find("/checkpoint.json", pos)) != std::string::npos; ++pos) ++checkpointFiles;
     QVERIFY2(checkpointFiles >= 1 && checkpointFiles <= 2, keys.c_str());
+  }
+
+  void aLargeCheckpointGoesUpInPartsAndComesBackWhole() {
+    const std::string creds = (m_dir / "imds" / "credentials.json").string();
+    writeText(m_dir / "imds-big" / "credentials.json", readIfExists(creds));  // a fresh metadata folder (its own port file)
+    FakeMetadata imds(m_dir / "imds-big", std::string(cloud::local::localInstanceScript()));
+    QVERIFY(imds.start());
+    auto config = [&](const fs::path& dir) {
+      const json c = {{"provider", "aws"},
+                      {"jobId", "job-big"},
+                      {"attempt", 1},
+                      {"command", "true"},
+                      {"storage", {{"kind", "s3"}, {"bucket", "spotwise-lab"}, {"prefix", "jobs/job-big"}, {"endpoint", m_endpoint},
+                                   {"multipartThreshold", 6 << 20}, {"partSize", 5 << 20}}},
+                      {"driver", {{"mode", "skip"}}},
+                      {"expectGpu", false},
+                      {"powerOff", false}};
+      writeText(dir / "agent.py", std::string(agent::agentPythonSource()));
+      writeText(dir / "config.json", c.dump());
+    };
+    auto verb = [&](const fs::path& dir, const char* name) {
+      SessionProcess p;
+      QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+      env.insert(QStringLiteral("SPOTWISE_IMDS_ENDPOINT"), QString::fromStdString(imds.endpoint()));
+      p.start(QStringLiteral("python3"), {QString::fromStdString((dir / "agent.py").string()), QLatin1String(name), QStringLiteral("--config"),
+                                          QString::fromStdString((dir / "config.json").string())},
+              env);
+      const int rc = p.waitExit(120000);
+      const std::string out = p.output().toStdString();
+      if (rc != 0) qWarning("%s: %s", name, out.c_str());
+      return rc;
+    };
+    // 12 MiB + 3 bytes of non-repeating data: parts of 5, 5 and 2 MiB (+3 B).
+    const fs::path up = m_dir / "big-up";
+    config(up);
+    std::string data(12 * 1024 * 1024 + 3, '\0');
+    std::mt19937_64 rng(7);
+    for (auto& c : data) c = static_cast<char>(rng());
+    writeText(up / "work" / "checkpoints" / "model.pt", data);
+    writeText(up / "work" / "checkpoints" / "small.json", "{\"step\": 9}");
+    QCOMPARE(verb(up, "sync"), 0);
+    const json head = json::parse(helper({"head", creds, "jobs/job-big/checkpoints/000001/model.pt"}), nullptr, false);
+    QCOMPARE(head.value("size", 0), static_cast<int>(data.size()));
+    QVERIFY2(head.value("etag", "").ends_with("-3\""), head.dump().c_str());  // S3's ETag of a 3-part upload
+    QCOMPARE(helper({"uploads", creds}), std::string("0\n"));                // nothing left half-uploaded
+    // Restored elsewhere: every byte back, checked against the manifest's SHA-256.
+    const fs::path down = m_dir / "big-down";
+    config(down);
+    QCOMPARE(verb(down, "restore"), 0);
+    QVERIFY(readIfExists(down / "work" / "checkpoints" / "model.pt") == data);
   }
 
   void wrongRoleCredentialsAreRefusedByS3() {

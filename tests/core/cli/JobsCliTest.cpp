@@ -3,6 +3,7 @@
 #include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>
+#include <cstdlib>
 #include <sstream>
 
 #include "TestSupport.h"
@@ -58,7 +59,11 @@ class JobsCliTest : public QObject {
     QVERIFY(r.err.find("not valid JSON") != std::string::npos);
   }
 
-  void cloudProvidersAreRefusedClearly() {
+  void aCloudWithoutCredentialsIsRefusedBeforeAnythingIsRecorded() {
+    // This machine's own AWS configuration is out of the picture.
+    for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}) ::unsetenv(name);
+    ::setenv("AWS_SHARED_CREDENTIALS_FILE", path("no-credentials").c_str(), 1);
+    ::setenv("AWS_CONFIG_FILE", path("no-config").c_str(), 1);
     std::filesystem::create_directories(path("code"));
     const nlohmann::json aws{
         {"name", "x"},
@@ -68,10 +73,12 @@ class JobsCliTest : public QObject {
         {"storage", "s3://b/p"},
         {"budgetUsd", 5}};
     std::ofstream(path("aws.json")) << aws.dump();
-    const auto r = cli({"launch", path("aws.json"), "--ledger", path("l2.sqlite"), "--poll", "0.01"});
+    auto r = cli({"launch", path("aws.json"), "--ledger", path("l2.sqlite"), "--poll", "0.01"});
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.out.find("Failed") != std::string::npos, r.out.c_str());
-    QVERIFY2(r.out.find("not available in this build") != std::string::npos, r.out.c_str());
+    QVERIFY2(r.err.find("AWS: no credentials: set AWS_PROFILE") != std::string::npos, r.err.c_str());
+    QVERIFY2(r.err.find("or add an account in Accounts") != std::string::npos, r.err.c_str());
+    r = cli({"jobs", "--json", "--ledger", path("l2.sqlite")});
+    QCOMPARE(nlohmann::json::parse(r.out)["jobs"].size(), std::size_t(0));  // nothing recorded
   }
 
   void readCommandsOnAnEmptyOrUnknownLedger() {

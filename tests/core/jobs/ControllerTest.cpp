@@ -507,6 +507,78 @@ class ControllerTest : public QObject {
     QVERIFY(qFuzzyCompare(report->orphans[0].costSoFarUsd, 1.8));
   }
 
+  void spotPriceChangesArePickedUpEveryNPolls() {
+    Rig rig;
+    rig.config.priceCheckEveryPolls = 3;
+    rig.open();
+    double published = 3.6;
+    std::int64_t since = 0;  // "not said": the change counts from when it was seen
+    rig.directory.spotPrice = [&](const ledger::AttemptRecord& a) -> Result<std::optional<SpotPriceQuote>> {
+      if (a.zone != "us-east-1a" || a.instanceType != "g4dn.xlarge") return makeError(ErrorCode::Internal, "wrong attempt");
+      return std::optional<SpotPriceQuote>(SpotPriceQuote{published, since});
+    };
+    const auto id = rig.submit(rig.spec());
+    rig.tick();
+    const std::int64_t start = rig.attempts(id)[0].startMs;
+    for (int i = 1; i <= 6; ++i) {  // 6 running polls: the price is asked for twice
+      rig.clock.advanceMs(30'000);
+      rig.status(id, "running", 1, i);
+      if (i == 4) published = 7.2;  // doubles before the second check (poll 6)
+      rig.tick();
+    }
+    QCOMPARE(rig.directory.priceCalls, 2);
+    auto a = rig.attempts(id)[0];
+    QCOMPARE(a.priceChanges.size(), std::size_t(1));  // the first check saw the launch price: no change
+    QCOMPARE(a.priceChanges[0].pricePerHour, 7.2);
+    const std::int64_t changedAt = a.priceChanges[0].atMs;
+    QCOMPARE(changedAt, start + 6 * 30'000);
+    const auto events = rig.ledger->events(id).value();
+    QVERIFY(std::ranges::any_of(events, [](const ledger::EventRecord& e) {
+      return e.message.find("spot price of g4dn.xlarge in us-east-1a changed from $3.6000 to $7.2000") != std::string::npos;
+    }));
+    // Spend: the old price until the change, the new one after.
+    rig.clock.advanceMs(60'000);
+    const double expected = (changedAt - start) / 1000.0 * 3.6 / 3600 + 60 * 7.2 / 3600;
+    const auto spend = computeSpend(rig.attempts(id), rig.clock.nowMs());
+    QVERIFY2(std::abs(spend.totalUsd - expected) < 1e-9, std::to_string(spend.totalUsd).c_str());
+    QCOMPARE(spend.burnUsdPerHour, 7.2);
+    // A provider that cannot say is an error of the poll, not of the job.
+    // A change the provider dates (EC2's Timestamp) counts from then, not from when it was seen.
+    published = 1.8;
+    since = rig.clock.nowMs() - 20'000;
+    for (int i = 0; i < 3; ++i) {
+      rig.clock.advanceMs(30'000);
+      rig.status(id, "running", 1, 7 + i);
+      rig.tick();
+    }
+    a = rig.attempts(id)[0];
+    QCOMPARE(a.priceChanges.size(), std::size_t(2));
+    QCOMPARE(a.priceChanges[1].atMs, since);
+    QCOMPARE(a.priceChanges[1].pricePerHour, 1.8);
+    rig.directory.spotPrice = [](const ledger::AttemptRecord&) -> Result<std::optional<SpotPriceQuote>> {
+      return makeError(ErrorCode::Unavailable, "DescribeSpotPriceHistory: throttled");
+    };
+    TickReport last;
+    for (int i = 0; i < 3; ++i) {
+      rig.status(id, "running", 1, 10 + i);
+      last = rig.tick();
+      rig.clock.advanceMs(30'000);
+    }
+    QVERIFY(std::ranges::any_of(last.errors, [](const std::string& e) { return e.find("spot price: ") != std::string::npos; }));
+    QCOMPARE(rig.state(id), std::string("Running"));
+  }
+
+  void attemptsRecordTheRehearsalTimeLapse() {
+    Rig rig;
+    rig.directory.timeLapse = 60;
+    const auto id = rig.submit(rig.spec());
+    rig.tick();
+    QCOMPARE(rig.attempts(id)[0].timeLapse, 60.0);
+    rig.clock.advanceMs(10'000);
+    // 10 real seconds bill 10 simulated minutes.
+    QVERIFY(std::abs(computeSpend(rig.attempts(id), rig.clock.nowMs()).totalUsd - 600 * 3.6 / 3600) < 1e-9);
+  }
+
   void apiCallsPerPollCycleFor20RunningJobs() {
     Rig rig;
     std::vector<std::string> ids;

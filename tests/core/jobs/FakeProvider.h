@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+
 // In-memory test double of the cloud::Provider port for the controller's state-machine tests:
 // instances and objects live in maps, every call is counted, and the test plays both "the cloud"
 // (preempt, fail a launch, be slow to terminate) and "the agent" (write status.json).
@@ -197,6 +199,18 @@ class SingleProviderDirectory final : public jobs::ProviderDirectory {
   explicit SingleProviderDirectory(cloud::Provider& p) : m_provider(p) {}
   Result<cloud::Provider*> providerFor(const jobs::JobSpec&) override { return &m_provider; }
   std::vector<cloud::Provider*> allProviders() override { return {&m_provider}; }
+  Result<std::optional<jobs::SpotPriceQuote>> currentSpotPrice(const jobs::JobSpec&,
+                                                                const ledger::AttemptRecord& attempt) override {
+    ++priceCalls;
+    if (spotPrice) return spotPrice(attempt);
+    return std::optional<jobs::SpotPriceQuote>();
+  }
+  double billingTimeLapse(const jobs::JobSpec&) override { return timeLapse; }
+
+  /** The price the provider publishes now (unset: none). */
+  std::function<Result<std::optional<jobs::SpotPriceQuote>>(const ledger::AttemptRecord&)> spotPrice;
+  int priceCalls = 0;
+  double timeLapse = 1.0;
 
  private:
   cloud::Provider& m_provider;

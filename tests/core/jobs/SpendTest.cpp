@@ -1,4 +1,5 @@
 // Billing granularity per provider, spend per attempt and job, burn rate; recovery placement.
+#include <cmath>
 #include <random>
 #include <set>
 
@@ -55,6 +56,46 @@ class SpendTest : public QObject {
     QVERIFY(qFuzzyCompare(s.totalUsd, 0.8));
     QCOMPARE(s.burnUsdPerHour, 7.2);
     QCOMPARE(s.perAttemptSeconds[2], 100.0);
+  }
+
+  void spotPriceChangesAreBilledPerInterval() {
+    AttemptRecord a;
+    a.provider = "aws";
+    a.startMs = 1'000'000;
+    a.instanceId = "i-1";
+    a.pricePerHour = 0.36;                     // $0.0001/s for the first 10 minutes
+    a.priceChanges = {{1'600'000, 0.72}, {2'200'000, 0.18}};  // then doubled for 10 min, then halved
+    a.goneMs = 2'800'000;                      // 30 minutes in all
+    QCOMPARE(priceAt(a, 1'500'000), 0.36);
+    QCOMPARE(priceAt(a, 1'600'000), 0.72);
+    QCOMPARE(priceAt(a, 5'000'000), 0.18);
+    const double expected = 600 * 0.36 / 3600 + 600 * 0.72 / 3600 + 600 * 0.18 / 3600;
+    QVERIFY(std::abs(attemptCost(a, a.goneMs) - expected) < 1e-12);
+    QVERIFY(std::abs(computeSpend({a}, 9'999'999).totalUsd - expected) < 1e-12);
+    // While running, the burn rate is the price in effect now.
+    AttemptRecord open = a;
+    open.goneMs = 0;
+    QCOMPARE(computeSpend({open}, 1'700'000).burnUsdPerHour, 0.72);
+    // A change after the end does not count; the one-minute minimum is charged at the last price.
+    AttemptRecord brief = a;
+    brief.goneMs = 1'010'000;  // 10 s
+    brief.priceChanges = {{1'005'000, 0.72}, {1'020'000, 3.6}};
+    QVERIFY(std::abs(attemptCost(brief, brief.goneMs) - (5 * 0.36 + 5 * 0.72 + 50 * 0.72) / 3600) < 1e-12);
+  }
+
+  void timeLapseRehearsalBillsSimulatedSeconds() {
+    AttemptRecord a;
+    a.provider = "local";
+    a.startMs = 1'000;
+    a.instanceId = "local-1";
+    a.pricePerHour = 3.6;  // $0.001 per simulated second
+    a.timeLapse = 60;      // one real second is a simulated minute
+    a.goneMs = 31'000;     // 30 real seconds = 30 simulated minutes
+    const auto spend = computeSpend({a}, 40'000);
+    QVERIFY(std::abs(spend.totalUsd - 1.8) < 1e-12);
+    QCOMPARE(spend.perAttemptSeconds[0], 30.0);  // running time stays real
+    a.goneMs = 0;
+    QCOMPARE(computeSpend({a}, 11'000).burnUsdPerHour, 3.6 * 60);
   }
 
   void placementStaysThenMovesThenFallsBack() {

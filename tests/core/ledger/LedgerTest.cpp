@@ -111,7 +111,7 @@ class LedgerTest : public QObject {
     sqlite3_close(db);
 
     auto l = openOrDie(file);
-    QCOMPARE(l->schemaVersion(), 2);
+    QCOMPARE(l->schemaVersion(), Ledger::kSchemaVersion);
     const auto job = l->job("job-old").value();
     QVERIFY(job.has_value());
     QCOMPARE(job->state, std::string("Running"));
@@ -120,11 +120,13 @@ class LedgerTest : public QObject {
     QCOMPARE(a[0].instanceId, std::string("i-1"));
     QCOMPARE(a[0].checkpointStep, std::int64_t(-1));  // new column, default
     QCOMPARE(a[0].workLostSeconds, -1.0);
+    QVERIFY(a[0].priceChanges.empty());  // version 3 columns, defaults
+    QCOMPARE(a[0].timeLapse, 1.0);
     QVERIFY(l->addSpendSample({"job-old", 7, 1.5, 0.16}).ok());  // new table
     QCOMPARE(l->spendSamples("job-old").value().size(), std::size_t(1));
     // Opening again does not migrate twice.
     l.reset();
-    QCOMPARE(openOrDie(file)->schemaVersion(), 2);
+    QCOMPARE(openOrDie(file)->schemaVersion(), Ledger::kSchemaVersion);
   }
 
   void refusesAFileFromANewerVersion() {
@@ -157,6 +159,8 @@ class LedgerTest : public QObject {
     AttemptRecord a = makeAttempt("job-a", 1);
     a.checkpointStep = 40;
     a.workLostSeconds = 12.5;
+    a.priceChanges = {{50, 0.4321}, {70, 1.0 / 3.0}};
+    a.timeLapse = 120;
     QVERIFY(l->upsertAttempt(a).ok());
     a.endMs = 99;
     a.endCause = "preempted";
@@ -176,6 +180,8 @@ class LedgerTest : public QObject {
     QCOMPARE(attempts[0].endCause, std::string("preempted"));
     QCOMPARE(attempts[0].checkpointStep, std::int64_t(40));
     QCOMPARE(attempts[0].workLostSeconds, 12.5);
+    QCOMPARE(attempts[0].priceChanges, (std::vector<ledger::PriceChange>{{50, 0.4321}, {70, 1.0 / 3.0}}));  // exact
+    QCOMPARE(attempts[0].timeLapse, 120.0);
     QCOMPARE(l->events("job-a").value()[0].message, std::string("go"));
     QCOMPARE(l->intents("job-a").value()[0].detail, std::string("i-9"));
     QVERIFY(!l->job("job-none").value().has_value());

@@ -12,6 +12,8 @@ labhttp.py) plus:
   {"cmd":"operationError","code":C,"message":M}   the next VM create's long-running operation fails
   {"cmd":"expireTokens"}                   every issued token is rejected from now on (401)
   {"cmd":"resources"}                      every resource held (VMs, NICs, public IPs, disks, networks)
+  {"cmd":"vms"}                            every VM: name, tags, power state and customData as the VM reads it
+  {"cmd":"powerOff","name":N}              the VM's OS shut itself down: power state stopped (still allocated)
 
 What it checks, as ARM does:
 * Bearer tokens issued by /{tenant}/oauth2/v2.0/token for the right client id, secret and scope
@@ -555,6 +557,26 @@ class Arm:
             for t in self.tokens:
                 self.tokens[t] = 0
 
+    def vms(self, req):
+        with self.lock:
+            self.advance()
+            out = []
+            for r in self.resources.values():
+                if r["_kind"] != "vm":
+                    continue
+                data = r["properties"].get("osProfile", {}).get("customData", "")
+                out.append({"name": r["name"], "tags": r.get("tags", {}), "power": r.get("_power", ""),
+                            "customData": base64.b64decode(data).decode("utf-8", "replace") if data else ""})
+            return out
+
+    def power_off(self, req):
+        with self.lock:
+            for r in self.resources.values():
+                if r["_kind"] == "vm" and r["name"] == req["name"]:
+                    r["_power"] = "stopped"
+                    return r["name"]
+        raise KeyError(req["name"])
+
     def list_activity(self, req):
         with self.lock:
             return list(self.activity)
@@ -571,7 +593,8 @@ def main():
     arm.url = server.url
     commands = labhttp.book_commands(server.book)
     commands.update({"evict": arm.evict, "operationError": arm.operation_error, "expireTokens": arm.expire_tokens,
-                     "resources": arm.list_resources, "activity": arm.list_activity})
+                     "resources": arm.list_resources, "activity": arm.list_activity, "vms": arm.vms,
+                     "powerOff": arm.power_off})
     labhttp.control_loop({"endpoint": server.url, "authorityHost": server.url, "tenantId": TENANT,
                           "clientId": CLIENT_ID, "clientSecret": arm.secret, "subscriptionId": SUBSCRIPTION}, commands)
     server.shutdown()

@@ -7,6 +7,12 @@ Prints one JSON line: {"endpoint": proxy URL, "direct": moto URL, "accessKeyId",
 plus:
   {"cmd":"preempt","region":R,"id":I}   AWS reclaims a spot instance (Server.SpotInstanceTermination)
   {"cmd":"runCount","region":R}         instances moto holds in R, any state (proves "no second launch")
+  {"cmd":"instances"}                   every instance in the lab regions: id, region, state, tags and the
+                                        user-data as cloud-init reads it (base64 and gzip undone)
+  {"cmd":"shutdown","region":R,"id":I}  the instance powered itself off (InstanceInitiatedShutdownBehavior
+                                        terminate): EC2 terminates it (Client.InstanceInitiatedShutdown)
+  {"cmd":"instanceCredentials"}         an IAM identity that may use S3 only (what an instance role grants),
+                                        as the instance metadata service serves it: {"role", "AccessKeyId", ...}
   {"cmd":"serverClock","offset":S}      AWS's clock runs S seconds ahead of this machine's (0: in step)
 
 moto does not check the age of X-Amz-Date; AWS refuses a request signed more than 15 minutes away
@@ -130,7 +136,51 @@ def main():
         backend = ec2_backends[ACCOUNT][req.get("region", REGION)]
         return sum(len(r.instances) for r in backend.reservations.values())
 
+    def instances(req):
+        import base64
+        import gzip
+        out = []
+        for region in LAB_REGIONS:
+            for reservation in ec2_backends[ACCOUNT][region].reservations.values():
+                for i in reservation.instances:
+                    data = i.user_data[0] if isinstance(i.user_data, list) and i.user_data else (i.user_data or "")
+                    raw = data if isinstance(data, bytes) else str(data).encode()
+                    try:
+                        raw = base64.b64decode(raw, validate=True)
+                    except Exception:
+                        pass
+                    if raw[:2] == b"\x1f\x8b":
+                        raw = gzip.decompress(raw)
+                    out.append({"id": i.id, "region": region, "state": i.state,
+                                "tags": {t["key"]: t["value"] for t in i.get_tags()} if hasattr(i, "get_tags") else
+                                {k: v for k, v in ec2_backends[ACCOUNT][region].tags.get(i.id, {}).items()},
+                                "userData": raw.decode("utf-8", "replace")})
+        return out
+
+    def shutdown(req):
+        backend = ec2_backends[ACCOUNT][req.get("region", REGION)]
+        from moto.ec2.models.instances import StateReason
+        instance = backend.get_instance(req["id"])
+        instance.terminate()
+        instance.state_reason = StateReason(
+            "Client.InstanceInitiatedShutdown: Instance initiated shutdown", "Client.InstanceInitiatedShutdown")
+        return instance.id
+
+    def instance_credentials(req):
+        ep_iam = boto3.client("iam", endpoint_url=direct, region_name=REGION, aws_access_key_id=key["AccessKeyId"],
+                              aws_secret_access_key=key["SecretAccessKey"])
+        name = "spotwise-instance-%d" % int(time.time() * 1000)
+        ep_iam.create_user(UserName=name)
+        k = ep_iam.create_access_key(UserName=name)["AccessKey"]
+        ep_iam.put_user_policy(UserName=name, PolicyName="s3-only", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+        return {"role": INSTANCE_PROFILE, "AccessKeyId": k["AccessKeyId"], "SecretAccessKey": k["SecretAccessKey"],
+                "Code": "Success", "Type": "AWS-HMAC"}
+
     commands = labhttp.book_commands(server.book)
+    commands["instances"] = instances
+    commands["shutdown"] = shutdown
+    commands["instanceCredentials"] = instance_credentials
     commands["preempt"] = preempt
     commands["runCount"] = run_count
 

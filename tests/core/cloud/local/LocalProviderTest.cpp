@@ -99,6 +99,51 @@ class LocalProviderTest : public QObject, public LocalJobFixture {
     QVERIFY(second.localCompute().livePids(id).empty());
   }
 
+  void aLaunchWhoseLauncherWasKilledIsStillLaunchingNotGone() {
+    // The state a SIGKILL leaves between fork and the launcher's bookkeeping: the sandbox and
+    // instance.json exist, the instance has neither written runtime.json nor is its pid recorded.
+    // Calling that Terminated let `stop` end the job while the machine was about to boot.
+    local::LocalProvider provider(options("killed-launch"));
+    const std::string job = newJob();
+    uploadExample(provider, job);
+    auto inst = launchAttempt(provider, job, 1, "sleep 1000");
+    QVERIFY2(inst.ok(), inst.ok() ? "" : msg(inst.error()));
+    QVERIFY(provider.compute().terminate({{"local", inst->id}}, {}).ok());
+    QVERIFY(waitTerminated(provider, inst->id, 10));
+    const fs::path dir = provider.localCompute().sandbox(inst->id);
+    fs::remove(dir / "runtime.json");
+    fs::remove(dir / "launcher.pid");
+    fs::remove(dir / "control" / "terminate");
+    json meta = readJsonFile(dir / "instance.json");
+    const double now = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count()) / 1000.0;
+    meta["launchedAtUnix"] = now;
+    writeText(dir / "instance.json", meta.dump());
+    Instance seen = describeOne(provider, inst->id);
+    QCOMPARE(seen.state, InstanceState::Pending);
+    QCOMPARE(seen.stateMessage, std::string("launching"));
+    auto listed = provider.compute().listByTag(job, {}, {});
+    QVERIFY(listed.ok() && listed->size() == 1 && listed->front().state == InstanceState::Pending);
+    // A launch that never got as far as starting the machine is gone once the grace is over.
+    meta["launchedAtUnix"] = now - 120;
+    writeText(dir / "instance.json", meta.dump());
+    QCOMPARE(describeOne(provider, inst->id).state, InstanceState::Terminated);
+  }
+
+  void theInstanceRecordsItsOwnPid() {
+    local::LocalProvider provider(options("own-pid"));
+    const std::string job = newJob();
+    uploadExample(provider, job);
+    auto inst = launchAttempt(provider, job, 1, "sleep 1000");
+    QVERIFY(inst.ok());
+    const fs::path dir = provider.localCompute().sandbox(inst->id);
+    QVERIFY(waitFor([&] { return fs::exists(dir / "runtime.json"); }, 20));
+    QCOMPARE(readIfExists(dir / "launcher.pid"), std::to_string(readJsonFile(dir / "runtime.json").value("pid", 0)));
+    QVERIFY(!fs::exists(dir / "launcher.pid.tmp"));
+    QVERIFY(provider.compute().terminate({{"local", inst->id}}, {}).ok());
+    QVERIFY(waitTerminated(provider, inst->id, 10));
+  }
+
   void killedSupervisorStillLeavesNothingAfterTerminate() {
     local::LocalProvider provider(options("killed"));
     const std::string job = newJob();
