@@ -68,13 +68,15 @@ std::vector<SourceOutcome> refreshAll(http::HttpClient& client, const RefreshCon
         if (onProgress) settings.onProgress = [&, i](const sources::FetchProgress& p) { onProgress(ids[i], p); };
         Result<sources::FetchResult> result = makeError(ErrorCode::Internal, "not run");
         const std::string& id = ids[i];
-        if (id == "aws-offer") {
-          result = sources::fetchAwsOnDemand(client, config.endpoints, config.awsRegions, config.cacheDir, settings);
-        } else if (id == "aws-spot-history" && !config.aws) {
+        // A source without the credentials it needs is skipped, saying why.
+        if ((id == "aws-spot-history" && !config.aws) || (id == "gcp-billing" && config.gcpApiKey.empty())) {
           outcome.state = SourceOutcome::State::Skipped;
           outcome.error = makeError(ErrorCode::Unauthenticated, skippedWhy(id));
           outcome.finishedUnix = nowUnix();
           return;
+        }
+        if (id == "aws-offer") {
+          result = sources::fetchAwsOnDemand(client, config.endpoints, config.awsRegions, config.cacheDir, settings);
         } else if (id == "aws-spot-history") {
           result = sources::fetchAwsSpotHistory(
               client, *config.aws, config.awsRegions,
@@ -85,11 +87,6 @@ std::vector<SourceOutcome> refreshAll(http::HttpClient& client, const RefreshCon
           result = sources::fetchAwsAdvisor(client, config.endpoints, settings);
         } else if (id == "azure-retail") {
           result = sources::fetchAzureRetail(client, config.endpoints, config.azureFilter, settings);
-        } else if (config.gcpApiKey.empty()) {
-          outcome.state = SourceOutcome::State::Skipped;
-          outcome.error = makeError(ErrorCode::Unauthenticated, skippedWhy(id));
-          outcome.finishedUnix = nowUnix();
-          return;
         } else {
           result = sources::fetchGcpBilling(client, config.endpoints, config.gcpApiKey, settings);
         }
