@@ -855,7 +855,7 @@ Result<void> Controller::followSpotPrice(Live& live, TickReport& report) {
   });
 }
 
-Result<void> Controller::decideAfterPreemption(const std::string& jobId, const JobSpec& spec, cloud::Provider&,
+Result<void> Controller::decideAfterPreemption(const std::string& jobId, const JobSpec& spec, cloud::Provider& /*provider*/,
                                                TickReport& report) {
   return withJob(jobId, [&](ledger::JobRecord& j) -> Result<void> {
     if (j.state != jobStateName(JobState::Preempted)) return {};
@@ -895,6 +895,7 @@ Result<ReconcileReport> Controller::reconcile() {
   ReconcileReport report;
   TickReport ignored;
   const std::int64_t now = m_clock.nowMs();
+  const std::int64_t nowUnix = now / 1000;  // whole seconds, the resolution of launchedAtUnix
   std::map<std::string, std::vector<std::string>> seenByJobAttempt;  // "job#attempt" → instance ids
   for (auto* provider : m_providers.allProviders()) {
     auto listed = provider->compute().listByTag("", {}, callOptions());
@@ -909,7 +910,7 @@ Result<ReconcileReport> Controller::reconcile() {
         o.provider = std::string(provider->id());
         o.instance = inst;
         o.reason = std::move(reason);
-        const double seconds = inst.launchedAtUnix > 0 ? std::max(0.0, static_cast<double>(now / 1000 - inst.launchedAtUnix)) : 0.0;
+        const double seconds = inst.launchedAtUnix > 0 ? std::max(0.0, static_cast<double>(nowUnix - inst.launchedAtUnix)) : 0.0;
         o.costSoFarUsd = attemptCost(provider->id(), seconds, price);
         report.orphans.push_back(std::move(o));
       };

@@ -1,5 +1,6 @@
 #include "core/jobs/JobSpec.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <fstream>
@@ -53,10 +54,7 @@ void checkKeys(const json& object, std::initializer_list<std::string_view> known
 }  // namespace
 
 bool isKnownSignal(std::string_view name) {
-  for (auto s : kSignals) {
-    if (s == name) return true;
-  }
-  return false;
+  return std::ranges::find(kSignals, name) != kSignals.end();
 }
 
 Result<StorageLocation> parseStorageLocation(std::string_view uri) {
@@ -254,7 +252,7 @@ Result<JobSpec> parseJobSpec(std::string_view text, const fs::path& baseDir) {
             "", errors);
   read(root, "name", spec.name, "", errors);
   if (const auto it = root.find("offer"); it == root.end() || !it->is_object()) {
-    errors.push_back("offer: missing (an object with provider, region, instanceType, spot, pricePerHour)");
+    errors.emplace_back("offer: missing (an object with provider, region, instanceType, spot, pricePerHour)");
   } else {
     const json& o = *it;
     checkKeys(o, {"provider", "region", "zone", "instanceType", "spot", "pricePerHour", "onDemandPricePerHour",
@@ -287,7 +285,7 @@ Result<JobSpec> parseJobSpec(std::string_view text, const fs::path& baseDir) {
   read(root, "checkpointSyncSeconds", spec.checkpointSyncSeconds, "", errors);
   if (const auto it = root.find("recovery"); it != root.end() && !it->is_null()) {
     if (!it->is_object()) {
-      errors.push_back("recovery: must be an object");
+      errors.emplace_back("recovery: must be an object");
     } else {
       checkKeys(*it, {"sameRegionFirst", "moveAfterPreemptions", "onDemandAfterPreemptions", "maxAttempts",
                       "maxCapacityRetries"},

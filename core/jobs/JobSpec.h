@@ -96,7 +96,7 @@ std::string serializeJobSpec(const JobSpec& spec);
  * defaults; wrong types and unknown keys are InvalidArgument naming the field.
  * A relative codeDir is resolved against `baseDir` when given.
  */
-Result<JobSpec> parseJobSpec(std::string_view json, const std::filesystem::path& baseDir = {});
+Result<JobSpec> parseJobSpec(std::string_view text, const std::filesystem::path& baseDir = {});
 Result<JobSpec> loadJobSpec(const std::filesystem::path& file);
 Result<void> saveJobSpec(const JobSpec& spec, const std::filesystem::path& file);
 

@@ -31,6 +31,6 @@ struct StatusReport {
 };
 
 /** Parses status.json; InvalidArgument naming what was wrong. */
-Result<StatusReport> parseStatusReport(std::string_view json);
+Result<StatusReport> parseStatusReport(std::string_view text);
 
 }  // namespace spotwise::jobs
