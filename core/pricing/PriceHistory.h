@@ -53,8 +53,8 @@ class PriceHistory {
   /** Opens (creating if needed) and migrates. Errors: a file from a newer Spotwise, a corrupt file. */
   static Result<PriceHistory> open(const std::filesystem::path& file);
 
-  PriceHistory(PriceHistory&&) noexcept;
-  PriceHistory& operator=(PriceHistory&&) noexcept;
+  PriceHistory(PriceHistory&& other) noexcept;
+  PriceHistory& operator=(PriceHistory&& other) noexcept;
   ~PriceHistory();
 
   [[nodiscard]] int schemaVersion() const { return m_version; }
