@@ -137,7 +137,7 @@ Result<ParsedPrices> parseAzureRetail(std::string_view json, std::int64_t nowUni
   parsed.warnings = page->warnings;
   parsed.itemsRead = page->itemsRead;
   parsed.nextPage = page->nextPageLink;
-  const std::size_t future = static_cast<std::size_t>(
+  const auto future = static_cast<std::size_t>(
       std::ranges::count_if(page->rows, [&](const AzureRetailRow& r) { return r.effectiveStartUnix > nowUnix; }));
   if (future > 0) parsed.notes.push_back(std::to_string(future) + " rows effective only in the future left out");
   return parsed;

@@ -40,7 +40,7 @@ struct AzureRetailPage {
  * Errors ("AzureRetail: ..."): malformed/truncated JSON, no Items, a non-USD page or row
  * (BillingCurrency / currencyCode), a row missing its price, size or region.
  */
-Result<AzureRetailPage> parseAzureRetailPage(std::string_view json);
+Result<AzureRetailPage> parseAzureRetailPage(std::string_view body);
 
 /**
  * One price per (size, region, kind): the row with the latest effectiveStartDate that is ≤ now

@@ -40,7 +40,7 @@ struct GcpSkuPage {
  * at 0 of the latest pricingInfo (a zero-price free first tier falls through to the next tier).
  * Errors ("GcpBilling: ..."): malformed JSON, no skus, a non-USD price, a bad unit for a part.
  */
-Result<GcpSkuPage> parseGcpSkuPage(std::string_view json);
+Result<GcpSkuPage> parseGcpSkuPage(std::string_view body);
 
 /**
  * Composes machine prices per region: vCPUs × core + GiB × RAM (+ GPU count × GPU) for every
