@@ -69,8 +69,13 @@ void OfferFilterProxy::refilter(bool narrowFromShown) {
   } else if (m_searchLower.empty()) {
     m_rows.clear();
     const std::size_t n = m_model->offers().size();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (acceptsFields(i)) m_rows.push_back(static_cast<int>(i));
+    if (!m_fieldsActive) {
+      m_rows.resize(n);  // nothing filters: every offer, without reading one
+      for (std::size_t i = 0; i < n; ++i) m_rows[i] = static_cast<int>(i);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (acceptsFields(i)) m_rows.push_back(static_cast<int>(i));
+      }
     }
   } else {
     // One scan of the whole text: each hit names its offer (the search cannot span two), which is then
@@ -86,7 +91,7 @@ void OfferFilterProxy::refilter(bool narrowFromShown) {
       const auto at = static_cast<std::size_t>(static_cast<const char*>(hit) - begin);
       row = static_cast<std::size_t>(std::upper_bound(m_starts.begin() + static_cast<std::ptrdiff_t>(row), m_starts.end(), at) -
                                      m_starts.begin()) - 1;
-      if (acceptsFields(row)) m_rows.push_back(static_cast<int>(row));
+      if (!m_fieldsActive || acceptsFields(row)) m_rows.push_back(static_cast<int>(row));
       from = begin + m_starts[++row];
     }
   }
@@ -105,6 +110,8 @@ void OfferFilterProxy::setFilter(const OfferFilter& filter) {
   m_searchLower = search;
   m_gpu = filter.gpuModel.toStdString();
   m_region = filter.region.toStdString();
+  m_fieldsActive = !m_gpu.empty() || filter.minGpuCount > 0 || filter.provider || !m_region.empty() || filter.spotOnly ||
+                   filter.maxUsdPerHour;
   refilter(narrow);
 }
 

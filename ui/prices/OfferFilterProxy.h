@@ -65,6 +65,7 @@ class OfferFilterProxy : public QAbstractTableModel {
   OfferFilter m_filter;
   std::string m_searchLower;
   std::string m_gpu, m_region;
+  bool m_fieldsActive = false;        // a filter other than the search is set
   std::string m_text;                 // every offer's lower-case search text, each ended by '\n'
   std::vector<std::size_t> m_starts;  // where each offer's text starts in m_text (one more: the end)
   std::vector<int> m_rows;            // source rows shown, in the model's order
