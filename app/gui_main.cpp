@@ -1,5 +1,4 @@
 #include <QApplication>
-#include <QCommandLineParser>
 #include <QTimer>
 
 #include <cstdio>
@@ -10,9 +9,10 @@
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/models/OfferTableModel.h"
 #include "ui/prices/PricesPage.h"
+#include "ui/platform/CommandLine.h"
+#include "ui/platform/MessageRedaction.h"
 #include "ui/platform/SingleInstance.h"
 #include "ui/platform/TrayIcon.h"
-#include "ui/platform/WindowActivation.h"
 
 int main(int argc, char** argv) {
   // Answer --version before QApplication exists, so it works without a display.
@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Qt's own messages (plugins, network, D-Bus) go through the same secret redaction as Spotwise's log.
+  spotwise::ui::installRedactingMessageHandler();
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("Spotwise"));
   QApplication::setApplicationName(QStringLiteral("Spotwise"));
@@ -30,29 +32,16 @@ int main(int argc, char** argv) {
   QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/spotwise.svg")));
   QGuiApplication::setDesktopFileName(QString::fromLatin1(spotwise::kAppId));  // Wayland: icon, grouping
 
-  QCommandLineParser parser;
-  parser.setApplicationDescription(QStringLiteral("Compare, plan and run ML training on spot GPUs"));
-  parser.addHelpOption();
-  parser.addVersionOption();
-  const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                      QStringLiteral("Save a PNG of the main window to <file> and quit."),
-                                      QStringLiteral("file"));
-  parser.addOption(screenshot);
-  // For start-up measurements (tests/bench/StartupBench): quit once the shown Prices page has its rows.
-  QCommandLineOption exitWhenShown(QStringLiteral("exit-when-shown"),
-                                   QStringLiteral("Quit as soon as the window is shown with prices (start-up timing)."));
-  exitWhenShown.setFlags(QCommandLineOption::HiddenFromHelp);
-  parser.addOption(exitWhenShown);
-  const QCommandLineOption page(QStringLiteral("page"), QStringLiteral("Open on <page>: prices, planner, jobs or accounts."),
-                                QStringLiteral("page"));
-  parser.addOption(page);
-  parser.process(app);
+  spotwise::ui::AppCommandLine commandLine;
+  commandLine.parser().process(app);
+  const bool throwaway =
+      commandLine.parser().isSet(commandLine.screenshot) || commandLine.parser().isSet(commandLine.exitWhenShown);
 
-  // One instance per user: a second launch brings the running window to the front and exits.
-  // A screenshot run is a throwaway of its own.
+  // One instance per user: a second launch hands its job files to the running one, which comes to
+  // the front (and opens them), and exits. A screenshot or timing run is a throwaway of its own.
   spotwise::ui::SingleInstance instance(QString::fromLatin1(spotwise::kAppId));
-  if (!parser.isSet(screenshot) && !parser.isSet(exitWhenShown)) {
-    switch (instance.start(QApplication::arguments())) {
+  if (!throwaway) {
+    switch (instance.start(commandLine.forwardedArguments(QApplication::applicationFilePath()))) {
       case spotwise::ui::SingleInstance::Role::Secondary:
         std::fprintf(stderr, "spotwise: already running; brought its window to the front\n");
         return 0;
@@ -67,22 +56,29 @@ int main(int argc, char** argv) {
 
   spotwise::ui::MainWindow window;
   QObject::connect(&instance, &spotwise::ui::SingleInstance::activationRequested, &window,
-                   [&window] { spotwise::ui::bringToFront(&window); });
+                   &spotwise::ui::MainWindow::activateForLaunch);
   spotwise::ui::TrayIcon tray(&window);
   window.setTrayIcon(&tray);
   // The app supervises jobs itself: reconciliation at start-up, then a poll every few seconds.
   window.startSupervising(spotwise::ui::JobsPage::defaultRuntimeOptions());
-  if (parser.isSet(page)) {
+  if (commandLine.parser().isSet(commandLine.page)) {
     const QStringList pages{QStringLiteral("prices"), QStringLiteral("planner"), QStringLiteral("jobs"), QStringLiteral("accounts")};
-    const auto index = pages.indexOf(parser.value(page).toLower());
+    const QString wanted = commandLine.parser().value(commandLine.page);
+    const auto index = pages.indexOf(wanted.toLower());
     if (index < 0) {
-      std::fprintf(stderr, "spotwise: unknown page %s (prices, planner, jobs, accounts)\n", qPrintable(parser.value(page)));
+      std::fprintf(stderr, "spotwise: unknown page %s (prices, planner, jobs, accounts)\n", qPrintable(wanted));
       return 2;
     }
     window.showPage(static_cast<spotwise::ui::MainWindow::Page>(index));
   }
   window.show();
-  if (parser.isSet(exitWhenShown)) {
+  // Job files given on the command line (Exec=spotwise %f) open once the window is up.
+  if (!commandLine.jobFiles().isEmpty()) {
+    QTimer::singleShot(0, &window, [&window, files = commandLine.jobFiles()] {
+      for (const QString& file : files) window.openJobFile(file);
+    });
+  }
+  if (commandLine.parser().isSet(commandLine.exitWhenShown)) {
     // After the first pass of the event loop: the window has been exposed and painted.
     QTimer::singleShot(0, &window, [&window] {
       const auto* pricesPage = window.findChild<spotwise::ui::PricesPage*>();
@@ -90,8 +86,8 @@ int main(int argc, char** argv) {
       QApplication::exit(rows > 0 ? 0 : 3);
     });
   }
-  if (parser.isSet(screenshot)) {
-    const QString path = parser.value(screenshot);
+  if (commandLine.parser().isSet(commandLine.screenshot)) {
+    const QString path = commandLine.parser().value(commandLine.screenshot);
     QTimer::singleShot(500, &window, [&window, path] {
       const bool saved = window.grab().save(path, "PNG");
       std::fprintf(saved ? stdout : stderr, "%s %s\n", saved ? "saved" : "could not save", qPrintable(path));

@@ -68,6 +68,9 @@ if(TARGET spotwise)
     # freedesktop.org integration: menu entry, icons in the hicolor theme, AppStream metadata.
     install(FILES "${desktop}/${SPOTWISE_APP_ID}.desktop" DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
     install(FILES "${desktop}/${SPOTWISE_APP_ID}.metainfo.xml" DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo)
+    # Job files (*.spotwise.json) open in the app; shared-mime-info's dpkg trigger updates the database.
+    install(FILES "${desktop}/${SPOTWISE_APP_ID}.mime.xml" DESTINATION ${CMAKE_INSTALL_DATADIR}/mime/packages
+            RENAME ${SPOTWISE_APP_ID}.xml)
     install(FILES "${icons}/spotwise.svg" DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps
             RENAME ${SPOTWISE_APP_ID}.svg)
     foreach(size 16 32 48 64 128 256)

@@ -16,8 +16,9 @@ packages=(
   # credential tests: a real Secret Service (gnome-keyring in a private D-Bus session), google-auth
   # to verify GCP assertions (Azurite comes from npm: installer/install-azurite.sh)
   dbus gnome-keyring libsecret-tools python3-google-auth curl
-  # packages and their checks (tests/installer: cpack, dpkg-shlibdeps, lintian, AppStream, desktop entry)
-  dpkg-dev fakeroot file binutils lintian appstream desktop-file-utils
+  # packages and their checks (tests/installer: cpack, dpkg-shlibdeps, lintian, AppStream, desktop
+  # entry, the job-file MIME type)
+  dpkg-dev fakeroot file binutils lintian appstream desktop-file-utils shared-mime-info
 )
 # The checks CI adds (installer/run-tests.sh with CI=true or SPOTWISE_CHECKS=1): libFuzzer
 # (clang 14 + its runtime) and clang-tidy. Re-rendering the icons (installer/render-icons.sh)

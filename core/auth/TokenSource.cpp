@@ -1,5 +1,6 @@
 #include "core/auth/TokenSource.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -77,7 +78,9 @@ Result<CachedToken> exchangeToken(http::HttpClient& client, std::string_view ope
     else if (body["expires_in"].is_string()) expiresIn = std::strtoll(body["expires_in"].get<std::string>().c_str(), nullptr, 10);
   }
   if (expiresIn <= 0) return makeError(ErrorCode::DataLoss, op + ": the token is already expired (expires_in " + std::to_string(expiresIn) + ")");
-  token.expiresAtUnix = nowUnix + expiresIn;
+  // Access tokens live an hour or so; a larger claim (or one that would overflow) is held to a day.
+  constexpr std::int64_t kMaxLifetimeSeconds = 24 * 3600;
+  token.expiresAtUnix = nowUnix + std::min(expiresIn, kMaxLifetimeSeconds);
   return token;
 }
 

@@ -6,7 +6,7 @@ build=$1 version=$2
 app_id=${SPOTWISE_APP_ID:-io.spotwise.Spotwise}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-for tool in cpack dpkg-deb dpkg-shlibdeps lintian appstreamcli desktop-file-validate; do
+for tool in cpack dpkg-deb dpkg-shlibdeps lintian appstreamcli desktop-file-validate update-mime-database; do
   if ! command -v "$tool" >/dev/null; then
     [ "${CI:-}" = "true" ] && fail "$tool is missing (installer/install-deps.sh installs it)"
     echo "SKIP: $tool is missing (installer/install-deps.sh installs it)"
@@ -42,6 +42,7 @@ root=$tmp/root
 dpkg-deb -x "$deb" "$root"
 for f in usr/bin/spotwise usr/bin/spotwise-cli \
          "usr/share/applications/$app_id.desktop" "usr/share/metainfo/$app_id.metainfo.xml" \
+         "usr/share/mime/packages/$app_id.xml" \
          "usr/share/icons/hicolor/scalable/apps/$app_id.svg" \
          usr/share/doc/spotwise/copyright usr/share/doc/spotwise/changelog.gz \
          usr/share/man/man1/spotwise.1.gz usr/share/man/man1/spotwise-cli.1.gz; do
@@ -82,6 +83,20 @@ grep -q "<release version=\"$version\"" "$root/usr/share/metainfo/$app_id.metain
   fail "metainfo has no <release> for $version"
 zcat "$root/usr/share/doc/spotwise/changelog.gz" | head -1 | grep -q "^spotwise ($version)" ||
   fail "changelog's newest entry is not $version"
+
+echo "== job files open in the app (MIME type, desktop entry)"
+desktop=$root/usr/share/applications/$app_id.desktop
+grep -qx 'Exec=spotwise %f' "$desktop" || fail "the desktop entry does not pass the file: $(grep ^Exec= "$desktop")"
+grep -qx 'MimeType=application/x-spotwise-job;' "$desktop" || fail "the desktop entry has no MimeType for job files"
+grep -q '<mediatype>application/x-spotwise-job</mediatype>' "$root/usr/share/metainfo/$app_id.metainfo.xml" ||
+  fail "the metainfo does not provide the job-file media type"
+# Build a MIME database from the package's definition alone, as the shared-mime-info trigger does.
+mkdir -p "$tmp/mime/packages"
+cp "$root/usr/share/mime/packages/$app_id.xml" "$tmp/mime/packages/"
+update-mime-database "$tmp/mime" >/dev/null 2>&1 || fail "update-mime-database refused the MIME definition"
+grep -q '^60:application/x-spotwise-job:\*\.spotwise\.json' "$tmp/mime/globs2" ||
+  fail "no *.spotwise.json glob in the MIME database: $(cat "$tmp/mime/globs2")"
+grep -q 'application/x-spotwise-job application/json' "$tmp/mime/subclasses" || fail "the job type is not a JSON subclass"
 
 echo "== lintian"
 lintian --allow-root --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports errors"

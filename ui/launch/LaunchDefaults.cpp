@@ -60,6 +60,25 @@ LaunchPrefill prefillFromPlan(const planner::OfferPlan& plan, const planner::Pla
   return prefill;
 }
 
+LaunchPrefill prefillFromJobSpec(const jobs::JobSpec& spec) {
+  const jobs::JobOffer& o = spec.offer;
+  pricing::Offer offer;
+  // A Local rehearsal keeps the machine it rehearses; its cloud is not in the file.
+  offer.provider = pricing::parseProvider(o.provider).value_or(pricing::CloudProvider::Aws);
+  offer.region = o.region;
+  offer.zone = o.zone;
+  offer.instanceType = o.instanceType;
+  offer.gpuModel = o.gpuModel;
+  offer.gpuCount = o.gpuCount;
+  if (o.spot) offer.spot = pricing::Price{o.pricePerHour, "job file", 0};
+  if (o.onDemandPricePerHour) offer.onDemand = pricing::Price{*o.onDemandPricePerHour, "job file", 0};
+  else if (!o.spot) offer.onDemand = pricing::Price{o.pricePerHour, "job file", 0};
+  LaunchPrefill prefill = prefillFromOffer(offer);
+  prefill.spot = o.spot;
+  if (spec.checkpointSyncSeconds > 0) prefill.intervalHours = spec.checkpointSyncSeconds / 3600.0;
+  return prefill;
+}
+
 Result<fs::path> exampleCodeFolder() {
   // The same folder the Jobs page's "Launch the example" writes: one copy on disk.
   const fs::path dir = jobs::defaultLocalRoot() / "examples";

@@ -33,6 +33,12 @@ LaunchPrefill prefillFromOffer(const pricing::Offer& offer);
 LaunchPrefill prefillFromPlan(const planner::OfferPlan& plan, const planner::PlanRequest& request);
 
 /**
+ * Prefill for a job file opened from outside (`spotwise job.spotwise.json`, the file manager): the offer it
+ * names, at the prices it states, and its checkpoint interval. The form then takes the spec itself (setSpec).
+ */
+LaunchPrefill prefillFromJobSpec(const jobs::JobSpec& spec);
+
+/**
  * The bundled example workload (resources/examples/train.py, a Qt resource of spotwise_resources, so it is
  * there installed or not) written out as `<Local root>/examples` when missing or outdated. NotFound when the
  * binary does not link the resources; PermissionDenied when it cannot be written.

@@ -872,14 +872,17 @@ void LaunchDialog::chooseCodeFolder() {
 }
 
 void LaunchDialog::saveWithDialog() {
-  const QString suggested = QDir(QDir::homePath()).filePath(m_name->text().trimmed().isEmpty() ? QStringLiteral("job.json")
-                                                                                                 : m_name->text().trimmed() + QStringLiteral(".json"));
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save job"), suggested, tr("Job files (*.json)"));
+  // *.spotwise.json: the job-file type the desktop opens in Spotwise (a double-click opens this form).
+  const QString suggested =
+      QDir(QDir::homePath()).filePath((m_name->text().trimmed().isEmpty() ? QStringLiteral("job") : m_name->text().trimmed()) +
+                                      QStringLiteral(".spotwise.json"));
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Save job"), suggested, tr("Job files (*.spotwise.json *.json)"));
   if (!path.isEmpty()) saveSpec(path);
 }
 
 void LaunchDialog::loadWithDialog() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Load job"), QDir::homePath(), tr("Job files (*.json)"));
+  const QString path = QFileDialog::getOpenFileName(this, tr("Load job"), QDir::homePath(), tr("Job files (*.spotwise.json *.json)"));
   if (!path.isEmpty()) loadSpec(path);
 }
 

@@ -5,6 +5,7 @@
 #include <QCheckBox>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -23,7 +24,9 @@
 #include "ui/launch/LaunchDialog.h"
 #include "ui/models/QtConvert.h"
 #include "ui/planner/PlannerPage.h"
+#include "ui/platform/CommandLine.h"
 #include "ui/platform/TrayIcon.h"
+#include "ui/platform/WindowActivation.h"
 #include "ui/prices/PricesPage.h"
 
 namespace spotwise::ui {
@@ -153,6 +156,35 @@ void MainWindow::openLaunchDialog(const LaunchPrefill& prefill) {
   });
   m_launchDialog->open();
 }
+
+void MainWindow::activateForLaunch(const QStringList& arguments) {
+  bringToFront(this);
+  AppCommandLine commandLine;
+  if (!commandLine.parse(arguments)) return;  // a newer version's options: still came to the front
+  for (const QString& file : commandLine.jobFiles()) openJobFile(file);
+}
+
+bool MainWindow::openJobFile(const QString& path) {
+  auto loaded = jobs::loadJobSpec(toStdString(path));
+  if (!loaded) {
+    if (m_jobFileError) m_jobFileError->close();
+    QWidget* parent = m_launchDialog ? static_cast<QWidget*>(m_launchDialog.data()) : this;
+    m_jobFileError = new QMessageBox(QMessageBox::Warning, tr("Cannot Open Job File"),
+                                     tr("Spotwise cannot open %1 as a job.").arg(QDir::toNativeSeparators(path)),
+                                     QMessageBox::Ok, parent);
+    m_jobFileError->setObjectName(QStringLiteral("jobFileErrorBox"));
+    m_jobFileError->setInformativeText(toQString(loaded.error().message));
+    m_jobFileError->setAttribute(Qt::WA_DeleteOnClose);
+    m_jobFileError->setWindowModality(Qt::WindowModal);
+    m_jobFileError->open();
+    return false;
+  }
+  openLaunchDialog(prefillFromJobSpec(*loaded));
+  m_launchDialog->setSpec(*loaded);
+  return true;
+}
+
+QMessageBox* MainWindow::jobFileErrorBox() const { return m_jobFileError; }
 
 void MainWindow::showPage(Page page) { m_sidebar->setCurrentRow(page); }
 

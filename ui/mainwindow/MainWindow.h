@@ -10,6 +10,7 @@
 #include "core/pricing/Offer.h"
 
 class QActionGroup;
+class QMessageBox;
 class QListWidget;
 class QStackedWidget;
 
@@ -53,6 +54,14 @@ class MainWindow : public QMainWindow {
    * confirmation the Jobs page is shown and launches the spec; launchRequested() says so.
    */
   void openLaunchDialog(const LaunchPrefill& prefill);
+  /**
+   * Opens the launch form filled from the job file at `path` (`spotwise FILE`, the file manager, or a later
+   * launch handing its file over). A file that cannot be read or is not a valid job file is refused in a
+   * warning box that names the file and what is wrong with it, and the window is left as it was.
+   */
+  bool openJobFile(const QString& path);
+  /** The box that refused the last job file, while it is open. */
+  [[nodiscard]] QMessageBox* jobFileErrorBox() const;
 
   /** Job notifications go to `tray`, and closing the window can leave the app there. */
   void setTrayIcon(TrayIcon* tray);
@@ -63,6 +72,11 @@ class MainWindow : public QMainWindow {
   static constexpr const char* kCloseActionKey = "jobs/closeAction";  // "ask" (default), "tray", "quit"
 
  public Q_SLOTS:
+  /**
+   * A later launch of the app handed over its command line (SingleInstance): comes to the front and
+   * opens the job files it names (absolute paths, AppCommandLine::forwardedArguments()).
+   */
+  void activateForLaunch(const QStringList& arguments);
   void showAbout();
   /** Quits the app (File ▸ Quit, the tray's Quit): no question; jobs keep running and re-attach at next start. */
   void quit();
@@ -91,6 +105,7 @@ class MainWindow : public QMainWindow {
   JobsPage* m_jobs;
   std::vector<pricing::Offer> m_plannerOffers;  ///< the catalog the Planner gets when it is built
   QPointer<LaunchDialog> m_launchDialog;
+  QPointer<QMessageBox> m_jobFileError;
   TrayIcon* m_tray = nullptr;
   QActionGroup* m_closeActions = nullptr;
   bool m_quitting = false;

@@ -12,7 +12,13 @@
 
 namespace spotwise::auth::azure {
 
-Result<ServicePrincipal> servicePrincipalFromEnvironment(const Environment& env) {
+Result<ServicePrincipal> servicePrincipalFromEnvironment(const Environment& environment) {
+  // A variable set to "" (`export AZURE_CLIENT_SECRET=`) counts as not set, as in the Azure SDKs.
+  const auto env = [&environment](const std::string& name) -> std::optional<std::string> {
+    auto value = environment(name);
+    if (value && value->empty()) return std::nullopt;
+    return value;
+  };
   ServicePrincipal principal;
   const auto tenant = env("AZURE_TENANT_ID");
   const auto client = env("AZURE_CLIENT_ID");

@@ -35,8 +35,8 @@ using Environment = std::function<std::optional<std::string>(const std::string&)
 
 /**
  * Reads AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH,
- * AZURE_SUBSCRIPTION_ID and AZURE_AUTHORITY_HOST. NotFound when none is set; InvalidArgument
- * naming the missing variable when the set is incomplete.
+ * AZURE_SUBSCRIPTION_ID and AZURE_AUTHORITY_HOST; a variable set to "" counts as not set. NotFound
+ * when none is set; InvalidArgument naming the missing variable when the set is incomplete.
  */
 Result<ServicePrincipal> servicePrincipalFromEnvironment(const Environment& env);
 

@@ -235,18 +235,26 @@ Result<void> ArmCompute::awaitOperation(std::string_view operation, const http::
     } catch (const json::exception&) {
       return makeError(ErrorCode::Unavailable, std::string(operation) + ": the operation status is not JSON");
     }
-    const std::string state = j.value("status", "");
+    // Read field by field: any JSON may come back (a proxy's, a changed API's), and a value of an
+    // unexpected type counts as missing. A status not known (yet) is polled again until the deadline.
+    const auto text = [](const json& object, const char* key) {
+      return object.is_object() && object.contains(key) && object[key].is_string() ? object[key].get<std::string>()
+                                                                                    : std::string();
+    };
+    const std::string state = text(j, "status");
     if (state == "Succeeded") return {};
     if (state == "Failed" || state == "Canceled") {
-      const json e = j.value("error", json::object());
+      const json e = j.is_object() && j.contains("error") ? j["error"] : json::object();
+      const std::string message = text(e, "message");
       Error error = makeError(ErrorCode::FailedPrecondition,
-                              std::string(operation) + ": " + e.value("message", "the operation " + state));
-      error.providerCode = e.value("code", "");
+                              std::string(operation) + ": " + (message.empty() ? "the operation " + state : message));
+      error.providerCode = text(e, "code");
       error.code = mapArmErrorCode(error.providerCode, ErrorCode::FailedPrecondition);
       return error;
     }
     if (std::chrono::steady_clock::now() >= until)
-      return makeError(ErrorCode::DeadlineExceeded, std::string(operation) + ": still " + state + " at the deadline");
+      return makeError(ErrorCode::DeadlineExceeded, std::string(operation) + ": still " + (state.empty() ? std::string("running") : state) +
+                                                            " at the deadline");
     std::chrono::milliseconds wait(2000);
     if (auto after = status->header("Retry-After")) {
       int seconds = 0;

@@ -174,6 +174,13 @@ class AzureAuthTest : public QObject {
     QVERIFY(full.ok());
     QCOMPARE(full->subscriptionId, std::string("sub-1"));
     QCOMPARE(tokenEndpoint(*full), std::string("https://login.microsoftonline.us/tenant/oauth2/v2.0/token"));
+    // `export AZURE_CLIENT_SECRET=` is no secret (found by AzureEnvironmentFuzzer): named, not accepted.
+    auto emptySecret = servicePrincipalFromEnvironment(
+        fakeEnv({{"AZURE_TENANT_ID", "t"}, {"AZURE_CLIENT_ID", "c"}, {"AZURE_CLIENT_SECRET", ""}}));
+    QVERIFY(!emptySecret.ok());
+    QVERIFY(contains(emptySecret.error().message, "neither AZURE_CLIENT_SECRET nor AZURE_CLIENT_CERTIFICATE_PATH"));
+    auto allEmpty = servicePrincipalFromEnvironment(fakeEnv({{"AZURE_TENANT_ID", ""}, {"AZURE_CLIENT_ID", ""}}));
+    QCOMPARE(allEmpty.error().code, ErrorCode::NotFound);
   }
 
   void certificateThumbprintMatchesOpenssl() {

@@ -197,6 +197,24 @@ class GcpAuthTest : public QObject {
     QCOMPARE(int(client.requests.size()), 2);
   }
 
+  void anAbsurdLifetimeIsHeldToADay() {
+    // expires_in near INT64_MAX overflowed now + expires_in (found by AzureEnvironmentFuzzer).
+    auto key = parseServiceAccountKey(keyJson().dump(), "key.json");
+    QVERIFY(key.ok());
+    test::FakeHttpClient client;
+    std::int64_t now = 1716508800;
+    TokenSourceOptions options;
+    options.clock = [&now] { return now; };
+    ServiceAccountTokenSource source(*key, {"https://www.googleapis.com/auth/compute"}, client, options);
+    client.push(200, R"({"access_token": "ya29.forever", "expires_in": 9223372036854775807})");
+    client.push(200, R"({"access_token": "ya29.next", "expires_in": 3599})");
+    QCOMPARE(*source.accessToken({}), std::string("ya29.forever"));
+    now += 24 * 3600 - 301;  // still inside the day, outside the refresh margin
+    QCOMPARE(*source.accessToken({}), std::string("ya29.forever"));
+    now += 2;
+    QCOMPARE(*source.accessToken({}), std::string("ya29.next"));
+  }
+
   void exchangeFailuresAreClear() {
     auto key = parseServiceAccountKey(keyJson().dump(), "key.json");
     QVERIFY(key.ok());
