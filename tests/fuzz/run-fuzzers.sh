@@ -22,6 +22,7 @@ fi
 cmake --build --preset asan --target "${targets[@]}"
 
 summary=${SPOTWISE_FUZZ_SUMMARY:-build/asan/fuzz/summary.txt}
+mkdir -p "$(dirname "$summary")"
 : >"$summary"
 failed=0
 for t in "${targets[@]}"; do
