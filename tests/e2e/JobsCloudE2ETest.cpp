@@ -8,7 +8,11 @@
 //  * Azure: the same loop with ARM on the lab's contract server (tests/lab/peers/arm_server.py;
 //    there is no ARM emulator) and the checkpoints in Azurite through the SAS the provider issues.
 // Peers are started by the test; with CI=true a missing peer fails.
-#include <QtTest>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
 
 #include <chrono>
 #include <functional>

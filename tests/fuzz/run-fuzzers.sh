@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (preset `fuzz`: clang, ASan + UBSan) and fuzzes each in turn.
+# Builds the libFuzzer targets (preset `asan`: clang, ASan + UBSan, the build the sanitizer tests
+# also use) and fuzzes each in turn.
 # Usage: tests/fuzz/run-fuzzers.sh [seconds per target, default 25] [target...]
-#   CI runs 25 s each; a local campaign is e.g. `nice -n 19 tests/fuzz/run-fuzzers.sh 600`.
+#   CI runs 5 s each; a local campaign is e.g. `nice -n 19 tests/fuzz/run-fuzzers.sh 600`.
 # One fuzzer at a time, one process each (the build machines are shared). The growing corpus is
-# kept in build/fuzz/corpus/<target>, crashes in build/fuzz/artifacts/<target>/; a crash fails
+# kept in build/asan/fuzz/corpus/<target>, crashes in build/asan/fuzz/artifacts/<target>/; a crash fails
 # the run. Turn each crash into a regression: copy it to tests/fuzz/regressions/<target>/ and fix
 # the parser (the replay test of the normal build then runs it forever).
 set -euo pipefail
@@ -11,21 +12,24 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-25}
 shift || true
 
-cmake --preset fuzz >/dev/null
+werror=OFF
+[ "${CI:-}" = "true" ] && werror=ON
+cmake --preset asan -DSPOTWISE_WERROR="$werror" >/dev/null
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  for f in build/fuzz/tests/fuzz/*.seeds; do targets+=("$(basename "$f" .seeds)"); done
+  for f in build/asan/tests/fuzz/*.seeds; do targets+=("$(basename "$f" .seeds)"); done
 fi
-cmake --build --preset fuzz --target "${targets[@]}"
+cmake --build --preset asan --target "${targets[@]}"
 
-summary=${SPOTWISE_FUZZ_SUMMARY:-build/fuzz/summary.txt}
+summary=${SPOTWISE_FUZZ_SUMMARY:-build/asan/fuzz/summary.txt}
+mkdir -p "$(dirname "$summary")"
 : >"$summary"
 failed=0
 for t in "${targets[@]}"; do
   SEEDS="" DICT="" MAX_LEN=""
   # shellcheck disable=SC1090
-  source "build/fuzz/tests/fuzz/$t.seeds"
-  corpus=build/fuzz/corpus/$t seeddir=build/fuzz/seeds/$t artifacts=build/fuzz/artifacts/$t
+  source "build/asan/tests/fuzz/$t.seeds"
+  corpus=build/asan/fuzz/corpus/$t seeddir=build/asan/fuzz/seeds/$t artifacts=build/asan/fuzz/artifacts/$t
   mkdir -p "$corpus" "$artifacts"
   rm -rf "$seeddir" && mkdir -p "$seeddir"
   IFS=';' read -ra seeds <<<"$SEEDS"
@@ -40,10 +44,10 @@ for t in "${targets[@]}"; do
   args=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/")
   [ -n "$DICT" ] && args+=(-dict="$DICT")
   [ -n "$MAX_LEN" ] && args+=(-max_len="$MAX_LEN")
-  log=build/fuzz/$t.log
+  log=build/asan/fuzz/$t.log
   echo "== $t: ${seconds}s, $(find "$seeddir" -type f | wc -l) seeds, corpus $(find "$corpus" -type f | wc -l)" >&2
   rc=0
-  nice -n 19 "build/fuzz/tests/fuzz/$t" "${args[@]}" "$corpus" "$seeddir" >"$log" 2>&1 || rc=$?
+  nice -n 19 "build/asan/tests/fuzz/$t" "${args[@]}" "$corpus" "$seeddir" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   crashes=$(find "$artifacts" -type f | wc -l)

@@ -8,11 +8,12 @@
 
 #include <sys/prctl.h>
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QtTest>
+#include <QTest>
 
 #include <atomic>
 #include <chrono>

@@ -13,7 +13,8 @@
 //
 //   ctest --test-dir build/dev -L live --output-on-failure   (the dev preset excludes the label)
 
-#include <QtTest>
+#include <QTest>
+#include <QThread>
 
 #include <random>
 

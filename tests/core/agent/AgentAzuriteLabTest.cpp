@@ -1,7 +1,10 @@
 // The agent's Azure Blob adapter against Azurite (Microsoft's storage emulator, which enforces
 // SAS): the instance gets only a container SAS, never the account key; a tampered SAS is refused.
 
-#include <QtTest>
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

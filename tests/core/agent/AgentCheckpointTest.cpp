@@ -1,7 +1,8 @@
 // Checkpoint upload and restore by the agent (its `sync` and `restore` verbs on a folder bucket):
 // LATEST is written last, and the manifest always describes the bytes that were uploaded.
 
-#include <QtTest>
+#include <QProcessEnvironment>
+#include <QTest>
 
 #include "AgentProcessFixture.h"
 

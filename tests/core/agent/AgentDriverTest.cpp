@@ -1,7 +1,7 @@
 // The agent's NVIDIA driver set-up per image family, with fake apt-get, ubuntu-drivers, modprobe
 // and nvidia-smi on PATH (no GPU on these machines) and a chosen /etc/os-release.
 
-#include <QtTest>
+#include <QTest>
 
 #include "AgentProcessFixture.h"
 

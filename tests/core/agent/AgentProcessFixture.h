@@ -3,7 +3,9 @@
 // Shared by the agent process tests: a bucket folder, an agent folder with config.json and the
 // embedded agent, fake tools on PATH, and the agent started as a session of its own.
 
-#include <QtTest>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
+#include <QTest>
 
 #include "core/agent/AgentRenderer.h"
 #include "core/agent/AgentTestFixtures.h"

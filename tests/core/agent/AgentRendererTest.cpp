@@ -1,7 +1,8 @@
 // Rendering the agent into each provider's startup script: validation, size limits, the AWS
 // gzip user-data (decompressed back with libarchive and with Python's gzip) and a shell syntax check.
 
-#include <QtTest>
+#include <QTemporaryDir>
+#include <QTest>
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -2,7 +2,10 @@
 // role credentials from the (fake) instance metadata service, signs every request itself, and
 // boto3 (an independent client) checks what landed in the bucket.
 
-#include <QtTest>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
 
 #include <random>
 

@@ -1,7 +1,7 @@
 // The instance agent (resources/agent/spotwise_agent.py, as embedded in the binaries) run as a real
 // process against the loopback metadata service, a folder bucket and the example workload.
 
-#include <QtTest>
+#include <QTest>
 
 #include "AgentProcessFixture.h"
 

@@ -1,7 +1,8 @@
 // Packing a code folder: gitignore semantics (checked against git itself where it is installed),
 // the archive read back with libarchive and with Python's tarfile, size limits and bad input.
 
-#include <QtTest>
+#include <QTemporaryDir>
+#include <QTest>
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -1,7 +1,9 @@
 // Lab: `spotwise-cli sign …` and `auth test aws|gcp|azure` run in-process against real peers
 // (moto with SigV4 checking, loopback OAuth/ARM/Resource Manager fixtures). Every output of the
 // scenario, logs included, is scanned for the recognisable test secrets it used.
+#include <QFile>
 #include <QProcess>
+#include <QTemporaryDir>
 
 #include <sys/prctl.h>
 #include <csignal>

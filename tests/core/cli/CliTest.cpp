@@ -1,5 +1,7 @@
 // spotwise-cli driven in-process, as a script would use it.
 #include <nlohmann/json.hpp>
+
+#include <QTemporaryDir>
 #include <sstream>
 
 #include "TestSupport.h"

@@ -1,5 +1,6 @@
 // writeFileAtomically under faults: a full disk (a real file-size limit, RLIMIT_FSIZE), a missing
 // or read-only folder, a folder in the way. The old file must survive each, byte for byte.
+#include <QDir>
 #include <QTemporaryDir>
 
 #include <csignal>

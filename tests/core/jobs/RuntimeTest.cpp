@@ -1,6 +1,6 @@
 // Where the ledger and the Local provider live, and the runtime wiring the CLI and the app share.
 #include <QTemporaryDir>
-#include <QtTest>
+#include <QTest>
 
 #include <cstdlib>
 #include <fstream>

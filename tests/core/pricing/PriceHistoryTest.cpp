@@ -1,6 +1,8 @@
 // The price history on a real SQLite file: schema version, migrations, WAL, last good data, history.
 #include <sqlite3.h>
 
+#include <QTemporaryDir>
+
 #include <fstream>
 
 #include "TestSupport.h"

@@ -1,6 +1,7 @@
 // The main window, driven offscreen as a user would: the Prices table, sorting by header clicks,
 // page switching, and window geometry that survives a restart.
 #include <QAction>
+#include <QCoreApplication>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -8,6 +9,7 @@
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QTableView>
 
 #include "TestSupport.h"

@@ -1,11 +1,12 @@
 // The Planner page driven offscreen as a user would: typing into the form, clicking Plan, reading the
 // ranking and the charts, and checking that planning leaves the GUI thread free.
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
-#include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QLabel>
@@ -13,9 +14,10 @@
 #include <QLineSeries>
 #include <QPushButton>
 #include <QScatterSeries>
+#include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QTableView>
-#include <QCheckBox>
 #include <QTemporaryDir>
 #include <QTimer>
 

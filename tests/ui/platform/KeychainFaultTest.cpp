@@ -6,14 +6,17 @@
 //   locked  a real gnome-keyring whose login collection is locked over D-Bus (Secret Service Lock)
 // HOME and the XDG folders of the child are a temporary folder that is searched for the secret.
 #include <QApplication>
+#include <QDir>
 #include <QDirIterator>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QTemporaryDir>
-#include <QtTest>
+#include <QTest>
 
 #include "core/http/CurlHttpClient.h"
 #include "ui/accounts/AccountsPage.h"

@@ -2,9 +2,11 @@
 // with its own gnome-keyring (unlocked with a test password, keyrings in a temporary
 // XDG_DATA_HOME), so the user's keyring is never touched and nothing outlives the test.
 #include <QCoreApplication>
+#include <QFile>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
-#include <QtTest>
+#include <QTest>
 
 #include <unistd.h>
 

@@ -1,6 +1,7 @@
 // Single-instance behaviour with real processes: this test and the real `spotwise` binary take
 // turns being the running instance, in a private runtime folder; crashed instances and garbage
 // on the socket do not lock users out.
+#include <QFile>
 #include <QLocalSocket>
 #include <QProcess>
 #include <QSignalSpy>

@@ -1,16 +1,19 @@
 // The Prices page offscreen: filters, search, sorting, CSV, banner, chart data and a live refresh
 // against a real loopback HTTP server (one source failing).
 #include <QBarSet>
-#include <QLineSeries>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
-#include <QSignalSpy>
+#include <QLineSeries>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableView>
+#include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>
 

@@ -2,6 +2,8 @@
 // CLI's precedence, credential_process (a real child process) and the errors for bad files.
 #include "TestSupport.h"
 
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 
 #include "core/auth/aws/AwsConfig.h"

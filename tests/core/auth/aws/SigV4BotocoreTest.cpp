@@ -3,6 +3,7 @@
 #include "TestSupport.h"
 
 #include <QProcess>
+#include <QStandardPaths>
 
 #include <nlohmann/json.hpp>
 #include <random>

@@ -2,6 +2,8 @@
 // a role profile assumed through source_profile), and the clock-skew retry over loopback.
 #include "TestSupport.h"
 
+#include <QDir>
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 

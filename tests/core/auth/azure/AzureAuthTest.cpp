@@ -2,6 +2,7 @@
 // variables, and the AD client-credentials flow (secret and certificate) over real loopback HTTP.
 #include "TestSupport.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 

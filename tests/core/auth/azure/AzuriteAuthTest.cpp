@@ -2,6 +2,7 @@
 // refuses a wrong key, a tampered, expired, not-yet-valid, out-of-scope or too-weak SAS.
 #include "TestSupport.h"
 
+#include <QFileInfo>
 #include <QProcess>
 
 #include "LoopbackServer.h"

@@ -2,6 +2,8 @@
 // fixture vectors (google-auth 1.5.1 and 2.39 outputs), ADC precedence and the token cache.
 #include "TestSupport.h"
 
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>

@@ -2,6 +2,7 @@
 // python3-google-auth under /usr/bin/python3 and/or the google-auth 2.x bundled with gcloud).
 #include "TestSupport.h"
 
+#include <QFileInfo>
 #include <QProcess>
 
 #include <nlohmann/json.hpp>

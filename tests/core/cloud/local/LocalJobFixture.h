@@ -3,7 +3,8 @@
 // Shared by the Local provider tests: a provider per test in a temporary folder, the example
 // workload packed and uploaded, the agent rendered by core/agent and launched as an attempt.
 
-#include <QtTest>
+#include <QTemporaryDir>
+#include <QTest>
 
 #include <unistd.h>
 

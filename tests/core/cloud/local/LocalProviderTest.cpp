@@ -1,7 +1,7 @@
 // The Local provider end to end: real process trees per instance, a folder bucket, the loopback
 // metadata service and the real agent rendered by core/agent, running the example workload.
 
-#include <QtTest>
+#include <QTest>
 
 #include "LocalJobFixture.h"
 

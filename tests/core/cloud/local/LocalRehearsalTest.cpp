@@ -1,7 +1,9 @@
 // Preemption rehearsal on the Local provider: real process trees per instance, a folder bucket, the loopback
 // metadata service and the real agent rendered by core/agent, running the example workload.
 
-#include <QtTest>
+#include <QElapsedTimer>
+#include <QProcessEnvironment>
+#include <QTest>
 
 #include "LocalJobFixture.h"
 

@@ -1,5 +1,7 @@
 // Fetchers and the concurrent refresh against a real loopback HTTP server started by the test.
 #include <nlohmann/json.hpp>
+
+#include <QTemporaryDir>
 #include <atomic>
 #include <thread>
 

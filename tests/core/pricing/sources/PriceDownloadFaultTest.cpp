@@ -3,6 +3,8 @@
 // the last good download stays byte for byte, with its ETag, so the next refresh still has it.
 #include <nlohmann/json.hpp>
 
+#include <QTemporaryDir>
+
 #include "LoopbackServer.h"
 #include "TestSupport.h"
 #include "core/http/CurlHttpClient.h"
