@@ -32,7 +32,7 @@ Result<CachedToken> exchangeToken(http::HttpClient& client, std::string_view ope
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
   request.body = formBody;
   request.timeout = std::chrono::seconds(30);
-  request.maxBodyBytes = 1024 * 1024;
+  request.maxBodyBytes = 1024ull * 1024;
   request.stop = stop;
   auto response = client.send(request);
   if (!response) {

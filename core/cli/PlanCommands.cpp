@@ -67,7 +67,7 @@ void printTable(std::ostream& out, const std::vector<OfferPlan>& plans) {
                                   "checkpoint_every"};
   // With a deadline or budget: the share of simulated runs meeting them.
   const bool target = !plans.empty() && plans.front().simulation.targetProbability.has_value();
-  if (target) header.push_back("on_target_pct");
+  if (target) header.emplace_back("on_target_pct");
   std::vector<std::vector<std::string>> rows{header};
   int rank = 0;
   for (const auto& p : plans) {

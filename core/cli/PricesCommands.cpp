@@ -54,7 +54,10 @@ Result<pricing::sources::SourceEndpoints> readEndpoints(const std::string& file)
   const std::pair<const char*, std::string*> fields[] = {
       {"awsRegionIndexUrl", &e.awsRegionIndexUrl}, {"awsOfferBase", &e.awsOfferBase},     {"awsSpotFeedUrl", &e.awsSpotFeedUrl},
       {"awsAdvisorUrl", &e.awsAdvisorUrl},         {"azureRetailUrl", &e.azureRetailUrl}, {"gcpBillingUrl", &e.gcpBillingUrl}};
-  for (const auto& [key, value] : doc.items()) {
+  for (const auto& item : doc.items()) {
+    // Named, not a structured binding: clang before 16 cannot capture a binding in the lambda.
+    const std::string& key = item.key();
+    const auto& value = item.value();
     const auto* field = std::ranges::find_if(fields, [&](const auto& f) { return key == f.first; });
     if (field == std::end(fields) || !value.is_string()) {
       return makeError(ErrorCode::InvalidArgument, "--endpoints: unknown or non-string field '" + key + "' in " + file);

@@ -2,13 +2,14 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -179,7 +180,12 @@ Result<ResolvedAwsCredentials> fromProfile(const AwsResolverOptions& options, co
       return makeError(ErrorCode::FailedPrecondition, "AWS profile '" + name + "': assuming a role needs network access");
     const std::string stsRegion = region.empty() ? source->region : region;
     int duration = 3600;
-    if (const std::string d = value(profile, "duration_seconds"); !d.empty()) duration = std::atoi(d.c_str());
+    if (const std::string d = value(profile, "duration_seconds"); !d.empty()) {
+      const auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), duration);
+      if (ec != std::errc() || end != d.data() + d.size() || duration <= 0)
+        return makeError(ErrorCode::InvalidArgument,
+                         "AWS profile '" + name + "': duration_seconds '" + d + "' is not a positive whole number");
+    }
     std::string sessionName = value(profile, "role_session_name");
     if (sessionName.empty()) sessionName = "spotwise-" + std::to_string(unixNow(options.nowUnix));
     auto assumed = assumeRole(*options.client, source->credentials, stsEndpoint(options.env, stsRegion),
@@ -298,7 +304,7 @@ ProcessRunner systemProcessRunner() {
       const ssize_t n = read(out[0], buffer, sizeof buffer);
       if (n <= 0) break;
       output.append(buffer, static_cast<std::size_t>(n));
-      if (output.size() > 1024 * 1024) {
+      if (output.size() > 1024ull * 1024) {
         kill(pid, SIGKILL);
         break;
       }
@@ -413,8 +419,8 @@ Error awsErrorFromResponse(std::string_view operation, const http::Response& res
   return error;
 }
 
-Result<http::Response> sendSigned(http::HttpClient& client, http::Request request, const AwsCredentials& credentials,
-                                  SigV4Options options, const std::function<std::int64_t()>& clock) {
+Result<http::Response> sendSigned(http::HttpClient& client, const http::Request& request,
+                                  const AwsCredentials& credentials, SigV4Options options, const std::function<std::int64_t()>& clock) {
   const bool fixedTime = options.nowUnix != 0;
   std::int64_t skew = options.clockSkewSeconds;
   for (int attempt = 0; attempt < 2; ++attempt) {

@@ -113,7 +113,7 @@ Error awsErrorFromResponse(std::string_view operation, const http::Response& res
  * re-signs once with the offset learned from the server's Date header. `clock` is our clock
  * (system clock by default; injected by tests).
  */
-Result<http::Response> sendSigned(http::HttpClient& client, http::Request request, const AwsCredentials& credentials,
-                                  SigV4Options options, const std::function<std::int64_t()>& clock = {});
+Result<http::Response> sendSigned(http::HttpClient& client, const http::Request& request,
+                                  const AwsCredentials& credentials, SigV4Options options, const std::function<std::int64_t()>& clock = {});
 
 }  // namespace spotwise::auth::aws

@@ -202,12 +202,12 @@ std::string deriveSigningKey(std::string_view secretAccessKey, std::string_view 
 }
 
 std::string amzDate(std::int64_t unixSeconds) {
-  const std::time_t t = static_cast<std::time_t>(unixSeconds);
+  const auto t = static_cast<std::time_t>(unixSeconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &tm);
-  return buffer;
+  const std::size_t length = std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &tm);
+  return {buffer, length};
 }
 
 Result<void> signRequest(http::Request& request, const AwsCredentials& credentials,

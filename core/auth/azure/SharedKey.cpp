@@ -28,7 +28,7 @@ std::string trim(std::string_view text) {
 }
 
 std::string httpDate(std::int64_t unixSeconds) {
-  const std::time_t t = static_cast<std::time_t>(unixSeconds);
+  const auto t = static_cast<std::time_t>(unixSeconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -87,12 +87,12 @@ Result<void> checkTimes(std::optional<std::int64_t> start, std::int64_t expiry, 
 }  // namespace
 
 std::string sasTime(std::int64_t unixSeconds) {
-  const std::time_t t = static_cast<std::time_t>(unixSeconds);
+  const auto t = static_cast<std::time_t>(unixSeconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+  const std::size_t length = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return {buffer, length};
 }
 
 StorageAccountKey emulatorAccount() {

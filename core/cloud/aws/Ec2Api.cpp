@@ -104,7 +104,7 @@ Result<QueryParams> buildRunInstances(const LaunchSpec& spec, const Ec2Placement
   if (spec.maxPricePerHour && !(*spec.maxPricePerHour > 0))
     return makeError(ErrorCode::InvalidArgument, "RunInstances: the spot price cap must be positive");
   // EC2 takes at most 16 KiB of user data before base64.
-  if (spec.startupScript.size() > 16 * 1024)
+  if (spec.startupScript.size() > 16ull * 1024)
     return makeError(ErrorCode::InvalidArgument, "RunInstances: the startup script is " +
                                                      std::to_string(spec.startupScript.size()) +
                                                      " bytes, EC2 user data takes at most 16384");
@@ -335,8 +335,6 @@ Error ec2Error(std::string_view operation, int httpStatus, std::string_view body
   if (code == "InsufficientInstanceCapacity" || code == "MaxSpotInstanceCountExceeded" || code == "VcpuLimitExceeded" ||
       code == "InstanceLimitExceeded" || code == "InsufficientFreeAddressesInSubnet" || code == "RequestLimitExceeded")
     error.code = ErrorCode::ResourceExhausted;
-  else if (code == "SpotMaxPriceTooLow")
-    error.code = ErrorCode::FailedPrecondition;
   else if (code == "UnauthorizedOperation" || code == "Blocked" || code == "OptInRequired")
     error.code = ErrorCode::PermissionDenied;
   else if (code == "AuthFailure" || code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" ||
@@ -347,7 +345,8 @@ Error ec2Error(std::string_view operation, int httpStatus, std::string_view body
   else if (code.starts_with("InvalidAMIID.") || code.starts_with("Invalid") || code == "MissingParameter" ||
            code == "UnknownParameter" || code == "ValidationError")
     error.code = ErrorCode::InvalidArgument;
-  else if (code == "IdempotentParameterMismatch" || code == "IncorrectState" || code == "IncorrectInstanceState")
+  else if (code == "SpotMaxPriceTooLow" || code == "IdempotentParameterMismatch" || code == "IncorrectState" ||
+           code == "IncorrectInstanceState")
     error.code = ErrorCode::FailedPrecondition;
   else if (code == "InternalError" || code == "Unavailable" || code == "ServiceUnavailable" || code == "InternalFailure")
     error.code = ErrorCode::Unavailable;

@@ -19,11 +19,21 @@ constexpr std::string_view kNetworkApi = "2023-05-01";
 constexpr std::string_view kResourcesApi = "2021-04-01";
 constexpr std::string_view kActivityLogApi = "2015-04-01";
 /** How far back the Activity Log is searched for why a VM disappeared. */
-constexpr std::int64_t kEvictionLookbackSeconds = 2 * 24 * 3600;
+constexpr std::int64_t kEvictionLookbackSeconds = std::int64_t{2} * 24 * 3600;
 
 std::optional<Error> requireJson(std::string_view operation, const http::Response& response) {
   if (response.body.empty() || json::accept(response.body)) return std::nullopt;
   return makeError(ErrorCode::Unavailable, std::string(operation) + ": the response is not JSON");
+}
+
+/** A VM's state from its (lower-case) provisioning and power states; the provisioning state outranks. */
+InstanceState vmState(std::string_view provisioning, std::string_view power) {
+  if (provisioning == "deleting") return InstanceState::Stopping;
+  if (provisioning == "failed") return InstanceState::Terminated;
+  if (power == "running") return InstanceState::Running;
+  if (power == "stopping" || power == "deallocating" || power == "stopped") return InstanceState::Stopping;
+  if (power == "deallocated") return InstanceState::Terminated;
+  return InstanceState::Pending;  // creating / starting
 }
 
 Instance fromJson(const json& vm) {
@@ -49,13 +59,9 @@ Instance fromJson(const json& vm) {
       if (code.starts_with("ProvisioningState/")) provisioning = code.substr(18);
     }
   for (auto& c : provisioning) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (provisioning == "deleting") i.state = InstanceState::Stopping;
-  else if (provisioning == "failed") i.state = InstanceState::Terminated, i.endReason = EndReason::Error;
-  else if (power == "running") i.state = InstanceState::Running;
-  else if (power == "stopping" || power == "deallocating" || power == "stopped") i.state = InstanceState::Stopping;
-  else if (power == "deallocated") i.state = InstanceState::Terminated, i.endReason = EndReason::Unknown;
-  else i.state = InstanceState::Pending;  // creating / starting
-  if (i.state == InstanceState::Stopping && i.endReason == EndReason::None) i.endReason = EndReason::Unknown;
+  i.state = vmState(provisioning, power);
+  if (i.state == InstanceState::Stopping || i.state == InstanceState::Terminated)
+    i.endReason = provisioning == "failed" ? EndReason::Error : EndReason::Unknown;
   return i;
 }
 
@@ -258,7 +264,8 @@ Result<void> ArmCompute::awaitOperation(std::string_view operation, const http::
     std::chrono::milliseconds wait(2000);
     if (auto after = status->header("Retry-After")) {
       int seconds = 0;
-      std::from_chars(after->data(), after->data() + after->size(), seconds);
+      const std::string_view text = *after;
+      std::from_chars(text.data(), text.data() + text.size(), seconds);
       if (seconds > 0 && seconds < 60) wait = std::chrono::seconds(seconds);
     }
     if (!m_transport.sleeper->sleepFor(wait, options.stop))

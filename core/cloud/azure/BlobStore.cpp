@@ -164,10 +164,10 @@ Result<void> BlobStore::putFile(std::string_view key, const std::filesystem::pat
     if (!bytes) return bytes.error();
     return put(key, *bytes, options);
   }
-  const std::uint64_t blockSize = std::max<std::uint64_t>(m_settings.blockSize, 1024 * 1024);
+  const std::uint64_t blockSize = std::max<std::uint64_t>(m_settings.blockSize, 1024ull * 1024);
   if ((size + blockSize - 1) / blockSize > 50000)
     return makeError(ErrorCode::InvalidArgument, "PutBlock: " + file.string() + " needs more than 50000 blocks");
-  std::string list = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
+  std::string list = R"(<?xml version="1.0" encoding="utf-8"?><BlockList>)";
   int n = 0;
   for (std::uint64_t offset = 0; offset < size; offset += blockSize) {
     char name[32];

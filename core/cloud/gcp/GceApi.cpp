@@ -18,8 +18,7 @@ std::string sanitize(std::string_view text, bool allowUnderscore) {
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
     if (u >= 'A' && u <= 'Z') out += static_cast<char>(u - 'A' + 'a');
-    else if ((u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-') out += c;
-    else if (u == '_' && allowUnderscore) out += c;
+    else if ((u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-' || (u == '_' && allowUnderscore)) out += c;
     else out += '-';
   }
   return out;
@@ -95,7 +94,7 @@ Result<std::string> buildInsertBody(const LaunchSpec& spec, const GceLaunchOptio
     return makeError(ErrorCode::InvalidArgument, "instances.insert: boot disk of " + std::to_string(spec.rootVolumeGiB) +
                                                      " GB is outside 10..65536");
   // GCE metadata values are limited to 256 KB.
-  if (spec.startupScript.size() > 256 * 1024)
+  if (spec.startupScript.size() > 256ull * 1024)
     return makeError(ErrorCode::InvalidArgument, "instances.insert: the startup script is larger than 256 KB");
 
   std::string machine = spec.instanceType;

@@ -66,14 +66,14 @@ Result<std::string> buildInsertBody(const LaunchSpec& spec, const GceLaunchOptio
 InstanceState mapStatus(std::string_view status);
 
 /** One instance resource (JSON text or already-parsed object text). */
-Result<Instance> parseInstance(std::string_view json);
+Result<Instance> parseInstance(std::string_view text);
 
 /** The instances of an aggregatedList page and its nextPageToken. */
 struct AggregatedPage {
   std::vector<Instance> instances;
   std::string nextPageToken;
 };
-Result<AggregatedPage> parseAggregatedInstances(std::string_view json);
+Result<AggregatedPage> parseAggregatedInstances(std::string_view text);
 
 /** A zone operation's state. */
 struct Operation {
@@ -83,10 +83,10 @@ struct Operation {
   std::optional<Error> error;  ///< set when done with an error
   std::string targetLink;
 };
-Result<Operation> parseOperation(std::string_view json, std::string_view operation);
+Result<Operation> parseOperation(std::string_view text, std::string_view operation);
 
 /** Targets ("<zone>/<name>") of compute.instances.preempted operations in an aggregated list. */
-Result<std::vector<std::string>> parsePreemptedTargets(std::string_view json);
+Result<std::vector<std::string>> parsePreemptedTargets(std::string_view text);
 
 /**
  * The Error of a failed GCE call from its {"error": {code, message, errors[].reason, status}}

@@ -27,7 +27,7 @@ std::pair<std::string, std::string> splitId(std::string_view id) {
 GceCompute::GceCompute(GcpSettings settings, Transport transport)
     : m_settings(std::move(settings)), m_transport(transport) {}
 
-Result<http::Response> GceCompute::call(std::string_view operation, std::string method, std::string path,
+Result<http::Response> GceCompute::call(std::string_view operation, std::string method, const std::string& path,
                                         std::string body, http::Idempotency idempotency, const CallOptions& options) {
   if (!m_settings.tokens) return makeError(ErrorCode::FailedPrecondition, std::string(operation) + ": no GCP credentials");
   if (m_settings.project.empty()) return makeError(ErrorCode::FailedPrecondition, std::string(operation) + ": no GCP project");

@@ -37,8 +37,8 @@ class GceCompute final : public ComputeService {
   Result<void> terminate(const std::vector<InstanceRef>& refs, const CallOptions& options) override;
 
  private:
-  Result<http::Response> call(std::string_view operation, std::string method, std::string path, std::string body,
-                              http::Idempotency idempotency, const CallOptions& options);
+  Result<http::Response> call(std::string_view operation, std::string method, const std::string& path,
+                              std::string body, http::Idempotency idempotency, const CallOptions& options);
   Result<std::vector<Instance>> aggregated(const std::string& filter, const CallOptions& options);
 
   GcpSettings m_settings;

@@ -47,7 +47,7 @@ std::string GcsStore::objectUrl(std::string_view key) const {
 }
 
 Result<http::Request> GcsStore::authorized(std::string& usedToken, std::string method, std::string url, std::string body,
-                                           http::Headers headers, const CallOptions& options) {
+                                           http::Headers headers, const CallOptions& options) const {
   if (!m_settings.tokens) return makeError(ErrorCode::FailedPrecondition, "Cloud Storage: no GCP credentials");
   auto token = m_settings.tokens->accessToken(options.stop);
   if (!token) return token.error();
@@ -105,7 +105,7 @@ Result<void> GcsStore::putFile(std::string_view key, const std::filesystem::path
     if (!bytes) return bytes.error();
     return put(key, *bytes, options);
   }
-  constexpr std::uint64_t kQuantum = 256 * 1024;
+  constexpr std::uint64_t kQuantum = 256ull * 1024;
   const std::uint64_t chunk = std::max<std::uint64_t>(kQuantum, m_settings.chunkSize / kQuantum * kQuantum);
   const std::string start = m_settings.endpoint + "/upload/storage/v1/b/" + percentEncode(m_settings.bucket) +
                             "/o?uploadType=resumable&name=" + percentEncode(key);

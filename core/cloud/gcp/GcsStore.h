@@ -36,8 +36,7 @@ class GcsStore final : public ObjectStore {
  private:
   /** A request with a bearer token; the token goes to `usedToken` (dropped again if refused). */
   Result<http::Request> authorized(std::string& usedToken, std::string method, std::string url, std::string body,
-                                   http::Headers headers,
-                                   const CallOptions& options);
+                                   http::Headers headers, const CallOptions& options) const;
   Result<http::Response> call(std::string_view operation, std::string method, std::string url, std::string body,
                               http::Headers headers, const CallOptions& options,
                               std::function<bool(std::string_view)> onData = {}, std::function<void()> onAttempt = {});

@@ -1,7 +1,6 @@
 #include "core/cloud/local/LocalProvider.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -467,7 +467,8 @@ Result<Instance> LocalCompute::launch(const LaunchSpec& spec, const CallOptions&
     if (pidFd >= 0) {
       (void)!::write(pidFd, text, static_cast<std::size_t>(n));
       ::close(pidFd);
-      ::rename(pidTmpPath.c_str(), pidPath.c_str());
+      // Best effort: the parent records the pid again below, checked.
+      if (::rename(pidTmpPath.c_str(), pidPath.c_str()) != 0) ::unlink(pidTmpPath.c_str());
     }
     (void)!::write(pipeFds[1], &self, sizeof self);
     const char* argv[] = {m_options.python.c_str(), scriptPath.c_str(), "--sandbox", dirPath.c_str(), nullptr};
@@ -602,7 +603,7 @@ LocalProviderOptions withDefaults(LocalProviderOptions options) {
 }
 }  // namespace
 
-LocalProvider::LocalProvider(LocalProviderOptions options)
+LocalProvider::LocalProvider(const LocalProviderOptions& options)
     : m_compute(withDefaults(options)), m_storage(withDefaults(options).bucketRoot) {
   // The default bucket is ours to create; a bucket folder the user named must already exist.
   if (options.bucketRoot.empty() && !options.root.empty()) {

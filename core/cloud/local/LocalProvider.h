@@ -112,7 +112,7 @@ class LocalCompute final : public ComputeService {
  */
 class LocalProvider final : public Provider {
  public:
-  explicit LocalProvider(LocalProviderOptions options);
+  explicit LocalProvider(const LocalProviderOptions& options);
   [[nodiscard]] std::string_view id() const override { return "local"; }
   ComputeService& compute() override { return m_compute; }
   ObjectStore& storage() override { return m_storage; }

@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 
+#include "core/auth/FakeHttpClient.h"
 #include "core/auth/aws/AwsConfig.h"
 
 using namespace spotwise;
@@ -142,6 +143,20 @@ class AwsConfigTest : public QObject {
     auto none = resolveAwsCredentials(options());
     QCOMPARE(none.error().code, ErrorCode::NotFound);
     QVERIFY(contains(none.error().message, "no AWS credentials"));
+  }
+
+  void badRoleDurationIsNamedBeforeAnyCall() {
+    writeFile(awsFile("config"), "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n"
+                                 "duration_seconds = 1h\n");
+    test::FakeHttpClient client;
+    auto o = options();
+    o.client = &client;
+    auto bad = resolveAwsCredentials(o, std::string("role"));
+    QVERIFY(!bad);
+    QCOMPARE(bad.error().code, ErrorCode::InvalidArgument);
+    QCOMPARE(bad.error().message,
+             std::string("AWS profile 'role': duration_seconds '1h' is not a positive whole number"));
+    QVERIFY(client.requests.empty());
   }
 
   void awsErrorsAreMapped() {
