@@ -120,6 +120,7 @@ class RunSimulator {
     }
     m_preemptionsAt.assign(m_places.size(), 0);
     const double firstRun = failureFreeHours();
+    m_failureFree = firstRun;
     const Place& first = m_places.front();
     if (firstRun >= first.cap) {
       m_preemptedChance = 1.0;  // the cap stops every first instance before the end
@@ -135,14 +136,22 @@ class RunSimulator {
   /** q: the chance that a run's first instance is preempted before the run ends. */
   [[nodiscard]] double preemptedChance() const { return m_preemptedChance; }
 
-  /** The first instance's lifetime in a run known to be preempted: conditioned on ending before T0. */
-  double firstLifeOfPreemptedRun(Rng& rng) const {
+  /**
+   * Draws how many runs in a row are never preempted and the first lifetime of the run after them, the one
+   * preempted, with a single exponential draw E of the first place's rate: as if its clock ran on across runs
+   * of T0 each, the first preemption falls in run ⌊E/T0⌋ at E − ⌊E/T0⌋·T0 into it. P(⌊E/T0⌋ ≥ j) = e^(−λ·T0·j),
+   * the chance that j runs in a row are not preempted, and by memorylessness the offset is the lifetime
+   * conditioned on ending before T0, independent of the count. Only for 0 < q < 1; `skipped` may be huge.
+   */
+  double drawUntilPreempted(Rng& rng, double& firstLife) const {
     const Place& first = m_places.front();
-    if (m_preemptedChance >= 1.0) return lifeAt(first, rng);
-    // Inverse CDF of the exponential truncated to [0, T0): F(t) = (1 − e^(−λt)) / q, so t = −ln(1 − q·w)/λ.
-    const double w = static_cast<double>(rng.next() >> 11) * 0x1.0p-53;  // [0, 1)
-    return -std::log1p(-m_preemptedChance * w) * first.meanLife;
+    const double e = -std::log(rng.uniformPositive()) * first.meanLife;
+    const double skipped = std::floor(e / m_failureFree);
+    firstLife = std::max(0.0, e - skipped * m_failureFree);  // (≥ T0 only by rounding: run() then counts no preemption)
+    return skipped;
   }
+  /** The first lifetime when every run is preempted (the cap stops the first instance): unconditioned. */
+  double firstLifeOfCappedRun(Rng& rng) const { return lifeAt(m_places.front(), rng); }
 
   // Runs one run whose first instance lives `firstLife` hours.
   RunOutcome run(Rng& rng, double firstLife) {
@@ -249,6 +258,7 @@ class RunSimulator {
   int m_moveAfter;
   long long m_fullCount = 0;
   double m_lastLength = 0.0;
+  double m_failureFree = 0.0;      ///< T0
   double m_preemptedChance = 0.0;  ///< 1 − e^(−λ·T0) on the first place: the chance a run is preempted
   std::vector<Place> m_places;
   std::vector<int> m_preemptionsAt;  ///< per place, in the run being simulated (only when moving)
@@ -383,26 +393,25 @@ Result<SimulationResult> simulate(const SimulationSpec& spec) {
     if (inTime && affordable) onTarget += times;
     if (spec.maxInstances && preemptions < *spec.maxInstances) inInstances += times;
   };
-  // log(1 − q): the geometric draw of how many runs in a row are never preempted.
-  const double perLogNotPreempted = q > 0.0 && q < 1.0 ? 1.0 / std::log1p(-q) : 0.0;
   for (long long i = 0; i < spec.runs;) {
     const long long left = spec.runs - i;
     if (q <= 0.0) {
       baseCount += left;
       break;
     }
+    double firstLife = 0.0;
     if (q < 1.0) {
-      // P(at least j unpreempted runs first) = (1 − q)^j = P(U ≤ (1 − q)^j) = P(⌊ln U / ln(1 − q)⌋ ≥ j).
-      // (≥ 0, so truncation is the floor; compared before it is converted, as it may be huge)
-      const double skipped = std::log(rng.uniformPositive()) * perLogNotPreempted;
-      if (!(skipped < static_cast<double>(left))) {
+      const double skipped = simulator.drawUntilPreempted(rng, firstLife);
+      if (!(skipped < static_cast<double>(left))) {  // compared before it is converted: it may be huge
         baseCount += left;
         break;
       }
       baseCount += static_cast<long long>(skipped);
       i += static_cast<long long>(skipped);
+    } else {
+      firstLife = simulator.firstLifeOfCappedRun(rng);
     }
-    const RunOutcome o = simulator.run(rng, simulator.firstLifeOfPreemptedRun(rng));
+    const RunOutcome o = simulator.run(rng, firstLife);
     ++i;
     if (o.exceeded) {
       return makeError(ErrorCode::FailedPrecondition,

@@ -92,11 +92,12 @@ struct SimulationResult {
  * on-demand fallback after M preemptions. Every hour is billed at the price of the machine it ran on.
  * Deterministic for a given spec (seed included).
  *
- * Exact and fast: the runs never preempted (most of them, usually) are not simulated one by one. Whether a
- * run is preempted is a Bernoulli trial of probability q = 1 − e^(−λ·T0) (T0: the failure-free time), so the
- * number of unpreempted runs before the next preempted one is drawn directly (geometric), and that run's first
- * lifetime is drawn from the exponential conditioned on ending before T0 (inverse CDF). The runs so drawn have
- * exactly the distribution of runs simulated one by one; only the random stream differs.
+ * Exact and fast: the runs never preempted (most of them, usually) are not simulated one by one. One
+ * exponential draw E at λ, as if the first instance's clock ran on across runs of T0 (the failure-free time),
+ * gives both how many runs in a row are not preempted, ⌊E/T0⌋ (geometric: P(≥ j) = e^(−λ·T0·j)), and the
+ * first lifetime of the run after them, E − ⌊E/T0⌋·T0 (by memorylessness, the lifetime conditioned on ending
+ * before T0, independent of the count). The runs so drawn have exactly the distribution of runs simulated one
+ * by one; only the random stream differs.
  * Errors: InvalidArgument for a spec outside its documented ranges; FailedPrecondition when a segment
  * cannot fit in the uptime cap, or when a run exceeds the event limit (the run is not expected to end).
  * Pure and thread-safe: callers may run many offers in parallel.
