@@ -53,6 +53,8 @@ const char* optionFor(planner::PlanField field) {
     case planner::PlanField::Deadline: return "--deadline-hours";
     case planner::PlanField::Budget: return "--budget";
     case planner::PlanField::Runs: return "--runs";
+    case planner::PlanField::Move:
+    case planner::PlanField::MaxInstances: return "plan";  // a job's recovery policy: not a plan option
   }
   return "plan";
 }

@@ -17,6 +17,29 @@ Placement primaryPlacement(const JobSpec& spec) {
   return {spec.offer.region, spec.offer.zone, spec.offer.instanceType, spec.offer.spot, spec.offer.pricePerHour};
 }
 
+std::vector<Placement> placementOrder(const JobSpec& spec, const std::vector<Placement>& alternatives) {
+  const Placement primary = primaryPlacement(spec);
+  // Candidates: the job's offer, then the alternatives cheapest first (or all by price).
+  std::vector<Placement> sorted;
+  for (const auto& p : alternatives) {
+    if (p.spot == spec.offer.spot && !p.samePlaceAs(primary) &&
+        std::ranges::none_of(sorted, [&](const Placement& q) { return q.samePlaceAs(p); })) {
+      sorted.push_back(p);
+    }
+  }
+  std::ranges::stable_sort(sorted, {}, &Placement::pricePerHour);
+  std::vector<Placement> candidates;
+  if (spec.recovery.sameRegionFirst) {
+    candidates.push_back(primary);
+    candidates.insert(candidates.end(), sorted.begin(), sorted.end());
+  } else {
+    candidates = sorted;
+    const auto at = std::ranges::find_if(candidates, [&](const Placement& p) { return p.pricePerHour >= primary.pricePerHour; });
+    candidates.insert(at, primary);
+  }
+  return candidates;
+}
+
 Placement choosePlacement(const JobSpec& spec, const std::vector<ledger::AttemptRecord>& attempts,
                           const std::vector<Placement>& alternatives) {
   const auto& policy = spec.recovery;
@@ -28,24 +51,7 @@ Placement choosePlacement(const JobSpec& spec, const std::vector<ledger::Attempt
     return {primary.region, primary.zone, primary.instanceType, false, *spec.offer.onDemandPricePerHour};
   }
 
-  // Candidates: the job's offer, then the alternatives cheapest first (or all by price).
-  std::vector<Placement> sorted;
-  for (const auto& p : alternatives) {
-    if (p.spot == spec.offer.spot && !p.samePlaceAs(primary) &&
-        std::ranges::none_of(sorted, [&](const Placement& q) { return q.samePlaceAs(p); })) {
-      sorted.push_back(p);
-    }
-  }
-  std::ranges::stable_sort(sorted, {}, &Placement::pricePerHour);
-  std::vector<Placement> candidates;
-  if (policy.sameRegionFirst) {
-    candidates.push_back(primary);
-    candidates.insert(candidates.end(), sorted.begin(), sorted.end());
-  } else {
-    candidates = sorted;
-    const auto at = std::ranges::find_if(candidates, [&](const Placement& p) { return p.pricePerHour >= primary.pricePerHour; });
-    candidates.insert(at, primary);
-  }
+  const std::vector<Placement> candidates = placementOrder(spec, alternatives);
 
   auto preemptionsAt = [&](const Placement& p) {
     return std::ranges::count_if(attempts, [&](const ledger::AttemptRecord& a) {

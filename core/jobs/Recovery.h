@@ -36,6 +36,14 @@ using AlternativeOffers = std::function<std::vector<Placement>(const JobSpec&)>;
 Placement primaryPlacement(const JobSpec& spec);
 
 /**
+ * The placements choosePlacement() chooses from, most preferred first: the job's offer, then the alternatives
+ * cheapest first (sameRegionFirst), or all of them by price. Alternatives of the other market, at the job's
+ * own placement, or repeated, are left out. Pure; thread-safe. The planner's estimate of a job simulates
+ * moves over this order (planner::planOffer with alternatives).
+ */
+std::vector<Placement> placementOrder(const JobSpec& spec, const std::vector<Placement>& alternatives);
+
+/**
  * Where the next attempt runs, per the recovery policy (DESIGN.md "Recovery strategy"):
  * on-demand once `onDemandAfterPreemptions` preemptions happened (when set); otherwise the job's own
  * offer first (sameRegionFirst) until `moveAfterPreemptions` preemptions happened there, then the

@@ -88,6 +88,14 @@ std::vector<FieldError> validateRequest(const PlanRequest& r) {
     add(PlanField::Fallback, "Fall back to on-demand after 1 to " + std::to_string(kMaxFallbackPreemptions) +
                                  " preemptions (got " + std::to_string(*r.fallbackAfterPreemptions) + ").");
   }
+  if (r.moveAfterPreemptions && (*r.moveAfterPreemptions < 1 || *r.moveAfterPreemptions > kMaxFallbackPreemptions)) {
+    add(PlanField::Move, "Move to another offer after 1 to " + std::to_string(kMaxFallbackPreemptions) +
+                             " preemptions (got " + std::to_string(*r.moveAfterPreemptions) + ").");
+  }
+  if (r.maxInstances && (*r.maxInstances < 1 || *r.maxInstances > kMaxFallbackPreemptions)) {
+    add(PlanField::MaxInstances, "The maximum number of attempts must be 1 to " + std::to_string(kMaxFallbackPreemptions) +
+                                     " (got " + std::to_string(*r.maxInstances) + ").");
+  }
   if (r.deadlineHours && !positive(*r.deadlineHours)) {
     add(PlanField::Deadline, "The deadline must be more than 0 hours (got " + number(*r.deadlineHours) + ").");
   }
@@ -127,7 +135,9 @@ std::vector<pricing::Offer> candidateOffers(const std::vector<pricing::Offer>& o
   return out;
 }
 
-Result<OfferPlan> planOffer(const pricing::Offer& offer, const PlanRequest& request) {
+Result<OfferPlan> planOffer(const pricing::Offer& offer, const PlanRequest& request) { return planOffer(offer, request, {}); }
+
+Result<OfferPlan> planOffer(const pricing::Offer& offer, const PlanRequest& request, const std::vector<pricing::Offer>& alternatives) {
   if (const auto errors = validateRequest(request); !errors.empty()) {
     return makeError(ErrorCode::InvalidArgument, "Plan: " + errors.front().message);
   }
@@ -187,6 +197,23 @@ Result<OfferPlan> planOffer(const pricing::Offer& offer, const PlanRequest& requ
   if (request.fallbackAfterPreemptions && !offer.onDemand && !(expectedPreemptions <= kMaxExpectedPreemptions)) {
     return skip("no on-demand price to fall back to, and the run is not expected to finish on spot");
   }
+  if (request.moveAfterPreemptions && !alternatives.empty()) {
+    spec.moveAfterPreemptions = request.moveAfterPreemptions;
+    for (const auto& alternative : alternatives) {
+      if (spec.alternatives.size() == SimulationSpec::kMaxAlternatives) break;
+      const std::string where = "Plan " + key + ": alternative " + offerKey(alternative);
+      if (!alternative.spot || !nonNegative(alternative.spot->usdPerHour)) {
+        return makeError(ErrorCode::InvalidArgument, where + " has no spot price");
+      }
+      if (alternative.provider != offer.provider || alternative.gpuCount != offer.gpuCount) {
+        return makeError(ErrorCode::InvalidArgument, where + " is not on the same provider with the same GPU count");
+      }
+      auto alternativeHazard = resolveHazard(alternative, request.hazard);
+      if (!alternativeHazard) return alternativeHazard.error();
+      spec.alternatives.push_back({alternativeHazard->ratePerHour, alternativeHazard->maxUptimeHours, alternative.spot->usdPerHour});
+    }
+  }
+  spec.maxInstances = request.maxInstances;
   spec.deadlineHours = request.deadlineHours;
   spec.budgetUsd = request.budgetUsd;
   spec.runs = request.runs;

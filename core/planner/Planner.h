@@ -34,7 +34,8 @@ enum class ImageKind { DriverPreinstalled, DriverInstalledAtBoot };
 
 /** A request field, so that a UI can show each validation error next to its field. */
 enum class PlanField {
-  Work, Steps, SecondsPerStep, GpuCount, Checkpoint, Restart, Interval, RateOverride, Fallback, Deadline, Budget, Runs
+  Work, Steps, SecondsPerStep, GpuCount, Checkpoint, Restart, Interval, RateOverride, Fallback, Deadline, Budget, Runs,
+  Move, MaxInstances
 };
 
 /** One thing wrong with a request: the field and a sentence saying what is wrong. */
@@ -54,6 +55,10 @@ struct PlanRequest {
   std::optional<double> intervalHours;        ///< τ ≥ C; unset: the recommended interval per offer
   HazardSettings hazard;
   std::optional<int> fallbackAfterPreemptions;  ///< M in [1, 1000]: continue on on-demand after M preemptions
+  /// A job's recovery policy (the launch form): K in [1, 1000], after K preemptions on one offer the next instance
+  /// goes to the next of planOffer()'s alternatives (jobs::choosePlacement's rule). Ignored without alternatives.
+  std::optional<int> moveAfterPreemptions;
+  std::optional<int> maxInstances;            ///< a job's maximum attempts, in [1, 1000]: report the share of runs within it
   std::optional<double> deadlineHours;        ///< > 0: report the chance of finishing in time
   std::optional<double> budgetUsd;            ///< > 0: report the chance of staying within budget
   int runs = 100000;                          ///< simulated runs per offer, in [100, 10'000'000]
@@ -120,6 +125,16 @@ std::vector<pricing::Offer> candidateOffers(const std::vector<pricing::Offer>& o
  * plan offers in parallel. Deterministic: the seed is mixed with the offer's key.
  */
 Result<OfferPlan> planOffer(const pricing::Offer& offer, const PlanRequest& request);
+
+/**
+ * Plans one offer as a job with request.moveAfterPreemptions would run it: after K preemptions on one offer the
+ * next instance goes to the first of [offer, alternatives...] preempted fewer than K times (or else the one
+ * preempted least), each with its own hazard and spot price; `alternatives` must be in the order the job would
+ * try them (jobs::placementOrder) and have spot prices, the same provider and GPU count (InvalidArgument
+ * otherwise). The checkpoint interval is the offer's (given or recommended); at most
+ * SimulationSpec::kMaxAlternatives alternatives are used, the first ones. Same errors as planOffer().
+ */
+Result<OfferPlan> planOffer(const pricing::Offer& offer, const PlanRequest& request, const std::vector<pricing::Offer>& alternatives);
 
 /**
  * Plans every offer in `offers` (already filtered, e.g. by candidateOffers()) and ranks them by expected cost.

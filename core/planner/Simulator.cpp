@@ -1,6 +1,7 @@
 #include "core/planner/Simulator.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -25,24 +26,52 @@ std::string number(double v) {
   return buf;
 }
 
-// Nearest-rank P50 and P90 of a sample made of `baseCount` copies of `base` plus `others` (reordered).
+// The value of 0-based rank k in `v` (k < v.size()). One pass counts the values into buckets of equal width
+// between the minimum and the maximum, then only the bucket holding rank k is ordered (nth_element). A
+// value's bucket never decreases as the value grows, so the ranks below and above that bucket are right and
+// the result is exactly std::nth_element's; it just reads the data a few times instead of shuffling it.
+double valueOfRank(const std::vector<double>& v, std::size_t k, std::vector<double>& scratch) {
+  const auto [low, high] = std::minmax_element(v.begin(), v.end());
+  const double min = *low;
+  const double max = *high;
+  if (!(max > min)) return min;
+  constexpr std::size_t kBuckets = 4096;
+  const double scale = static_cast<double>(kBuckets) / (max - min);
+  if (!std::isfinite(scale)) {  // a spread too small to divide: order a copy
+    scratch = v;
+    const auto nth = scratch.begin() + static_cast<std::ptrdiff_t>(k);
+    std::nth_element(scratch.begin(), nth, scratch.end());
+    return *nth;
+  }
+  const auto bucketOf = [&](double x) { return std::min(kBuckets - 1, static_cast<std::size_t>((x - min) * scale)); };
+  std::array<std::uint32_t, kBuckets> counts{};
+  for (const double x : v) ++counts[bucketOf(x)];
+  std::size_t bucket = 0;
+  std::size_t before = 0;
+  while (before + counts[bucket] <= k) before += counts[bucket++];
+  scratch.clear();
+  for (const double x : v) {
+    if (bucketOf(x) == bucket) scratch.push_back(x);
+  }
+  const auto nth = scratch.begin() + static_cast<std::ptrdiff_t>(k - before);
+  std::nth_element(scratch.begin(), nth, scratch.end());
+  return *nth;
+}
+
+// Nearest-rank P50 and P90 of a sample made of `baseCount` copies of `base` plus `others`.
 // Ranks are 1-based: the q-percentile is the value of rank ⌈q·N⌉. The failure-free runs all take the same
-// time and cost, so they are counted rather than stored; only the other runs are partially sorted, once
-// for P50 and then only above it for P90.
-std::pair<double, double> medianAndP90(double base, long long baseCount, std::vector<double>& others) {
+// time and cost, so they are counted rather than stored.
+std::pair<double, double> medianAndP90(double base, long long baseCount, const std::vector<double>& others) {
   const long long n = baseCount + static_cast<long long>(others.size());
   const auto rankOf = [n](double q) {
     return std::max<long long>(1, static_cast<long long>(std::ceil(q * static_cast<double>(n) - 1e-9)));
   };
   const long long below = std::count_if(others.begin(), others.end(), [base](double v) { return v < base; });
-  auto from = others.begin();
+  std::vector<double> scratch;
   const auto valueAt = [&](long long rank) {
     if (rank > below && rank <= below + baseCount) return base;
     const long long index = rank <= below ? rank - 1 : rank - 1 - baseCount;
-    const auto nth = others.begin() + index;
-    std::nth_element(from, nth, others.end());
-    from = nth;  // everything before is ≤ it: the next, higher rank lies at or after it
-    return *nth;
+    return valueOfRank(others, static_cast<std::size_t>(index), scratch);
   };
   const double p50 = valueAt(rankOf(0.5));
   const double p90 = valueAt(rankOf(0.9));
@@ -54,8 +83,21 @@ struct RunOutcome {
   double cost = 0.0;
   int preemptions = 0;
   bool fellBack = false;
+  bool moved = false;
   bool exceeded = false;
 };
+
+// Where a run's instances may run: the first place, then the alternatives, as the job would try them.
+struct Place {
+  double rate = 0.0;
+  double cap = kInfinity;
+  double price = 0.0;
+  double meanLife = kInfinity;  ///< 1/λ: lifetimes are −ln(u)·(1/λ), a multiplication rather than a division
+};
+
+Place makePlace(double rate, const std::optional<double>& cap, double price) {
+  return {rate, cap.value_or(kInfinity), price, rate > 0.0 ? 1.0 / rate : kInfinity};
+}
 
 // One simulated run. Segments are done in order: `fullCount` segments of length τ + C, then an optional
 // shorter last one of r + C. Only the time to the next preemption is drawn; whole segments that fit
@@ -63,32 +105,64 @@ struct RunOutcome {
 class RunSimulator {
  public:
   explicit RunSimulator(const SimulationSpec& spec)
-      : m_spec(spec),
-        m_fullLength(spec.shape.intervalHours + spec.shape.checkpointHours),
-        m_restart(spec.shape.restartHours) {
+      : m_fullLength(spec.shape.intervalHours + spec.shape.checkpointHours),
+        m_restart(spec.shape.restartHours),
+        m_onDemandPrice(spec.onDemandUsdPerHour.value_or(0.0)),
+        m_fallbackAfter(spec.fallbackAfterPreemptions.value_or(0)),
+        m_moveAfter(spec.moveAfterPreemptions && !spec.alternatives.empty() ? *spec.moveAfterPreemptions : 0) {
     const double whole = std::floor(spec.shape.workHours / spec.shape.intervalHours);
     const double remainder = spec.shape.workHours - whole * spec.shape.intervalHours;
     m_fullCount = static_cast<long long>(whole);
     m_lastLength = remainder > 1e-9 ? remainder + spec.shape.checkpointHours : 0.0;
+    m_places.push_back(makePlace(spec.ratePerHour, spec.maxUptimeHours, spec.spotUsdPerHour));
+    if (m_moveAfter > 0) {
+      for (const auto& a : spec.alternatives) m_places.push_back(makePlace(a.ratePerHour, a.maxUptimeHours, a.spotUsdPerHour));
+    }
+    m_preemptionsAt.assign(m_places.size(), 0);
     const double firstRun = failureFreeHours();
-    const bool fitsUnderCap = !spec.maxUptimeHours || firstRun < *spec.maxUptimeHours;
-    m_noPreemptionChance = fitsUnderCap ? std::exp(-spec.ratePerHour * firstRun) : 0.0;
+    m_failureFree = firstRun;
+    const Place& first = m_places.front();
+    if (firstRun >= first.cap) {
+      m_preemptedChance = 1.0;  // the cap stops every first instance before the end
+    } else {
+      m_preemptedChance = -std::expm1(-first.rate * firstRun);  // 1 − e^(−λ·T0), accurate for small λ·T0
+    }
   }
 
   [[nodiscard]] double failureFreeHours() const {
     return static_cast<double>(m_fullCount) * m_fullLength + m_lastLength;
   }
+  [[nodiscard]] double failureFreeCost() const { return failureFreeHours() * m_places.front().price; }
+  /** q: the chance that a run's first instance is preempted before the run ends. */
+  [[nodiscard]] double preemptedChance() const { return m_preemptedChance; }
 
-  RunOutcome run(Rng& rng) const {
+  /**
+   * Draws how many runs in a row are never preempted and the first lifetime of the run after them, the one
+   * preempted, with a single exponential draw E of the first place's rate: as if its clock ran on across runs
+   * of T0 each, the first preemption falls in run ⌊E/T0⌋ at E − ⌊E/T0⌋·T0 into it. P(⌊E/T0⌋ ≥ j) = e^(−λ·T0·j),
+   * the chance that j runs in a row are not preempted, and by memorylessness the offset is the lifetime
+   * conditioned on ending before T0, independent of the count. Only for 0 < q < 1; `skipped` may be huge.
+   */
+  double drawUntilPreempted(Rng& rng, double& firstLife) const {
+    const Place& first = m_places.front();
+    const double e = -std::log(rng.uniformPositive()) * first.meanLife;
+    const double skipped = std::floor(e / m_failureFree);
+    firstLife = std::max(0.0, e - skipped * m_failureFree);  // (≥ T0 only by rounding: run() then counts no preemption)
+    return skipped;
+  }
+  /** The first lifetime when every run is preempted (the cap stops the first instance): unconditioned. */
+  double firstLifeOfCappedRun(Rng& rng) const { return lifeAt(m_places.front(), rng); }
+
+  // Runs one run whose first instance lives `firstLife` hours.
+  RunOutcome run(Rng& rng, double firstLife) {
     RunOutcome out;
-    const double rate = m_spec.ratePerHour;
-    const double spotPrice = m_spec.spotUsdPerHour;
-    const double cap = m_spec.maxUptimeHours.value_or(kInfinity);
     long long fullLeft = m_fullCount;
-    bool lastLeft = m_lastLength > 0.0;
+    const bool lastLeft = m_lastLength > 0.0;
     bool restarting = false;  // the current instance must first spend R restoring
-    double spotHours = 0.0;
-    double onDemandHours = 0.0;
+    std::size_t place = 0;
+    if (m_moveAfter > 0) std::fill(m_preemptionsAt.begin(), m_preemptionsAt.end(), 0);
+    double placeHours = 0.0;  // hours on the current place since the run got there, billed when it leaves
+    double life = firstLife;
     for (long long events = 0;; ++events) {
       if (events > kMaxEventsPerRun) {
         out.exceeded = true;
@@ -96,35 +170,25 @@ class RunSimulator {
       }
       const double remaining = static_cast<double>(fullLeft) * m_fullLength + (lastLeft ? m_lastLength : 0.0);
       if (out.fellBack) {  // on-demand: no preemptions any more
-        onDemandHours += (restarting ? m_restart : 0.0) + remaining;
+        const double onDemandHours = (restarting ? m_restart : 0.0) + remaining;
+        out.hours += onDemandHours;
+        out.cost += onDemandHours * m_onDemandPrice;
         break;
       }
-      // Time this instance survives: an exponential draw, or the uptime cap if that comes first.
-      double life = kInfinity;
-      if (rate > 0.0) {
-        const double u = rng.uniformPositive();
-        // Most runs are never preempted: −ln(u)/λ ≥ T0 exactly when u ≤ e^(−λ·T0), so the first draw
-        // decides that without a logarithm (same random stream, same result, several times faster).
-        if (events == 0 && u <= m_noPreemptionChance) {
-          spotHours += remaining;
-          break;
-        }
-        life = -std::log(u) / rate;
-      }
-      // Reaching the cap stops the VM: for the run that is a preemption like any other.
-      life = std::min(life, cap);
+      const Place& here = m_places[place];
+      if (events > 0) life = lifeAt(here, rng);
       double usable = life;
       if (restarting) {
         if (life < m_restart) {  // preempted while booting/restoring
-          spotHours += life;
-          preempted(out);
+          placeHours += life;
+          place = preempted(out, place, placeHours);
           continue;
         }
-        spotHours += m_restart;
+        placeHours += m_restart;
         usable = life - m_restart;  // memoryless: the rest of the draw is this instance's remaining life
       }  // (`restarting` stays set: this instance either finishes or is preempted, which restarts again)
       if (usable >= remaining) {
-        spotHours += remaining;
+        placeHours += remaining;
         break;
       }
       // Preempted after `usable` hours of work: keep the segments that completed, lose the one in progress.
@@ -134,27 +198,70 @@ class RunSimulator {
       } else {
         fullLeft -= static_cast<long long>(completed);
       }
-      spotHours += usable;
+      placeHours += usable;
       restarting = true;
-      preempted(out);
+      place = preempted(out, place, placeHours);
     }
-    out.hours = spotHours + onDemandHours;
-    out.cost = spotHours * spotPrice + onDemandHours * m_spec.onDemandUsdPerHour.value_or(0.0);
+    if (!out.fellBack) bill(out, place, placeHours);
     return out;
   }
 
  private:
-  void preempted(RunOutcome& out) const {
-    ++out.preemptions;
-    if (m_spec.fallbackAfterPreemptions && out.preemptions >= *m_spec.fallbackAfterPreemptions) out.fellBack = true;
+  // Time an instance at `p` survives: an exponential draw, or the uptime cap if that comes first.
+  // Reaching the cap stops the VM: for the run that is a preemption like any other.
+  static double lifeAt(const Place& p, Rng& rng) {
+    const double life = p.rate > 0.0 ? -std::log(rng.uniformPositive()) * p.meanLife : kInfinity;
+    return std::min(life, p.cap);
   }
 
-  const SimulationSpec& m_spec;
+  void bill(RunOutcome& out, std::size_t place, double& placeHours) const {
+    out.hours += placeHours;
+    out.cost += placeHours * m_places[place].price;
+    placeHours = 0.0;
+  }
+
+  // Counts a preemption at `place` and returns where the next instance runs (jobs::choosePlacement's rule).
+  std::size_t preempted(RunOutcome& out, std::size_t place, double& placeHours) {
+    auto& at = m_preemptionsAt;
+    ++out.preemptions;
+    if (m_fallbackAfter > 0 && out.preemptions >= m_fallbackAfter) {
+      out.fellBack = true;
+      bill(out, place, placeHours);
+      return place;
+    }
+    if (m_moveAfter == 0) return place;
+    ++at[place];
+    std::size_t next = m_places.size();
+    for (std::size_t i = 0; i < m_places.size(); ++i) {
+      if (at[i] < m_moveAfter) {
+        next = i;
+        break;
+      }
+    }
+    if (next == m_places.size()) {  // every place was preempted K times: the one preempted least, first on ties
+      next = 0;
+      for (std::size_t i = 1; i < m_places.size(); ++i) {
+        if (at[i] < at[next]) next = i;
+      }
+    }
+    if (next != place) {
+      bill(out, place, placeHours);
+      if (next != 0) out.moved = true;
+    }
+    return next;
+  }
+
   double m_fullLength;
   double m_restart;
+  double m_onDemandPrice;
+  int m_fallbackAfter;
+  int m_moveAfter;
   long long m_fullCount = 0;
   double m_lastLength = 0.0;
-  double m_noPreemptionChance = 0.0;  ///< e^(−λ·T0): the chance a run is never preempted
+  double m_failureFree = 0.0;      ///< T0
+  double m_preemptedChance = 0.0;  ///< 1 − e^(−λ·T0) on the first place: the chance a run is preempted
+  std::vector<Place> m_places;
+  std::vector<int> m_preemptionsAt;  ///< per place, in the run being simulated (only when moving)
 };
 
 }  // namespace
@@ -219,72 +326,132 @@ Result<SimulationResult> simulate(const SimulationSpec& spec) {
       return invalid("on-demand fallback needs the offer's on-demand price");
     }
   }
-  if (spec.maxUptimeHours) {
-    if (!(*spec.maxUptimeHours > 0.0)) return invalid("uptime cap must be more than 0 hours");
-    // After a restart an instance must fit R plus the longest segment into its capped life.
+  if (spec.moveAfterPreemptions && *spec.moveAfterPreemptions < 1) {
+    return invalid("moving needs K ≥ 1 preemptions, got " + std::to_string(*spec.moveAfterPreemptions));
+  }
+  if (spec.alternatives.size() > SimulationSpec::kMaxAlternatives) {
+    return invalid("at most " + std::to_string(SimulationSpec::kMaxAlternatives) + " alternatives, got " +
+                   std::to_string(spec.alternatives.size()));
+  }
+  if (spec.maxInstances && *spec.maxInstances < 1) {
+    return invalid("the instance limit must be 1 or more, got " + std::to_string(*spec.maxInstances));
+  }
+  // After a restart an instance must fit R plus the longest segment into its capped life.
+  const auto checkCap = [&](const std::optional<double>& cap) -> Result<void> {
+    if (!cap) return {};
+    if (!(*cap > 0.0)) return invalid("uptime cap must be more than 0 hours");
     const double longest = std::min(s.intervalHours, s.workHours) + s.checkpointHours;
-    if (s.restartHours + longest > *spec.maxUptimeHours) {
+    if (s.restartHours + longest > *cap) {
       return makeError(ErrorCode::FailedPrecondition,
                        "Simulate: restart (" + number(s.restartHours) + " h) + segment (" + number(longest) +
-                           " h) do not fit in the " + number(*spec.maxUptimeHours) +
+                           " h) do not fit in the " + number(*cap) +
                            " h a preemptible VM may run: the run could never finish; checkpoint more often");
+    }
+    return {};
+  };
+  if (auto ok = checkCap(spec.maxUptimeHours); !ok) return ok.error();
+  const bool moves = spec.moveAfterPreemptions && !spec.alternatives.empty();
+  if (moves) {
+    for (const auto& a : spec.alternatives) {
+      if (!(std::isfinite(a.ratePerHour) && a.ratePerHour >= 0.0)) {
+        return invalid("an alternative's preemption rate must be in [0, ∞) per hour, got " + number(a.ratePerHour));
+      }
+      if (!(std::isfinite(a.spotUsdPerHour) && a.spotUsdPerHour >= 0.0)) return invalid("an alternative's spot price must be 0 or more $/h");
+      if (auto ok = checkCap(a.maxUptimeHours); !ok) return ok.error();
     }
   }
 
-  const RunSimulator simulator(spec);
+  RunSimulator simulator(spec);
   const double baseHours = simulator.failureFreeHours();
-  const double baseCost = baseHours * spec.spotUsdPerHour;
+  const double baseCost = simulator.failureFreeCost();
+  const double q = simulator.preemptedChance();
+  // Costs are stored only when a run can mix prices (on-demand, other offers); otherwise every run's cost is
+  // its hours × the spot price, a monotone map, so the cost percentiles are the hours percentiles × the price.
+  const bool mixedPrices = spec.fallbackAfterPreemptions.has_value() || moves;
   Rng rng(spec.seed);
   std::vector<double> hours;
   std::vector<double> costs;
   // Only preempted runs are stored: reserve for the expected share of them, with room to spare.
-  const double preemptedShare = 1.0 - std::exp(-spec.ratePerHour * baseHours) + (spec.maxUptimeHours ? 1.0 : 0.0);
-  const auto expectedStored = static_cast<std::size_t>(std::min(1.0, preemptedShare * 1.1 + 0.001) * spec.runs);
+  const auto expectedStored = static_cast<std::size_t>(std::min(1.0, q * 1.1 + 0.001) * spec.runs);
   hours.reserve(expectedStored);
-  costs.reserve(expectedStored);
+  if (mixedPrices) costs.reserve(expectedStored);
   long long baseCount = 0;
   double sumHours = 0.0;
   double sumCost = 0.0;
   long long sumPreemptions = 0;
   long long fallbacks = 0;
+  long long moved = 0;
   long long inDeadline = 0;
   long long inBudget = 0;
   long long onTarget = 0;
-  for (int i = 0; i < spec.runs; ++i) {
-    const RunOutcome o = simulator.run(rng);
+  long long inInstances = 0;
+  const auto count = [&](double h, double c, int preemptions, long long times) {
+    const bool inTime = !spec.deadlineHours || h <= *spec.deadlineHours;
+    const bool affordable = !spec.budgetUsd || c <= *spec.budgetUsd;
+    if (spec.deadlineHours && inTime) inDeadline += times;
+    if (spec.budgetUsd && affordable) inBudget += times;
+    if (inTime && affordable) onTarget += times;
+    if (spec.maxInstances && preemptions < *spec.maxInstances) inInstances += times;
+  };
+  for (long long i = 0; i < spec.runs;) {
+    const long long left = spec.runs - i;
+    if (q <= 0.0) {
+      baseCount += left;
+      break;
+    }
+    double firstLife = 0.0;
+    if (q < 1.0) {
+      const double skipped = simulator.drawUntilPreempted(rng, firstLife);
+      if (!(skipped < static_cast<double>(left))) {  // compared before it is converted: it may be huge
+        baseCount += left;
+        break;
+      }
+      baseCount += static_cast<long long>(skipped);
+      i += static_cast<long long>(skipped);
+    } else {
+      firstLife = simulator.firstLifeOfCappedRun(rng);
+    }
+    const RunOutcome o = simulator.run(rng, firstLife);
+    ++i;
     if (o.exceeded) {
       return makeError(ErrorCode::FailedPrecondition,
                        "Simulate: a run needed more than " + std::to_string(kMaxEventsPerRun) +
                            " preemptions; at " + number(spec.ratePerHour) + " per hour this run is not expected to finish");
     }
-    sumHours += o.hours;
-    sumCost += o.cost;
     sumPreemptions += o.preemptions;
     fallbacks += o.fellBack ? 1 : 0;
-    if (spec.deadlineHours && o.hours <= *spec.deadlineHours) ++inDeadline;
-    const bool inTime = !spec.deadlineHours || o.hours <= *spec.deadlineHours;
-    const bool affordable = !spec.budgetUsd || o.cost <= *spec.budgetUsd;
-    if (spec.budgetUsd && affordable) ++inBudget;
-    if (inTime && affordable) ++onTarget;
+    moved += o.moved ? 1 : 0;
     if (o.preemptions == 0) {
-      ++baseCount;  // identical to every other failure-free run: counted, not stored
+      ++baseCount;  // (rounding put the drawn lifetime at T0: the run was not preempted after all)
     } else {
+      sumHours += o.hours;
+      sumCost += o.cost;
+      count(o.hours, o.cost, o.preemptions, 1);
       hours.push_back(o.hours);
-      costs.push_back(o.cost);
+      if (mixedPrices) costs.push_back(o.cost);
     }
   }
+  count(baseHours, baseCost, 0, baseCount);
   const double n = spec.runs;
   SimulationResult result;
   result.runs = spec.runs;
-  result.hours.mean = sumHours / n;
-  result.costUsd.mean = sumCost / n;
+  result.hours.mean = (static_cast<double>(baseCount) * baseHours + sumHours) / n;
+  result.costUsd.mean = (static_cast<double>(baseCount) * baseCost + sumCost) / n;
   result.meanPreemptions = static_cast<double>(sumPreemptions) / n;
   result.fallbackShare = static_cast<double>(fallbacks) / n;
-  std::tie(result.hours.p50, result.hours.p90) = medianAndP90(baseHours, baseCount, hours);
-  std::tie(result.costUsd.p50, result.costUsd.p90) = medianAndP90(baseCost, baseCount, costs);
+  result.movedShare = static_cast<double>(moved) / n;
+  if (mixedPrices) {
+    std::tie(result.costUsd.p50, result.costUsd.p90) = medianAndP90(baseCost, baseCount, costs);
+    std::tie(result.hours.p50, result.hours.p90) = medianAndP90(baseHours, baseCount, hours);
+  } else {
+    std::tie(result.hours.p50, result.hours.p90) = medianAndP90(baseHours, baseCount, hours);
+    result.costUsd.p50 = result.hours.p50 * spec.spotUsdPerHour;
+    result.costUsd.p90 = result.hours.p90 * spec.spotUsdPerHour;
+  }
   if (spec.deadlineHours) result.deadlineProbability = static_cast<double>(inDeadline) / n;
   if (spec.budgetUsd) result.budgetProbability = static_cast<double>(inBudget) / n;
   if (spec.deadlineHours || spec.budgetUsd) result.targetProbability = static_cast<double>(onTarget) / n;
+  if (spec.maxInstances) result.instancesProbability = static_cast<double>(inInstances) / n;
   return result;
 }
 

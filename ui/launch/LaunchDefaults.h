@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/common/Result.h"
 #include "core/jobs/JobSpec.h"
@@ -25,6 +26,12 @@ struct LaunchPrefill {
   std::optional<double> p90CostUsd;        ///< from a plan: sizes the default budget
   std::optional<double> p90Hours;          ///< from a plan: sizes the default maximum runtime
   bool fromPlanner = false;
+  /**
+   * Offers the job runner may move the job to after `recovery.moveAfterPreemptions` preemptions (what its
+   * jobs::AlternativeOffers gives the controller): the estimate simulates those moves with each offer's own rate
+   * and price. Empty: the job stays on its offer, as it does when the runner knows no alternatives.
+   */
+  std::vector<pricing::Offer> alternatives;
 };
 
 /** Prefill for an offer row of the Prices page: the example workload, the recommended checkpoint interval. */

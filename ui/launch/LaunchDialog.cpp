@@ -26,9 +26,11 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "core/jobs/Recovery.h"
 #include "ui/models/QtConvert.h"
 
 namespace spotwise::ui {
@@ -130,7 +132,9 @@ QString planFieldName(planner::PlanField field) {
     case planner::PlanField::Checkpoint:
     case planner::PlanField::Restart: return QStringLiteral("checkpoint");
     case planner::PlanField::Interval: return QStringLiteral("interval");
-    case planner::PlanField::Fallback: return QStringLiteral("recovery");
+    case planner::PlanField::Fallback:
+    case planner::PlanField::Move:
+    case planner::PlanField::MaxInstances: return QStringLiteral("recovery");
     case planner::PlanField::Deadline: return QStringLiteral("maxRuntime");
     case planner::PlanField::Budget: return QStringLiteral("budget");
     case planner::PlanField::RateOverride:
@@ -570,8 +574,14 @@ std::optional<planner::PlanRequest> LaunchDialog::estimateRequest(QMap<QString, 
   request.gpuCount = gpus;
   request.checkpointMinutes = checkpoint;
   request.intervalHours = interval / 60.0;
+  // The recovery policy the job will run under: moves after K preemptions on one offer, on-demand after M in
+  // all, and no more than its maximum attempts.
   request.fallbackAfterPreemptions.reset();
   if (m_onDemandAfter->value() > 0 && spotMarket()) request.fallbackAfterPreemptions = m_onDemandAfter->value();
+  request.moveAfterPreemptions.reset();
+  if (m_moveAfter->value() > 0 && spotMarket()) request.moveAfterPreemptions = m_moveAfter->value();
+  request.maxInstances.reset();
+  if (m_maxAttempts->value() > 0) request.maxInstances = m_maxAttempts->value();
   request.budgetUsd.reset();
   if (parseNumber(m_budget, budget) == Parsed::Number) request.budgetUsd = budget;
   request.deadlineHours.reset();
@@ -804,18 +814,53 @@ void LaunchDialog::startEstimate() {
   }
   pricing::Offer offer = *m_pricingOffer;
   planner::PlanRequest r = *request;
+  std::vector<pricing::Offer> alternatives;
   if (!spotMarket()) {
     // On-demand is never preempted: the planner's model with a rate of zero at the on-demand price.
     offer.spot = offer.onDemand;
     r.hazard.offerOverrides[planner::offerKey(offer)] = 0.0;
     r.fallbackAfterPreemptions.reset();
+  } else if (r.moveAfterPreemptions) {
+    // The places the job would try, in the controller's own order (jobs::placementOrder), as catalog offers.
+    std::vector<jobs::Placement> placements;
+    std::vector<const pricing::Offer*> offers;
+    for (const auto& a : m_prefill.alternatives) {
+      if (a.provider != offer.provider || a.gpuModel != offer.gpuModel || a.gpuCount != offer.gpuCount || !a.spot) continue;
+      placements.push_back({a.region, a.zone, a.instanceType, true, a.spot->usdPerHour});
+      offers.push_back(&a);
+    }
+    jobs::JobSpec job = spec();
+    job.offer = jobOfferFor(offer, true, false);
+    const jobs::Placement primary = jobs::primaryPlacement(job);
+    std::vector<pricing::Offer> order;
+    for (const auto& p : jobs::placementOrder(job, placements)) {
+      if (p.samePlaceAs(primary)) {
+        order.push_back(offer);
+        continue;
+      }
+      for (std::size_t i = 0; i < placements.size(); ++i) {
+        if (placements[i].samePlaceAs(p)) {
+          order.push_back(*offers[i]);
+          break;
+        }
+      }
+    }
+    if (order.size() > 1) {
+      // The first instance goes to the first place (the job's own unless "same region first" is off); the
+      // on-demand fallback stays on the job's own offer.
+      const auto onDemand = offer.onDemand;
+      offer = order.front();
+      offer.onDemand = onDemand;
+      alternatives.assign(order.begin() + 1, order.end());
+    }
   }
   const int generation = m_generation;
   m_estimateLabel->setText(tr("Estimating…"));
-  m_estimateWatcher->setFuture(QtConcurrent::run(workPool(), [offer, r, generation] {
+  m_estimateWatcher->setFuture(QtConcurrent::run(workPool(), [offer, r, alternatives, generation] {
     EstimateOutcome outcome;
     outcome.generation = generation;
-    auto plan = planner::planOffer(offer, r);
+    outcome.alternatives = static_cast<int>(std::min(alternatives.size(), planner::SimulationSpec::kMaxAlternatives));
+    auto plan = planner::planOffer(offer, r, alternatives);
     if (plan) {
       outcome.plan = std::move(plan).value();
     } else {
@@ -847,6 +892,7 @@ void LaunchDialog::showEstimate() {
       lines << tr("Preemption rate %1 per hour (%2)")
                    .arg(QLocale().toString(p.hazard.ratePerHour, 'g', 2), toQString(planner::hazardSourceName(p.hazard.source)));
       if (p.advice.exact) lines << tr("Optimum checkpoint interval for these inputs: every %1").arg(hours(*p.advice.exact));
+      lines << recoveryLine(sim, outcome.alternatives);
     }
     if (rehearsing()) lines << tr("Rehearsal: spend is simulated at this price, nothing is billed.");
     m_estimateLabel->setText(lines.join(QLatin1Char('\n')));
@@ -855,6 +901,11 @@ void LaunchDialog::showEstimate() {
       warnings << tr("Only %1 % of simulated runs finish within this budget: the others would be stopped before the end.")
                       .arg(formatNumber(*sim.budgetProbability * 100.0, 0));
     }
+    if (sim.instancesProbability && *sim.instancesProbability < 0.9) {
+      warnings << tr("Only %1 % of simulated runs finish within %2 attempt(s): the others would fail first.")
+                      .arg(formatNumber(*sim.instancesProbability * 100.0, 0))
+                      .arg(m_maxAttempts->value());
+    }
     if (sim.deadlineProbability && *sim.deadlineProbability < 0.9) {
       warnings << tr("Only %1 % of simulated runs finish within the maximum runtime.").arg(formatNumber(*sim.deadlineProbability * 100.0, 0));
     }
@@ -862,6 +913,25 @@ void LaunchDialog::showEstimate() {
   m_estimateWarning->setText(warnings.join(QLatin1Char('\n')));
   m_estimateWarning->setVisible(!warnings.isEmpty());
   Q_EMIT estimated();
+}
+
+QString LaunchDialog::recoveryLine(const planner::SimulationResult& sim, int alternatives) const {
+  QStringList parts;
+  const int k = m_moveAfter->value();
+  if (alternatives > 0) {
+    parts << tr("%1 % of runs move to another offer after %2 preemption(s) on one (%3 known)")
+                 .arg(formatNumber(sim.movedShare * 100.0, 1))
+                 .arg(k)
+                 .arg(alternatives);
+  } else {
+    parts << tr("after %1 preemption(s) the job stays on this offer: no other offer is known to move to").arg(k);
+  }
+  if (m_onDemandAfter->value() > 0) {
+    parts << tr("%1 % end on on-demand").arg(formatNumber(sim.fallbackShare * 100.0, 1));
+  }
+  QString line = parts.join(QStringLiteral("; "));
+  line[0] = line[0].toUpper();
+  return line + QLatin1Char('.');
 }
 
 // --- Files and folders -------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ struct EstimateOutcome {
   int generation = 0;
   std::optional<planner::OfferPlan> plan;
   QString error;
+  int alternatives = 0;  ///< other offers the simulated job could move to
 };
 
 /**
@@ -112,6 +113,8 @@ class LaunchDialog : public QDialog {
   void showCheck();
   void showScan();
   void showEstimate();
+  /** What the recovery policy did in the simulated runs (moves, on-demand), in one line. */
+  QString recoveryLine(const planner::SimulationResult& sim, int alternatives) const;
   void showErrors();
   void updateLaunchButton();
   void updateOfferSummary();

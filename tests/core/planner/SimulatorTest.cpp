@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "TestSupport.h"
+#include "core/jobs/Recovery.h"
 #include "core/planner/Simulator.h"
 
 using namespace spotwise::planner;
@@ -168,6 +169,107 @@ class SimulatorTest : public QObject {
     const auto later = simulate(s);
     QVERIFY(later->fallbackShare < r->fallbackShare);
     QVERIFY(later->meanPreemptions > r->meanPreemptions);
+  }
+
+  void movesAfterKPreemptionsWhereTheJobWould() {
+    // Two GCP preemptible places, no random preemptions: every instance is stopped at 24 h. 25 segments of
+    // 4 h + 0.1 h = 102.5 h of failure-free time; each later instance spends 0.2 h restoring.
+    const RunShape shape{100.0, 4.0, 0.1, 0.2};
+    auto s = spec(shape, 0.0, 1000);
+    s.maxUptimeHours = 24.0;
+    s.spotUsdPerHour = 1.5;
+    s.alternatives = {{0.0, 24.0, 1.0}};
+    s.moveAfterPreemptions = 1;
+    s.maxInstances = 5;
+    const auto r = simulate(s);
+    QVERIFY(r);
+    // The same places as the job controller picks them, attempt after attempt, from its own ledger.
+    spotwise::jobs::JobSpec job;
+    job.offer = {"gcp", "us-central1", "us-central1-a", "a2-highgpu-1g", true, 1.5, 4.0, "A100-40GB", 1};
+    job.recovery.moveAfterPreemptions = 1;
+    const std::vector<spotwise::jobs::Placement> alternatives{{"europe-west4", "europe-west4-a", "a2-highgpu-1g", true, 1.0}};
+    std::vector<spotwise::ledger::AttemptRecord> attempts;
+    double remaining = 25 * 4.1;
+    double hours = 0;
+    double cost = 0;
+    for (int n = 1; remaining > 0; ++n) {
+      const auto place = spotwise::jobs::choosePlacement(job, attempts, alternatives);
+      const double work = std::min(remaining, (n == 1 ? 24.0 : 23.8));
+      const double segmentsDone = std::floor(work / 4.1 + 1e-9);
+      const double ran = remaining <= work ? (n == 1 ? 0.0 : 0.2) + remaining : 24.0;
+      remaining = remaining <= work ? 0.0 : remaining - segmentsDone * 4.1;
+      hours += ran;
+      cost += ran * place.pricePerHour;
+      spotwise::ledger::AttemptRecord a;
+      a.number = n;
+      a.region = place.region;
+      a.zone = place.zone;
+      a.instanceType = place.instanceType;
+      a.spot = place.spot;
+      a.pricePerHour = place.pricePerHour;
+      a.endCause = remaining > 0 ? "preempted" : "succeeded";
+      attempts.push_back(a);
+    }
+    // Here: P, then the alternative (K = 1), then both worn out: the least preempted, the job's own first on ties.
+    QCOMPARE(attempts.size(), std::size_t{5});
+    QCOMPARE(attempts[1].region, std::string("europe-west4"));
+    QCOMPARE(attempts[2].region, std::string("us-central1"));
+    QVERIFY(std::abs(hours - 116.7) < 1e-9);
+    QVERIFY(std::abs(r->hours.mean - hours) < 1e-9);
+    QVERIFY(std::abs(r->costUsd.mean - cost) < 1e-9);
+    QVERIFY(std::abs(cost - (68.7 * 1.5 + 48.0 * 1.0)) < 1e-9);
+    QCOMPARE(r->meanPreemptions, 4.0);
+    QCOMPARE(r->movedShare, 1.0);
+    QCOMPARE(*r->instancesProbability, 1.0);  // 5 instances: within 5 attempts
+    s.maxInstances = 4;
+    QCOMPARE(*simulate(s)->instancesProbability, 0.0);
+    // K = 2: a second try on the job's own offer before moving.
+    s.moveAfterPreemptions = 2;
+    job.recovery.moveAfterPreemptions = 2;
+    QCOMPARE(spotwise::jobs::choosePlacement(job, {attempts[0]}, alternatives).region, std::string("us-central1"));
+    const auto twice = simulate(s);
+    QCOMPARE(twice->meanPreemptions, 4.0);
+    QVERIFY(std::abs(twice->costUsd.mean - ((24.0 + 24.0 + 20.7) * 1.5 + 48.0 * 1.0)) < 1e-9);
+    // Without alternatives K changes nothing: the job stays where it is.
+    s.alternatives.clear();
+    const auto stays = simulate(s);
+    QCOMPARE(stays->movedShare, 0.0);
+    QVERIFY(std::abs(stays->costUsd.mean - 116.7 * 1.5) < 1e-9);
+  }
+
+  void movingToACalmerOfferStopsThePreemptions() {
+    const RunShape shape{40.0, 4.0, 0.1, 0.2};
+    auto s = spec(shape, 0.05);
+    s.alternatives = {{0.0, std::nullopt, 2.0}};
+    s.moveAfterPreemptions = 1;
+    const auto r = simulate(s);
+    QVERIFY(r);
+    // Every preempted run moves once and is never preempted again; the share is 1 − e^(−λ·T0).
+    QVERIFY(std::abs(r->movedShare - (1.0 - std::exp(-0.05 * 41.0))) < 0.01);
+    QVERIFY(std::abs(r->meanPreemptions - r->movedShare) < 1e-12);
+    QCOMPARE(r->fallbackShare, 0.0);
+    // Hours on the alternative cost its price: more than the spot price × hours, less than the alternative's.
+    QVERIFY(r->costUsd.mean > 1.5 * r->hours.mean && r->costUsd.mean < 2.0 * r->hours.mean);
+    QVERIFY(r->costUsd.p50 <= r->costUsd.p90);
+    // An on-demand fallback after M preemptions still wins over moving once M is reached.
+    s.moveAfterPreemptions = 2;
+    s.fallbackAfterPreemptions = 1;
+    const auto fallback = simulate(s);
+    QCOMPARE(fallback->movedShare, 0.0);
+    QVERIFY(std::abs(fallback->fallbackShare - r->movedShare) < 0.01);
+    auto bad = s;
+    bad.moveAfterPreemptions = 0;
+    QVERIFY(!simulate(bad));
+    bad = s;
+    bad.alternatives.assign(SimulationSpec::kMaxAlternatives + 1, {0.01, std::nullopt, 1.0});
+    QVERIFY(!simulate(bad));
+    bad = s;
+    bad.alternatives = {{-1.0, std::nullopt, 1.0}};
+    QVERIFY(!simulate(bad));
+    bad = s;
+    bad.alternatives = {{0.01, 24.0, 1.0}};
+    bad.shape.intervalHours = 23.9;  // fits nowhere under the alternative's cap
+    QCOMPARE(simulate(bad).error().code, spotwise::ErrorCode::FailedPrecondition);
   }
 
   void badSpecsAreErrorsNotNaN() {

@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 
 #include <cmath>
+#include <optional>
 
 #include "TestSupport.h"
 #include <QProcess>
@@ -552,6 +553,86 @@ class LaunchDialogTest : public QObject {
       QTRY_VERIFY_WITH_TIMEOUT(!dialog->isEstimating() && dialog->estimate(), 20000);
       QVERIFY(dialog->grab().save(QString::fromLocal8Bit(shot)));
     }
+  }
+
+  void estimateRunsTheJobsRecoveryPolicy() {
+    // The job's own offer preempted often; the same GPUs elsewhere on its cloud never.
+    const auto snapshot = pricing::embeddedSnapshot();
+    std::optional<pricing::Offer> own;
+    std::vector<pricing::Offer> elsewhere;
+    for (const auto& o : snapshot->offers) {
+      if (o.provider != pricing::CloudProvider::Aws || !o.spot || !o.onDemand || o.gpuCount != 1) continue;
+      elsewhere.clear();
+      for (const auto& other : snapshot->offers) {
+        if (other.provider == o.provider && other.gpuModel == o.gpuModel && other.gpuCount == 1 && other.spot &&
+            other.region != o.region && elsewhere.size() < 3) {
+          elsewhere.push_back(other);
+        }
+      }
+      if (!elsewhere.empty()) {
+        own = o;
+        break;
+      }
+    }
+    QVERIFY2(own, "no AWS offer whose GPUs are offered in another region too");
+    const pricing::Offer offer = *own;
+    auto prefill = spotwise::ui::prefillFromOffer(offer);
+    constexpr double kRate = 0.2;
+    prefill.request.hazard.offerOverrides[spotwise::planner::offerKey(offer)] = kRate;
+    for (const auto& o : elsewhere) prefill.request.hazard.offerOverrides[spotwise::planner::offerKey(o)] = 0.0;
+    const auto open = [](const spotwise::ui::LaunchPrefill& p) {
+      auto dialog = std::make_unique<LaunchDialog>(p);
+      dialog->show();
+      if (!QTest::qWaitForWindowExposed(dialog.get())) qFatal("dialog not exposed");
+      retype(child<QLineEdit>(*dialog, "workLineEdit"), QStringLiteral("20"));
+      retype(child<QLineEdit>(*dialog, "checkpointLineEdit"), QStringLiteral("2"));
+      retype(child<QLineEdit>(*dialog, "intervalLineEdit"), QStringLiteral("60"));
+      return dialog;
+    };
+    const auto estimate = [](LaunchDialog& dialog) {
+      if (!QTest::qWaitFor([&] { return !dialog.isEstimating() && dialog.estimate(); }, 20000)) qFatal("no estimate");
+      return *dialog.estimate();
+    };
+
+    // Without other offers the job stays where it is, and the form says so.
+    auto alone = open(prefill);
+    retype(child<QSpinBox>(*alone, "moveAfterSpinBox"), 1);
+    const auto stays = estimate(*alone);
+    QCOMPARE(stays.simulation.movedShare, 0.0);
+    QVERIFY(stays.simulation.meanPreemptions > 2.0);
+    QVERIFY2(child<QLabel>(*alone, "estimateLabel")->text().contains(QStringLiteral("stays on this offer")),
+             qPrintable(child<QLabel>(*alone, "estimateLabel")->text()));
+
+    // With them, K = 1: every preempted run moves to the cheapest other offer after its first preemption and
+    // finishes there, as the controller would place it.
+    prefill.alternatives = elsewhere;
+    auto dialog = open(prefill);
+    retype(child<QSpinBox>(*dialog, "moveAfterSpinBox"), 1);
+    const auto moves = estimate(*dialog);
+    const double preempted = 1.0 - std::exp(-kRate * moves.shape.failureFreeHours());
+    QVERIFY2(std::abs(moves.simulation.movedShare - preempted) < 0.01, qPrintable(QString::number(moves.simulation.movedShare)));
+    QVERIFY(std::abs(moves.simulation.meanPreemptions - moves.simulation.movedShare) < 1e-12);
+    QVERIFY(moves.expectedHours() < stays.expectedHours());
+    QVERIFY2(child<QLabel>(*dialog, "estimateLabel")->text().contains(QStringLiteral("move to another offer after 1 preemption")),
+             qPrintable(child<QLabel>(*dialog, "estimateLabel")->text()));
+    // K = 3: two more tries on the job's own offer before moving.
+    retype(child<QSpinBox>(*dialog, "moveAfterSpinBox"), 3);
+    const auto later = estimate(*dialog);
+    QVERIFY(later.simulation.movedShare < moves.simulation.movedShare);
+    QVERIFY(later.simulation.meanPreemptions > moves.simulation.meanPreemptions);
+    // On-demand after 1 preemption comes first: nothing moves any more.
+    retype(child<QSpinBox>(*dialog, "onDemandAfterSpinBox"), 1);
+    const auto fallback = estimate(*dialog);
+    QCOMPARE(fallback.simulation.movedShare, 0.0);
+    QVERIFY(std::abs(fallback.simulation.fallbackShare - preempted) < 0.01);
+    retype(child<QSpinBox>(*dialog, "onDemandAfterSpinBox"), 0);
+    // One attempt only: the runs preempted at all would fail, and the form warns.
+    retype(child<QSpinBox>(*dialog, "maxAttemptsSpinBox"), 1);
+    const auto once = estimate(*dialog);
+    QVERIFY(std::abs(*once.simulation.instancesProbability - (1.0 - preempted)) < 0.01);
+    QVERIFY(child<QLabel>(*dialog, "estimateWarningLabel")->isVisible());
+    QVERIFY2(child<QLabel>(*dialog, "estimateWarningLabel")->text().contains(QStringLiteral("within 1 attempt(s)")),
+             qPrintable(child<QLabel>(*dialog, "estimateWarningLabel")->text()));
   }
 
   void saveThenLoadGivesTheSameSpec() {
