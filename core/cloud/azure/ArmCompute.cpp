@@ -21,11 +21,6 @@ constexpr std::string_view kActivityLogApi = "2015-04-01";
 /** How far back the Activity Log is searched for why a VM disappeared. */
 constexpr std::int64_t kEvictionLookbackSeconds = 2 * 24 * 3600;
 
-std::optional<Error> requireJson(std::string_view operation, const http::Response& response) {
-  if (response.body.empty() || json::accept(response.body)) return std::nullopt;
-  return makeError(ErrorCode::Unavailable, std::string(operation) + ": the response is not JSON");
-}
-
 Instance fromJson(const json& vm) {
   Instance i;
   i.id = vm.value("name", "");
@@ -200,33 +195,18 @@ Result<http::Response> ArmCompute::call(std::string_view operation, std::string 
   if (m_settings.subscriptionId.empty())
     return makeError(ErrorCode::FailedPrecondition, std::string(operation) + ": no Azure subscription");
   // Every ARM call Spotwise makes is a GET, an idempotent PUT or a DELETE: all safe to repeat.
-  std::string usedToken;
-  return callWithRetry(
-      m_transport, operation, http::Idempotency::Idempotent, options,
-      [&]() -> Result<http::Request> {
-        auto token = m_settings.tokens->accessToken(options.stop);
-        if (!token) return token.error();
-        usedToken = *token;
-        http::Request request;
-        request.method = method;
-        request.url = url;
-        request.headers = {{"Authorization", "Bearer " + *token}, {"Content-Type", "application/json"}};
-        request.body = body;
-        return request;
-      },
-      armError, requireJson, {},
-      // A cached token ARM refuses (revoked, or expired before its expires_in) is dropped and the
-      // call sent once more with a fresh one.
-      [&](const http::Response& response, const Error&) {
-        return auth::dropRefusedToken(*m_settings.tokens, response.status, usedToken);
-      });
+  http::Request request;
+  request.method = std::move(method);
+  request.url = std::move(url);
+  request.body = std::move(body);
+  return callWithBearerToken(m_transport, *m_settings.tokens, operation, request, http::Idempotency::Idempotent,
+                             options, armError);
 }
 
 Result<void> ArmCompute::awaitOperation(std::string_view operation, const http::Response& started, const CallOptions& options) {
   const auto url = started.header("Azure-AsyncOperation");
   if (!url) return {};  // finished synchronously
-  const auto until = std::min(options.deadline, std::chrono::steady_clock::now() + m_settings.operationWait);
-  for (int polls = 0; polls < 10000; ++polls) {
+  auto last = pollUntilDone(m_transport, operation, m_settings.operationWait, options, [&]() -> Result<OperationPoll> {
     auto status = call(operation, "GET", *url, "", options);
     if (!status) return status.error();
     json j;
@@ -236,7 +216,7 @@ Result<void> ArmCompute::awaitOperation(std::string_view operation, const http::
       return makeError(ErrorCode::Unavailable, std::string(operation) + ": the operation status is not JSON");
     }
     const std::string state = j.value("status", "");
-    if (state == "Succeeded") return {};
+    if (state == "Succeeded") return OperationPoll{.done = true, .state = state, .next = {}};
     if (state == "Failed" || state == "Canceled") {
       const json e = j.value("error", json::object());
       Error error = makeError(ErrorCode::FailedPrecondition,
@@ -245,18 +225,19 @@ Result<void> ArmCompute::awaitOperation(std::string_view operation, const http::
       error.code = mapArmErrorCode(error.providerCode, ErrorCode::FailedPrecondition);
       return error;
     }
-    if (std::chrono::steady_clock::now() >= until)
-      return makeError(ErrorCode::DeadlineExceeded, std::string(operation) + ": still " + state + " at the deadline");
     std::chrono::milliseconds wait(2000);
     if (auto after = status->header("Retry-After")) {
       int seconds = 0;
       std::from_chars(after->data(), after->data() + after->size(), seconds);
       if (seconds > 0 && seconds < 60) wait = std::chrono::seconds(seconds);
     }
-    if (!m_transport.sleeper->sleepFor(wait, options.stop))
-      return makeError(ErrorCode::Cancelled, std::string(operation) + ": cancelled");
-  }
-  return makeError(ErrorCode::DeadlineExceeded, std::string(operation) + ": too many polls");
+    return OperationPoll{.done = false, .state = state, .next = wait};
+  });
+  if (!last) return last.error();
+  if (!last->done)
+    return makeError(ErrorCode::DeadlineExceeded,
+                     std::string(operation) + ": still " + last->state + " at the deadline");
+  return {};
 }
 
 Result<std::string> ArmCompute::ensureNetwork(std::string_view location, const CallOptions& options) {

@@ -22,11 +22,6 @@ ObjectInfo fromJson(const json& j) {
   return info;
 }
 
-std::optional<Error> requireJson(std::string_view operation, const http::Response& response) {
-  if (response.body.empty() || json::accept(response.body)) return std::nullopt;
-  return makeError(ErrorCode::Unavailable, std::string(operation) + ": the response is not JSON");
-}
-
 /** The end of the confirmed range of a 308 ("bytes=0-262143"), or -1 when nothing is stored yet. */
 std::int64_t confirmedEnd(const http::Response& response) {
   const auto range = response.header("Range");
