@@ -2,8 +2,8 @@
 // commands on a ledger written by the controller.
 #include <QTemporaryDir>
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <cstdlib>
 
 #include "CliRun.h"
 #include "TestSupport.h"

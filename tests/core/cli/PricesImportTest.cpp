@@ -17,8 +17,7 @@ class PricesImportTest : public QObject {
 
  private Q_SLOTS:
   void gcpBillingPrintsComposedMachinePrices() {
-    const auto r = runCli(
-        {"prices", "import", "gcp-billing", data("gcp/opencost_provider_test_skus_page_A100_A2.json"), "--json"});
+    const auto r = runCli({"prices", "import", "gcp-billing", data("gcp/opencost_provider_test_skus_page_A100_A2.json"), "--json"});
     QCOMPARE(r.code, 0);
     const auto j = nlohmann::json::parse(r.out);
     QCOMPARE(j["records"].size(), std::size_t{15});
@@ -44,9 +43,8 @@ class PricesImportTest : public QObject {
   }
 
   void awsSpotHistoryWithRegion() {
-    const auto r = runCli({"prices", "import", "aws-spot-history",
-                           data("aws/boto_test_spotinstance_DescribeSpotPriceHistoryResponse.xml"), "--region",
-                           "us-west-2", "--json"});
+    const auto r = runCli({"prices", "import", "aws-spot-history", data("aws/boto_test_spotinstance_DescribeSpotPriceHistoryResponse.xml"),
+                           "--region", "us-west-2", "--json"});
     QCOMPARE(r.code, 0);
     const auto j = nlohmann::json::parse(r.out);
     QCOMPARE(j["records"].size(), std::size_t{1});
@@ -55,9 +53,7 @@ class PricesImportTest : public QObject {
   }
 
   void advisorPrintsBands() {
-    const auto r =
-        runCli({"prices", "import", "aws-advisor",
-                (spotwise::test::sourceDir() / "resources/pricing/raw/aws-spot-advisor-data.json").string(), "--json"});
+    const auto r = runCli({"prices", "import", "aws-advisor", (spotwise::test::sourceDir() / "resources/pricing/raw/aws-spot-advisor-data.json").string(), "--json"});
     QCOMPARE(r.code, 0);
     const auto j = nlohmann::json::parse(r.out);
     QCOMPARE(j["interruptions"].size(), std::size_t{14962});
@@ -65,8 +61,7 @@ class PricesImportTest : public QObject {
   }
 
   void badInputFailsNamingTheSourceAndFile() {
-    const auto cny = runCli(
-        {"prices", "import", "aws-offer", data("aws/opencost_provider_test_AmazonEC2_cn-northwest-1_excerpt.json")});
+    const auto cny = runCli({"prices", "import", "aws-offer", data("aws/opencost_provider_test_AmazonEC2_cn-northwest-1_excerpt.json")});
     QCOMPARE(cny.code, 1);
     QCOMPARE(cny.out, std::string());
     QVERIFY2(cny.err.find("opencost_provider_test_AmazonEC2_cn-northwest-1_excerpt.json: AwsOffer: prices are in CNY, not USD") != std::string::npos,
@@ -74,8 +69,7 @@ class PricesImportTest : public QObject {
     const auto gbp = runCli({"prices", "import", "azure-retail", data("azure/page_GBP_compact_uksouth_P6_disk.json")});
     QCOMPARE(gbp.code, 1);
     QVERIFY2(gbp.err.find("AzureRetail: page is priced in GBP, not USD") != std::string::npos, gbp.err.c_str());
-    const auto unknown =
-        runCli({"prices", "import", "ibm-catalog", data("azure/page_GBP_compact_uksouth_P6_disk.json")});
+    const auto unknown = runCli({"prices", "import", "ibm-catalog", data("azure/page_GBP_compact_uksouth_P6_disk.json")});
     QCOMPARE(unknown.code, 2);  // usage error
     const auto missing = runCli({"prices", "import", "aws-offer", "/nonexistent/file.json"});
     QCOMPARE(missing.code, 2);

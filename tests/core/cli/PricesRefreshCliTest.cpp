@@ -4,8 +4,8 @@
 // stored live data afterwards.
 #include <QTemporaryDir>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
+#include <fstream>
 
 #include "CliRun.h"
 #include "LoopbackServer.h"
@@ -71,8 +71,7 @@ class PricesRefreshCliTest : public QObject {
 
   void withoutKeysGcpAndSignedAwsAreSkippedWithTheReason() {
     const std::string db = m_dir.filePath(QStringLiteral("a/prices.sqlite")).toStdString();
-    const auto r = runCli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions",
-                           "us-east-2", "--json"});
+    const auto r = runCli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2", "--json"});
     QVERIFY2(r.code == 0, (r.out + r.err).c_str());
     const auto j = nlohmann::json::parse(r.out);
     std::map<std::string, nlohmann::json> by;
@@ -101,8 +100,7 @@ class PricesRefreshCliTest : public QObject {
   void keyFromTheEnvironmentOrAFileLoadsGcp() {
     const std::string db = m_dir.filePath(QStringLiteral("b/prices.sqlite")).toStdString();
     qputenv("SPOTWISE_GCP_API_KEY", "test-env-key-42");
-    const auto r = runCli(
-        {"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2"});
+    const auto r = runCli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2"});
     qunsetenv("SPOTWISE_GCP_API_KEY");
     QVERIFY2(r.code == 0, (r.out + r.err).c_str());
     QVERIFY2(r.out.find("gcp-billing       fresh") != std::string::npos, r.out.c_str());
@@ -115,8 +113,8 @@ class PricesRefreshCliTest : public QObject {
     scriptGcp();
     const std::string keyFile = m_dir.filePath(QStringLiteral("gcp.key")).toStdString();
     std::ofstream(keyFile) << "test-file-key-7\n";
-    const auto fromFile = runCli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(),
-                                  "--aws-regions", "us-east-2", "--gcp-api-key-file", keyFile.c_str()});
+    const auto fromFile = runCli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2",
+                                  "--gcp-api-key-file", keyFile.c_str()});
     QVERIFY2(fromFile.out.find("gcp-billing       fresh") != std::string::npos, fromFile.out.c_str());
     sent = false;
     for (const auto& req : requests()) sent = sent || req.dump().find("key=test-file-key-7&") != std::string::npos;
@@ -126,8 +124,7 @@ class PricesRefreshCliTest : public QObject {
   void badInputIsNamed() {
     const std::string empty = m_dir.filePath(QStringLiteral("empty.key")).toStdString();
     std::ofstream(empty) << "\n";
-    auto r = runCli({"prices", "refresh", "--gcp-api-key-file", empty.c_str(), "--db",
-                     m_dir.filePath(QStringLiteral("c.sqlite")).toStdString().c_str()});
+    auto r = runCli({"prices", "refresh", "--gcp-api-key-file", empty.c_str(), "--db", m_dir.filePath(QStringLiteral("c.sqlite")).toStdString().c_str()});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.find("has no key on its first line") != std::string::npos, r.err.c_str());
     const std::string bad = m_dir.filePath(QStringLiteral("bad-endpoints.json")).toStdString();
