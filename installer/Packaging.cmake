@@ -138,8 +138,9 @@ else()
   set(CPACK_DEBIAN_PACKAGE_SECTION utils)
   set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-  # Loaded as plugins, so dpkg-shlibdeps cannot see them: the SVG icon engine and the X11 platform.
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6svg6, qt6-qpa-plugins")
+  # Loaded as plugins, so dpkg-shlibdeps cannot see them: the SVG icon engine and the X11 platform;
+  # and libcurl, which the apps load at their first HTTP request (core/http/CurlHttpClient.cpp).
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6svg6, qt6-qpa-plugins, libcurl4")
   set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qt6-wayland")
   set(CPACK_PACKAGE_FILE_NAME "spotwise-${PROJECT_VERSION}-linux-${CMAKE_SYSTEM_PROCESSOR}")
 endif()

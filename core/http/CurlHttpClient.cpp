@@ -5,12 +5,90 @@
 
 #include <curl/curl.h>
 
+#include <cstring>
 #include <memory>
-#include <mutex>
+#include <string>
+
+#if defined(SPOTWISE_CURL_SONAME)
+#include <dlfcn.h>
+#endif
 
 namespace spotwise::http {
 
 namespace {
+
+/**
+ * The libcurl entry points this client uses. Where SPOTWISE_CURL_SONAME is defined (Linux), libcurl is
+ * loaded at the first request (dlopen, its symbols kept local) instead of at process start: it brings
+ * some 25 libraries (TLS, Kerberos, LDAP, SSH, IDN...) whose loading and relocation cost the desktop app
+ * more start-up time than everything else it does before its first frame, and the app never touches the
+ * network at start. Elsewhere the functions are linked as usual.
+ */
+struct CurlApi {
+  decltype(&::curl_global_init) globalInit = nullptr;
+  decltype(&::curl_easy_init) easyInit = nullptr;
+  decltype(&::curl_easy_setopt) easySetopt = nullptr;
+  decltype(&::curl_easy_perform) easyPerform = nullptr;
+  decltype(&::curl_easy_getinfo) easyGetinfo = nullptr;
+  decltype(&::curl_easy_cleanup) easyCleanup = nullptr;
+  decltype(&::curl_easy_strerror) easyStrerror = nullptr;
+  decltype(&::curl_slist_append) slistAppend = nullptr;
+  decltype(&::curl_slist_free_all) slistFreeAll = nullptr;
+  std::string error;  ///< why libcurl is unusable; empty when every function is set
+};
+
+#if defined(SPOTWISE_CURL_SONAME)
+template <typename Function>
+void resolve(void* library, const char* name, Function& into, std::string& error) {
+  void* symbol = dlsym(library, name);
+  if (!symbol) {
+    if (error.empty()) error = std::string("libcurl (") + SPOTWISE_CURL_SONAME + ") lacks " + name;
+    return;
+  }
+  static_assert(sizeof(Function) == sizeof(symbol));
+  std::memcpy(&into, &symbol, sizeof(symbol));  // POSIX: a data pointer from dlsym holds the function's address
+}
+#endif
+
+/** libcurl, loaded and globally initialised once (thread-safe), on first use. */
+const CurlApi& curl() {
+  static const CurlApi api = [] {
+    CurlApi a;
+#if defined(SPOTWISE_CURL_SONAME)
+    void* library = dlopen(SPOTWISE_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+      const char* why = dlerror();
+      a.error = std::string("cannot load libcurl (") + SPOTWISE_CURL_SONAME + "): " + (why ? why : "unknown error");
+      return a;
+    }
+    resolve(library, "curl_global_init", a.globalInit, a.error);
+    resolve(library, "curl_easy_init", a.easyInit, a.error);
+    resolve(library, "curl_easy_setopt", a.easySetopt, a.error);
+    resolve(library, "curl_easy_perform", a.easyPerform, a.error);
+    resolve(library, "curl_easy_getinfo", a.easyGetinfo, a.error);
+    resolve(library, "curl_easy_cleanup", a.easyCleanup, a.error);
+    resolve(library, "curl_easy_strerror", a.easyStrerror, a.error);
+    resolve(library, "curl_slist_append", a.slistAppend, a.error);
+    resolve(library, "curl_slist_free_all", a.slistFreeAll, a.error);
+    if (!a.error.empty()) return a;
+#else
+    a.globalInit = &::curl_global_init;
+    a.easyInit = &::curl_easy_init;
+    a.easySetopt = &::curl_easy_setopt;
+    a.easyPerform = &::curl_easy_perform;
+    a.easyGetinfo = &::curl_easy_getinfo;
+    a.easyCleanup = &::curl_easy_cleanup;
+    a.easyStrerror = &::curl_easy_strerror;
+    a.slistAppend = &::curl_slist_append;
+    a.slistFreeAll = &::curl_slist_free_all;
+#endif
+    if (const CURLcode code = a.globalInit(CURL_GLOBAL_DEFAULT); code != CURLE_OK) {
+      a.error = std::string("curl_global_init failed: ") + a.easyStrerror(code);
+    }
+    return a;
+  }();
+  return api;
+}
 
 enum class Abort { None, Cancelled, Stalled, TooLarge, ConsumerStopped };
 
@@ -77,10 +155,10 @@ int onProgress(void* user, curl_off_t dlTotal, curl_off_t dlNow, curl_off_t /*ul
 }
 
 struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const { curl().slistFreeAll(list); }
 };
 struct EasyDeleter {
-  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+  void operator()(CURL* easy) const { curl().easyCleanup(easy); }
 };
 
 Error transferError(const Request& request, CURLcode code, const Transfer& t, const char* detail) {
@@ -96,7 +174,7 @@ Error transferError(const Request& request, CURLcode code, const Transfer& t, co
     case Abort::ConsumerStopped: return makeError(ErrorCode::Cancelled, where + "stopped by the reader");
     case Abort::None: break;
   }
-  const std::string message = where + (detail && *detail ? detail : curl_easy_strerror(code));
+  const std::string message = where + (detail && *detail ? detail : curl().easyStrerror(code));
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT: return makeError(ErrorCode::DeadlineExceeded, message);
     case CURLE_PARTIAL_FILE: return makeError(ErrorCode::DataLoss, message + " (body truncated)");
@@ -111,14 +189,15 @@ Error transferError(const Request& request, CURLcode code, const Transfer& t, co
 
 }  // namespace
 
-CurlHttpClient::CurlHttpClient() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+// libcurl is loaded and initialised at the first request (curl()), not when a client is made: clients
+// are made at start-up (providers, refresh) by code that may never send anything.
+CurlHttpClient::CurlHttpClient() = default;
 
 Result<Response> CurlHttpClient::send(const Request& request) {
   if (request.stop.stop_requested()) return makeError(ErrorCode::Cancelled, request.method + " " + request.url + ": cancelled");
-  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+  const CurlApi& api = curl();
+  if (!api.error.empty()) return makeError(ErrorCode::Unavailable, request.method + " " + request.url.substr(0, request.url.find('?')) + ": " + api.error);
+  std::unique_ptr<CURL, EasyDeleter> easy(api.easyInit());
   if (!easy) return makeError(ErrorCode::Internal, "curl_easy_init failed");
   CURL* h = easy.get();
 
@@ -130,50 +209,50 @@ Result<Response> CurlHttpClient::send(const Request& request) {
   for (const auto& [name, value] : request.headers) {
     // "Name;" sends a header with an empty value; "Name:" would remove it.
     const std::string line = value.empty() ? name + ";" : name + ": " + value;
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
+    headers.reset(api.slistAppend(headers.release(), line.c_str()));
   }
   // libcurl adds "Expect: 100-continue" to large uploads; signed requests must send only what was signed.
-  headers.reset(curl_slist_append(headers.release(), "Expect:"));
+  headers.reset(api.slistAppend(headers.release(), "Expect:"));
   // Nor its default "Content-Type: application/x-www-form-urlencoded" for bodies: Azure SharedKey
   // signs Content-Type, so a header the caller did not set must not appear.
   const bool hasContentType = std::any_of(request.headers.begin(), request.headers.end(), [](const auto& header) {
     return header.first.size() == 12 && strncasecmp(header.first.c_str(), "content-type", 12) == 0;
   });
-  if (!hasContentType) headers.reset(curl_slist_append(headers.release(), "Content-Type:"));
+  if (!hasContentType) headers.reset(api.slistAppend(headers.release(), "Content-Type:"));
 
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  api.easySetopt(h, CURLOPT_URL, request.url.c_str());
   // Send the path as signed: S3 keys may contain "." and ".." segments that curl would squash.
-  curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errorBuffer);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(request.timeout, std::chrono::milliseconds(10000)).count()));
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, onBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, onHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, onProgress);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easySetopt(h, CURLOPT_PATH_AS_IS, 1L);
+  api.easySetopt(h, CURLOPT_NOSIGNAL, 1L);
+  api.easySetopt(h, CURLOPT_ERRORBUFFER, errorBuffer);
+  api.easySetopt(h, CURLOPT_HTTPHEADER, headers.get());
+  api.easySetopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  api.easySetopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  api.easySetopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  api.easySetopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(request.timeout, std::chrono::milliseconds(10000)).count()));
+  api.easySetopt(h, CURLOPT_WRITEFUNCTION, onBody);
+  api.easySetopt(h, CURLOPT_WRITEDATA, &transfer);
+  api.easySetopt(h, CURLOPT_HEADERFUNCTION, onHeader);
+  api.easySetopt(h, CURLOPT_HEADERDATA, &transfer);
+  api.easySetopt(h, CURLOPT_XFERINFOFUNCTION, onProgress);
+  api.easySetopt(h, CURLOPT_XFERINFODATA, &transfer);
+  api.easySetopt(h, CURLOPT_NOPROGRESS, 0L);
+  api.easySetopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 
   if (request.method == "GET") {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    api.easySetopt(h, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    api.easySetopt(h, CURLOPT_NOBODY, 1L);
   } else {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    api.easySetopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    api.easySetopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    api.easySetopt(h, CURLOPT_POSTFIELDS, request.body.data());
   }
 
-  const CURLcode code = curl_easy_perform(h);
+  const CURLcode code = api.easyPerform(h);
   if (code != CURLE_OK) return transferError(request, code, transfer, errorBuffer);
   long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  api.easyGetinfo(h, CURLINFO_RESPONSE_CODE, &status);
   transfer.response.status = static_cast<int>(status);
   return std::move(transfer.response);
 }

@@ -16,14 +16,14 @@ std::vector<ProviderCheapest> cheapestByProvider(const std::vector<Offer>& offer
     c.provider = provider;
     for (const auto& o : offers) {
       if (o.provider != provider || o.gpuModel != gpuModel || o.gpuCount != gpuCount) continue;
-      const std::string where = o.instanceType + " " + o.region + (o.zone.empty() ? "" : " (" + o.zone + ")");
+      const auto where = [&o] { return o.instanceType + " " + o.region + (o.zone.empty() ? "" : " (" + o.zone + ")"); };
       if (o.onDemand && (!c.onDemandUsd || o.onDemand->usdPerHour < *c.onDemandUsd)) {
         c.onDemandUsd = o.onDemand->usdPerHour;
-        c.onDemandWhere = where;
+        c.onDemandWhere = where();
       }
       if (o.spot && (!c.spotUsd || o.spot->usdPerHour < *c.spotUsd)) {
         c.spotUsd = o.spot->usdPerHour;
-        c.spotWhere = where;
+        c.spotWhere = where();
       }
     }
     out.push_back(std::move(c));
@@ -31,14 +31,28 @@ std::vector<ProviderCheapest> cheapestByProvider(const std::vector<Offer>& offer
   return out;
 }
 
-std::vector<Offer> topSavings(const std::vector<Offer>& offers, std::size_t limit) {
-  std::vector<Offer> ranked;
-  for (const auto& o : offers) {
-    if (o.savingsPercent() && !o.spotAboveOnDemand()) ranked.push_back(o);
+std::vector<Offer> topSavings(std::span<const Offer* const> offers, std::size_t limit) {
+  // (savings, position) keys: the best `limit` are picked without copying or moving any offer, and
+  // ties keep the input order (as a stable sort would).
+  std::vector<std::pair<double, std::size_t>> ranked;
+  for (std::size_t i = 0; i < offers.size(); ++i) {
+    const auto savings = offers[i]->savingsPercent();
+    if (savings && !offers[i]->spotAboveOnDemand()) ranked.emplace_back(*savings, i);
   }
-  std::ranges::stable_sort(ranked, [](const Offer& a, const Offer& b) { return *a.savingsPercent() > *b.savingsPercent(); });
-  if (ranked.size() > limit) ranked.resize(limit);
-  return ranked;
+  const auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+  const auto top = std::min(limit, ranked.size());
+  std::ranges::partial_sort(ranked, ranked.begin() + static_cast<std::ptrdiff_t>(top), better);
+  std::vector<Offer> out;
+  out.reserve(top);
+  for (std::size_t i = 0; i < top; ++i) out.push_back(*offers[ranked[i].second]);
+  return out;
+}
+
+std::vector<Offer> topSavings(const std::vector<Offer>& offers, std::size_t limit) {
+  std::vector<const Offer*> pointers;
+  pointers.reserve(offers.size());
+  for (const auto& o : offers) pointers.push_back(&o);
+  return topSavings(pointers, limit);
 }
 
 }  // namespace spotwise::pricing

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,7 @@ std::vector<ProviderCheapest> cheapestByProvider(const std::vector<Offer>& offer
 
 /** The `limit` offers with the highest savings % (both prices present, spot ≤ on-demand), best first. */
 std::vector<Offer> topSavings(const std::vector<Offer>& offers, std::size_t limit);
+/** topSavings over offers held elsewhere (a filtered view), without copying them. */
+std::vector<Offer> topSavings(std::span<const Offer* const> offers, std::size_t limit);
 
 }  // namespace spotwise::pricing

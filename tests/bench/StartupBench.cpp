@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,11 +23,14 @@ extern char** environ;
 
 namespace {
 
-std::vector<double> g_app;
-std::vector<double> g_reference;
+std::vector<double> g_app, g_appCpu;
+std::vector<double> g_reference, g_referenceCpu;
 
-/** Starts `program args...` and waits for it; seconds of wall time, or -1 when it failed. */
-double timedRun(const std::vector<std::string>& argv) {
+/**
+ * Starts `program args...` and waits for it; seconds of wall time, or -1 when it failed. `cpuSeconds`
+ * (when given) receives the child's user + system CPU time.
+ */
+double timedRun(const std::vector<std::string>& argv, double* cpuSeconds = nullptr) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -34,30 +38,39 @@ double timedRun(const std::vector<std::string>& argv) {
   pid_t pid = 0;
   if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) return -1;
   int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
+  rusage usage{};
+  if (wait4(pid, &status, 0, &usage) != pid) return -1;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::fprintf(stderr, "%s exited with status %d\n", args[0], WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return -1;
   }
+  if (cpuSeconds) {
+    *cpuSeconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  }
   return seconds;
 }
 
-void record(benchmark::State& state, const std::vector<std::string>& argv, std::vector<double>& into) {
+void record(benchmark::State& state, const std::vector<std::string>& argv, std::vector<double>& into,
+            std::vector<double>& cpuInto) {
   for (auto _ : state) {
-    const double seconds = timedRun(argv);
+    double cpu = 0;
+    const double seconds = timedRun(argv, &cpu);
     if (seconds < 0) {
       state.SkipWithError("the process failed (see stderr)");
       return;
     }
     state.SetIterationTime(seconds);
     into.push_back(seconds);
+    cpuInto.push_back(cpu);
+    state.counters["cpu_ms"] = cpu * 1e3;
   }
 }
 
-void BM_EmptyWindowStart(benchmark::State& state) { record(state, {SPOTWISE_STARTUP_REFERENCE}, g_reference); }
+void BM_EmptyWindowStart(benchmark::State& state) { record(state, {SPOTWISE_STARTUP_REFERENCE}, g_reference, g_referenceCpu); }
 void BM_SpotwiseToPopulatedPrices(benchmark::State& state) {
-  record(state, {SPOTWISE_GUI_BINARY, "--exit-when-shown"}, g_app);
+  record(state, {SPOTWISE_GUI_BINARY, "--exit-when-shown"}, g_app, g_appCpu);
 }
 
 double median(std::vector<double> v) {
@@ -113,5 +126,7 @@ int main(int argc, char** argv) {
   std::printf("\nmedian of %d starts: spotwise to populated Prices page %.1f ms, empty Qt Widgets window %.1f ms, ratio %.2f "
               "(target < 1.5): %s\n",
               reps, app * 1e3, reference * 1e3, ratio, ratio < 1.5 ? "met" : "MISSED");
+  std::printf("median CPU time (user + system) per start: spotwise %.1f ms, empty window %.1f ms, ratio %.2f\n",
+              median(g_appCpu) * 1e3, median(g_referenceCpu) * 1e3, median(g_appCpu) / median(g_referenceCpu));
   return ratio < 1.5 ? 0 : 2;
 }

@@ -33,7 +33,7 @@ echo "$control"
 [ "$(dpkg-deb --field "$deb" Version)" = "$version" ] || fail "package version"
 depends=$(dpkg-deb --field "$deb" Depends)
 names=$(sed 's/ *([^)]*)//g; s/, */\n/g' <<<"$depends")  # one package name a line
-for dep in libc6 libstdc++6 libqt6core6 libqt6widgets6 libqt6svg6 qt6-qpa-plugins; do
+for dep in libc6 libstdc++6 libqt6core6 libqt6widgets6 libqt6svg6 qt6-qpa-plugins libcurl4; do
   grep -qxF "$dep" <<<"$names" || fail "Depends lacks $dep: $depends"
 done
 

@@ -123,15 +123,10 @@ JobsPage::JobsPage(QWidget* parent) : QWidget(parent), m_model(new JobTableModel
   // Empty state: what a newcomer does first.
   m_empty = new QWidget(this);
   m_empty->setObjectName(QStringLiteral("jobsEmptyState"));
-  auto* emptyText = new QLabel(
-      tr("<p><b>No jobs yet.</b></p>"
-         "<p>See the whole loop on this computer first, without a cloud account: the <b>Local</b> provider runs "
-         "the example training program (<tt>resources/examples/train.py</tt>) under the same agent a cloud "
-         "instance gets, with checkpoints, <b>Preempt now</b> to rehearse a spot interruption, and spend simulated "
-         "at a T4's spot price. Nothing is billed.</p>"
-         "<p>To run on a cloud GPU, pick an offer on the <b>Prices</b> or <b>Planner</b> page and click "
-         "<b>Launch</b>. From a terminal: <tt>spotwise-cli launch job.json</tt>.</p>"),
-      m_empty);
+  // Its rich text is set when the page is first shown (showEvent): laying it out is the costliest
+  // thing in this page, and the app starts on the Prices page.
+  m_emptyText = new QLabel(m_empty);
+  auto* emptyText = m_emptyText;
   emptyText->setWordWrap(true);
   emptyText->setTextFormat(Qt::RichText);
   m_launchExample = new QPushButton(tr("Launch the example on Local"), m_empty);
@@ -189,6 +184,20 @@ JobsPage::JobsPage(QWidget* parent) : QWidget(parent), m_model(new JobTableModel
   layout->addWidget(m_startupBox);
   layout->addWidget(m_error);
   layout->addWidget(m_stack, 1);
+}
+
+void JobsPage::showEvent(QShowEvent* event) {
+  if (m_emptyText->text().isEmpty()) {
+    m_emptyText->setText(
+        tr("<p><b>No jobs yet.</b></p>"
+           "<p>See the whole loop on this computer first, without a cloud account: the <b>Local</b> provider runs "
+           "the example training program (<tt>resources/examples/train.py</tt>) under the same agent a cloud "
+           "instance gets, with checkpoints, <b>Preempt now</b> to rehearse a spot interruption, and spend simulated "
+           "at a T4's spot price. Nothing is billed.</p>"
+           "<p>To run on a cloud GPU, pick an offer on the <b>Prices</b> or <b>Planner</b> page and click "
+           "<b>Launch</b>. From a terminal: <tt>spotwise-cli launch job.json</tt>.</p>"));
+  }
+  QWidget::showEvent(event);
 }
 
 JobsPage::~JobsPage() {

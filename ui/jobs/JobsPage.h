@@ -94,6 +94,9 @@ class JobsPage : public QWidget {
   /** One poll cycle ended on the worker. */
   void ticked(qint64 elapsedMs);
 
+ protected:
+  void showEvent(QShowEvent* event) override;
+
  private:
   void buildDetail(QWidget* detail);
   void applySnapshot(const JobsSnapshot& snapshot);
@@ -122,6 +125,7 @@ class JobsPage : public QWidget {
   std::vector<jobs::Orphan> m_orphans;
   QStackedWidget* m_stack = nullptr;
   QWidget* m_empty = nullptr;
+  QLabel* m_emptyText = nullptr;  ///< the first-run text, set at the first showEvent
   QPushButton* m_launchExample = nullptr;
   QTableView* m_table = nullptr;
   QWidget* m_detail = nullptr;

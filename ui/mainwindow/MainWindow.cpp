@@ -28,9 +28,33 @@
 
 namespace spotwise::ui {
 
+namespace {
+
+/**
+ * The page stack, sized by the shown page only. A plain QStackedWidget asks every page for its size
+ * hints and height-for-width each time the window is laid out, and hidden pages with word-wrapped
+ * rich text (the Jobs page's first-run text) then cost more text layout than the shown page itself.
+ */
+class PageStack : public QStackedWidget {
+ public:
+  explicit PageStack(QWidget* parent) : QStackedWidget(parent) {
+    connect(this, &QStackedWidget::currentChanged, this, [this] { updateGeometry(); });
+  }
+  [[nodiscard]] QSize sizeHint() const override { return currentWidget() ? currentWidget()->sizeHint() : QStackedWidget::sizeHint(); }
+  [[nodiscard]] QSize minimumSizeHint() const override {
+    return currentWidget() ? currentWidget()->minimumSizeHint() : QStackedWidget::minimumSizeHint();
+  }
+  [[nodiscard]] bool hasHeightForWidth() const override { return currentWidget() && currentWidget()->hasHeightForWidth(); }
+  [[nodiscard]] int heightForWidth(int width) const override {
+    return currentWidget() ? currentWidget()->heightForWidth(width) : -1;
+  }
+};
+
+}  // namespace
+
 MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), m_sidebar(new QListWidget(this)), m_pages(new QStackedWidget(this)), m_prices(new PricesPage(this)),
-      m_planner(new PlannerPage(this)), m_jobs(new JobsPage(this)) {
+    : QMainWindow(parent), m_sidebar(new QListWidget(this)), m_pages(new PageStack(this)), m_prices(new PricesPage(this)),
+      m_jobs(new JobsPage(this)) {
   setObjectName(QStringLiteral("mainWindow"));
   setWindowTitle(QStringLiteral("Spotwise"));
   setWindowIcon(QIcon(QStringLiteral(":/icons/spotwise.svg")));
@@ -42,16 +66,15 @@ MainWindow::MainWindow(QWidget* parent)
 
   m_pages->setObjectName(QStringLiteral("pageStackedWidget"));
   m_pages->addWidget(m_prices);
-  m_pages->addWidget(m_planner);
+  m_pages->addWidget(new QWidget(m_pages));  // the Planner, built on first show
   m_pages->addWidget(m_jobs);
-  m_pages->addWidget(new AccountsPage(this));
-  connect(m_sidebar, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+  m_pages->addWidget(new QWidget(m_pages));  // Accounts, built on first show
+  connect(m_sidebar, &QListWidget::currentRowChanged, this, [this](int row) {
+    ensurePage(row);
+    m_pages->setCurrentIndex(row);
+  });
   connect(m_prices, &PricesPage::launchRequested, this,
           [this](const pricing::Offer& offer) { openLaunchDialog(prefillFromOffer(offer)); });
-  connect(m_planner, &PlannerPage::launchRequested, this,
-          [this](const planner::OfferPlan& plan, const planner::PlanRequest& request) {
-            openLaunchDialog(prefillFromPlan(plan, request));
-          });
 
   auto* central = new QWidget(this);
   auto* layout = new QHBoxLayout(central);
@@ -89,6 +112,35 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 LaunchDialog* MainWindow::launchDialog() const { return m_launchDialog; }
+
+PlannerPage* MainWindow::plannerPage() {
+  ensurePage(PlannerPageIndex);
+  return m_planner;
+}
+
+void MainWindow::ensurePage(int index) {
+  QWidget* page = nullptr;
+  if (index == PlannerPageIndex && !m_planner) {
+    m_planner = new PlannerPage(m_pages);
+    m_planner->setOffers(std::move(m_plannerOffers));
+    m_plannerOffers = {};
+    connect(m_planner, &PlannerPage::launchRequested, this,
+            [this](const planner::OfferPlan& plan, const planner::PlanRequest& request) {
+              openLaunchDialog(prefillFromPlan(plan, request));
+            });
+    page = m_planner;
+  } else if (index == AccountsPageIndex && !m_accounts) {
+    m_accounts = new AccountsPage(m_pages);
+    page = m_accounts;
+  }
+  if (!page) return;
+  QWidget* placeholder = m_pages->widget(index);
+  const bool wasCurrent = m_pages->currentIndex() == index;
+  m_pages->insertWidget(index, page);
+  m_pages->removeWidget(placeholder);
+  delete placeholder;
+  if (wasCurrent) m_pages->setCurrentIndex(index);
+}
 
 void MainWindow::openLaunchDialog(const LaunchPrefill& prefill) {
   if (m_launchDialog) m_launchDialog->close();
@@ -203,7 +255,11 @@ void MainWindow::loadEmbeddedPrices() {
     return;
   }
   m_prices->setSnapshot(*snapshot);
-  m_planner->setOffers(snapshot->offers);
+  if (m_planner) {
+    m_planner->setOffers(snapshot->offers);
+  } else {
+    m_plannerOffers = std::move(snapshot->offers);
+  }
 }
 
 void MainWindow::restoreWindowState() {

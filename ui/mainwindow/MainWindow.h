@@ -3,8 +3,11 @@
 #include <QMainWindow>
 #include <QPointer>
 
+#include <vector>
+
 #include "core/jobs/JobSpec.h"
 #include "core/jobs/Runtime.h"
+#include "core/pricing/Offer.h"
 
 class QActionGroup;
 class QListWidget;
@@ -12,6 +15,7 @@ class QStackedWidget;
 
 namespace spotwise::ui {
 
+class AccountsPage;
 class JobsPage;
 class LaunchDialog;
 class PlannerPage;
@@ -23,6 +27,10 @@ struct LaunchPrefill;
  * The main window: a sidebar of pages (Prices, Planner, Jobs, Accounts) and the About box. Closing it
  * while jobs run asks whether to keep watching them from the tray (the answer can be remembered, and
  * changed in File ▸ When Closed With Jobs Running).
+ *
+ * Prices (the first screen) and Jobs (it supervises running jobs from the start) are built with the
+ * window; Planner and Accounts are built the first time they are shown (or asked for), which keeps
+ * them off the start-up path.
  */
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -35,7 +43,8 @@ class MainWindow : public QMainWindow {
   void showPage(Page page);
   [[nodiscard]] Page currentPage() const;
   [[nodiscard]] PricesPage* pricesPage() const { return m_prices; }
-  [[nodiscard]] PlannerPage* plannerPage() const { return m_planner; }
+  /** The Planner page, built now if it has not been shown yet. */
+  [[nodiscard]] PlannerPage* plannerPage();
   [[nodiscard]] JobsPage* jobsPage() const { return m_jobs; }
   /** The launch form while it is open (it deletes itself when closed). */
   [[nodiscard]] LaunchDialog* launchDialog() const;
@@ -67,6 +76,8 @@ class MainWindow : public QMainWindow {
 
  private:
   void loadEmbeddedPrices();
+  /** Builds the page at `index` of the stack in place of its placeholder, if not built yet. */
+  void ensurePage(int index);
   void restoreWindowState();
   enum class CloseChoice { Tray, Quit, Cancel };
   /** Asks (or reads the remembered answer) what closing with jobs running does. */
@@ -75,8 +86,10 @@ class MainWindow : public QMainWindow {
   QListWidget* m_sidebar;
   QStackedWidget* m_pages;
   PricesPage* m_prices;
-  PlannerPage* m_planner;
+  PlannerPage* m_planner = nullptr;  ///< built on first show (ensurePage)
+  AccountsPage* m_accounts = nullptr;  ///< built on first show (ensurePage)
   JobsPage* m_jobs;
+  std::vector<pricing::Offer> m_plannerOffers;  ///< the catalog the Planner gets when it is built
   QPointer<LaunchDialog> m_launchDialog;
   TrayIcon* m_tray = nullptr;
   QActionGroup* m_closeActions = nullptr;

@@ -104,11 +104,34 @@ PriceCharts::PriceCharts(QWidget* parent)
   auto* tabs = new QTabWidget(this);
   tabs->setObjectName(QStringLiteral("chartTabs"));
   tabs->addTab(viewFor(m_compareChart, tabs, QStringLiteral("compareChartView")), tr("Cheapest per provider"));
-  tabs->addTab(viewFor(m_savingsChart, tabs, QStringLiteral("savingsChartView")), tr("Savings"));
-  tabs->addTab(viewFor(m_historyChart, tabs, QStringLiteral("historyChartView")), tr("History"));
+  // The other two views (a graphics scene each) are made when their tab is first shown: not at start-up.
+  auto* savingsTab = new QWidget(tabs);
+  auto* historyTab = new QWidget(tabs);
+  for (auto* tab : {savingsTab, historyTab}) {
+    auto* tabLayout = new QVBoxLayout(tab);
+    tabLayout->setContentsMargins(0, 0, 0, 0);
+    tab->setMinimumHeight(260);
+  }
+  tabs->addTab(savingsTab, tr("Savings"));
+  tabs->addTab(historyTab, tr("History"));
+  connect(tabs, &QTabWidget::currentChanged, this, [this, savingsTab, historyTab](int index) {
+    if (index == 1 && !m_savingsView) {
+      m_savingsView = viewFor(m_savingsChart, savingsTab, QStringLiteral("savingsChartView"));
+      savingsTab->layout()->addWidget(m_savingsView);
+    } else if (index == 2 && !m_historyView) {
+      m_historyView = viewFor(m_historyChart, historyTab, QStringLiteral("historyChartView"));
+      historyTab->layout()->addWidget(m_historyView);
+    }
+  });
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(tabs);
+}
+
+PriceCharts::~PriceCharts() {
+  // A chart whose view was never made has no owner but this widget.
+  if (!m_savingsView) delete m_savingsChart;
+  if (!m_historyView) delete m_historyChart;
 }
 
 QStringList PriceCharts::comparisonCategories() const { return m_compareAxis->categories(); }
@@ -138,8 +161,11 @@ void PriceCharts::setComparison(const std::vector<pricing::Offer>& offers, const
                                               : tr("Cheapest %1 × %2: on-demand vs spot").arg(gpuCount).arg(gpuModel));
 }
 
-void PriceCharts::setSavings(const std::vector<pricing::Offer>& offers) {
-  const auto top = pricing::topSavings(offers, 20);
+void PriceCharts::setSavings(const std::vector<pricing::Offer>& offers) { showSavings(pricing::topSavings(offers, 20)); }
+
+void PriceCharts::setSavings(const std::vector<const pricing::Offer*>& offers) { showSavings(pricing::topSavings(offers, 20)); }
+
+void PriceCharts::showSavings(const std::vector<pricing::Offer>& top) {
   m_savingsSet->remove(0, m_savingsSet->count());
   QStringList savingsLabels;
   // Bottom-to-top in a horizontal bar chart: append the best last so it is drawn on top.

@@ -22,18 +22,22 @@ namespace spotwise::ui {
 /**
  * The Prices page's charts: cheapest on-demand vs spot per provider for one GPU configuration
  * (grouped bars, savings % in the category labels), the top savings across the shown offers, and
- * one offer's recorded price history on a date axis.
+ * one offer's recorded price history on a date axis. The charts hold their data from the start; the
+ * views of the Savings and History tabs are made when those tabs are first shown.
  */
 class PriceCharts : public QWidget {
   Q_OBJECT
 
  public:
   explicit PriceCharts(QWidget* parent = nullptr);
+  ~PriceCharts() override;
 
   /** Redraws the cheapest on-demand vs spot per provider among `offers` of `gpuModel` × `gpuCount`. */
   void setComparison(const std::vector<pricing::Offer>& offers, const QString& gpuModel, int gpuCount);
   /** Redraws the top 20 savings among `offers`. */
   void setSavings(const std::vector<pricing::Offer>& offers);
+  /** The same over offers held elsewhere (the page's shown rows), without copying them. */
+  void setSavings(const std::vector<const pricing::Offer*>& offers);
   /** Draws the price history of one offer (on-demand and spot series; either may be empty). */
   void setHistory(const QString& title, const std::vector<pricing::HistoryPoint>& onDemand,
                   const std::vector<pricing::HistoryPoint>& spot);
@@ -48,6 +52,8 @@ class PriceCharts : public QWidget {
   [[nodiscard]] QLineSeries* historySpot() const { return m_historySpot; }
 
  private:
+  void showSavings(const std::vector<pricing::Offer>& top);
+
   QChart* m_compareChart;
   QBarSeries* m_compareSeries;
   QBarSet* m_onDemandSet;
@@ -60,6 +66,8 @@ class PriceCharts : public QWidget {
   QChart* m_historyChart;
   QLineSeries* m_historyOnDemand;
   QLineSeries* m_historySpot;
+  QChartView* m_savingsView = nullptr;  ///< made on first show of its tab; owns m_savingsChart from then on
+  QChartView* m_historyView = nullptr;  ///< made on first show of its tab; owns m_historyChart from then on
 };
 
 }  // namespace spotwise::ui

@@ -382,9 +382,9 @@ void PricesPage::updateCharts() {
   // Providers are compared over all offers (a provider filter must not hide the others);
   // the savings ranking is over the shown offers.
   m_charts->setComparison(m_model->offers(), gpu, count);
-  std::vector<pricing::Offer> shown;
+  std::vector<const pricing::Offer*> shown;
   shown.reserve(static_cast<std::size_t>(m_proxy->rowCount()));
-  for (int r = 0; r < m_proxy->rowCount(); ++r) shown.push_back(*m_proxy->offerAt(r));
+  for (int r = 0; r < m_proxy->rowCount(); ++r) shown.push_back(m_proxy->offerAt(r));
   m_charts->setSavings(shown);
 }
 
