@@ -1,5 +1,7 @@
 #include "core/cloud/ApiCall.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 namespace spotwise::cloud {
@@ -64,6 +66,53 @@ Result<http::Response> callWithRetry(const Transport& transport, std::string_vie
     return e;
   };
   return http::retryCall<http::Response>(policy, idempotency, context, attempt);
+}
+
+std::optional<Error> requireJson(std::string_view operation, const http::Response& response) {
+  if (response.body.empty() || nlohmann::json::accept(response.body)) return std::nullopt;
+  return makeError(ErrorCode::Unavailable, std::string(operation) + ": the response is not JSON");
+}
+
+Result<http::Response> callWithBearerToken(const Transport& transport, auth::TokenSource& tokens,
+                                           std::string_view operation, const http::Request& request,
+                                           http::Idempotency idempotency, const CallOptions& options,
+                                           const ErrorMapper& mapError) {
+  std::string usedToken;
+  return callWithRetry(
+      transport, operation, idempotency, options,
+      [&]() -> Result<http::Request> {
+        auto token = tokens.accessToken(options.stop);
+        if (!token) return token.error();
+        usedToken = *token;
+        http::Request attempt = request;
+        attempt.headers.emplace_back("Authorization", "Bearer " + *token);
+        attempt.headers.emplace_back("Content-Type", "application/json");
+        return attempt;
+      },
+      mapError, requireJson, {},
+      // A cached token the API refuses (revoked, or expired before its expires_in) is dropped and
+      // the call sent once more with a fresh one.
+      [&](const http::Response& response, const Error&) {
+        return auth::dropRefusedToken(tokens, response.status, usedToken);
+      });
+}
+
+Result<OperationPoll> pollUntilDone(const Transport& transport, std::string_view operation,
+                                    std::chrono::milliseconds maxWait, const CallOptions& options,
+                                    const std::function<Result<OperationPoll>()>& poll) {
+  // options.deadline is a steady_clock time, so the operation's own limit is measured on it too.
+  const auto until = std::min(options.deadline, std::chrono::steady_clock::now() + maxWait);
+  OperationPoll last;
+  for (int polls = 0; polls < 10000; ++polls) {
+    if (options.stop.stop_requested()) return makeError(ErrorCode::Cancelled, std::string(operation) + ": cancelled");
+    auto step = poll();
+    if (!step) return step.error();
+    last = std::move(*step);
+    if (last.done || std::chrono::steady_clock::now() >= until) return last;
+    if (last.next > std::chrono::milliseconds(0) && !transport.sleeper->sleepFor(last.next, options.stop))
+      return makeError(ErrorCode::Cancelled, std::string(operation) + ": cancelled");
+  }
+  return last;
 }
 
 }  // namespace spotwise::cloud

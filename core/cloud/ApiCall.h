@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
+#include "core/auth/TokenSource.h"
 #include "core/cloud/Provider.h"
 #include "core/common/Result.h"
 #include "core/http/HttpClient.h"
@@ -70,5 +72,41 @@ Result<http::Response> callWithRetry(const Transport& transport, std::string_vie
                                      const ResponseCheck& check = {},
                                      const std::function<bool(int status)>& isSuccess = {},
                                      const AuthRecovery& recover = {});
+
+/**
+ * A ResponseCheck for JSON APIs: a non-empty body that is not JSON fails the attempt with
+ * Unavailable ("<operation>: the response is not JSON").
+ */
+std::optional<Error> requireJson(std::string_view operation, const http::Response& response);
+
+/**
+ * callWithRetry for a JSON API that takes an OAuth bearer token (Azure Resource Manager, Compute
+ * Engine): each attempt sends `request` with `Authorization: Bearer <token>`, the token fetched
+ * from `tokens` then (with options.stop), and `Content-Type: application/json`. A 2xx body that is
+ * not JSON fails the attempt (requireJson); a token the API refuses is dropped from `tokens` and
+ * the call sent once more with a fresh one (auth::dropRefusedToken). `tokens` must outlive the call.
+ */
+Result<http::Response> callWithBearerToken(const Transport& transport, auth::TokenSource& tokens,
+                                           std::string_view operation, const http::Request& request,
+                                           http::Idempotency idempotency, const CallOptions& options,
+                                           const ErrorMapper& mapError);
+
+/** What one look at a long-running operation found. */
+struct OperationPoll {
+  bool done = false;
+  std::string state;                  ///< the provider's word for where it stands ("InProgress")
+  std::chrono::milliseconds next{0};  ///< wait before the next look; 0 when the look itself waited (server-side)
+};
+
+/**
+ * Follows a long-running operation: calls `poll` until it reports done, waiting OperationPoll::next
+ * on transport.sleeper between looks, and returns the last look. That look is not done when the
+ * time ran out first (min(options.deadline, now + maxWait), or 10000 looks): what that means is the
+ * caller's to say. Cancelled ("<operation>: cancelled") when options.stop is requested; an Error
+ * from `poll` (a failed call, a failed operation) is returned as it is.
+ */
+Result<OperationPoll> pollUntilDone(const Transport& transport, std::string_view operation,
+                                    std::chrono::milliseconds maxWait, const CallOptions& options,
+                                    const std::function<Result<OperationPoll>()>& poll);
 
 }  // namespace spotwise::cloud

@@ -75,6 +75,7 @@ class LabPeer {
   [[nodiscard]] bool ok() const { return !m_ready.isEmpty(); }
   [[nodiscard]] const QString& why() const { return m_why; }
   [[nodiscard]] std::string value(const char* key) const { return m_ready.value(QLatin1String(key)).toString().toStdString(); }
+  [[nodiscard]] int number(const char* key) const { return m_ready.value(QLatin1String(key)).toInt(); }
 
   /** Sends one command; fails the test (returns null) when the peer reports an error. */
   QJsonValue command(const QJsonObject& request) {
@@ -152,6 +153,16 @@ inline QJsonObject faultSpec(std::initializer_list<QPair<QString, QJsonValue>> f
 /** A peer run by python3 (tests/lab/peers/<script>); check it with SPOTWISE_REQUIRE_PEER. */
 inline std::unique_ptr<LabPeer> pythonPeer(const char* script) {
   return std::make_unique<LabPeer>(QStringLiteral("python3"), QStringList{labPeerScript(script)});
+}
+
+/**
+ * moto (IAM + STS) with SigV4 checking (tests/lab/servers/moto_sts_server.py). Ready line: port,
+ * accessKeyId, secretAccessKey (of an IAM user that may do anything), roleArn, userArn.
+ */
+inline std::unique_ptr<LabPeer> motoStsPeer() {
+  return std::make_unique<LabPeer>(
+      QStringLiteral("python3"),
+      QStringList{QString::fromStdString((sourceDir() / "tests/lab/servers/moto_sts_server.py").string())});
 }
 
 /** A deadline `s` from now. */

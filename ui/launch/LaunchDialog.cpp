@@ -31,6 +31,7 @@
 #include <limits>
 
 #include "core/jobs/Recovery.h"
+#include "ui/forms/FormFields.h"
 #include "ui/models/QtConvert.h"
 
 namespace spotwise::ui {
@@ -50,17 +51,6 @@ QThreadPool* workPool() {
     return p;
   }();
   return pool;
-}
-
-enum class Parsed { Empty, Number, Bad };
-
-Parsed parseNumber(const QLineEdit* edit, double& value) {
-  const QString text = edit->text().trimmed();
-  if (text.isEmpty()) return Parsed::Empty;
-  bool ok = false;
-  value = QLocale().toDouble(text, &ok);
-  if (!ok) value = QLocale::c().toDouble(text, &ok);
-  return ok && std::isfinite(value) ? Parsed::Number : Parsed::Bad;
 }
 
 // A number as the form shows it: at most `decimals` decimals, no trailing zeros, no group separators.
@@ -91,16 +81,6 @@ QString sentence(const std::string& message) {
   QString text = toQString(message);
   if (!text.isEmpty()) text[0] = text[0].toUpper();
   return text;
-}
-
-QLabel* makeErrorLabel(const QString& objectName, QWidget* parent) {
-  auto* label = new QLabel(parent);
-  label->setObjectName(objectName);
-  label->setWordWrap(true);
-  label->setTextFormat(Qt::PlainText);
-  label->setStyleSheet(QStringLiteral("color: #c62828;"));
-  label->hide();
-  return label;
 }
 
 // The form field that shows one of validateJobSpec's errors, and the words that introduce it there.

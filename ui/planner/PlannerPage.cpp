@@ -45,6 +45,7 @@
 #include <limits>
 #include <set>
 
+#include "ui/forms/FormFields.h"
 #include "ui/models/QtConvert.h"
 #include "ui/planner/PlanTableModel.h"
 
@@ -80,28 +81,6 @@ struct LedgerHistory {
 namespace {
 
 using planner::PlanField;
-
-enum class Parsed { Empty, Number, Bad };
-
-// A number as the user typed it: in their locale ("2,5" in German) or with a dot.
-Parsed parseNumber(const QLineEdit* edit, double& value) {
-  const QString text = edit->text().trimmed();
-  if (text.isEmpty()) return Parsed::Empty;
-  bool ok = false;
-  value = QLocale().toDouble(text, &ok);
-  if (!ok) value = QLocale::c().toDouble(text, &ok);
-  return ok && std::isfinite(value) ? Parsed::Number : Parsed::Bad;
-}
-
-QLabel* makeErrorLabel(const QString& objectName, QWidget* parent) {
-  auto* label = new QLabel(parent);
-  label->setObjectName(objectName);
-  label->setWordWrap(true);
-  label->setTextFormat(Qt::PlainText);
-  label->setStyleSheet(QStringLiteral("color: #c62828;"));
-  label->hide();
-  return label;
-}
 
 constexpr pricing::CloudProvider kProviders[] = {pricing::CloudProvider::Aws, pricing::CloudProvider::Gcp,
                                                   pricing::CloudProvider::Azure};

@@ -4,7 +4,9 @@
 #include <cctype>
 #include <chrono>
 #include <ctime>
+#include <initializer_list>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "core/auth/Crypto.h"
@@ -84,6 +86,54 @@ Result<void> checkTimes(std::optional<std::int64_t> start, std::int64_t expiry, 
   return {};
 }
 
+// The fields every SAS signs and carries, as they are signed and sent.
+struct SasFields {
+  std::string permissions;
+  std::string start;
+  std::string expiry;
+  std::string ipRange;
+  std::string protocol;
+  std::string version;
+};
+
+// Checks and writes out the fields ServiceSasOptions and AccountSasOptions share; `order` is the
+// kind's permission letters in their canonical order.
+template <typename Options>
+Result<SasFields> sasFields(const Options& options, std::string_view order, std::string_view operation) {
+  if (auto ok = checkPermissions(options.permissions, order, operation); !ok) return ok.error();
+  if (auto ok = checkTimes(options.startUnix, options.expiryUnix, operation); !ok) return ok.error();
+  return SasFields{canonicalPermissions(options.permissions, order),
+                   options.startUnix ? sasTime(*options.startUnix) : "",
+                   sasTime(options.expiryUnix),
+                   options.ipRange,
+                   options.httpsOnly ? "https" : "",
+                   options.version};
+}
+
+// Signs `stringToSign` and writes the SAS query: the shared fields, then `extra` in order, then
+// the signature; empty values are left out.
+std::string signedSasQuery(const std::string& secret, std::string stringToSign, const SasFields& fields,
+                           std::initializer_list<std::pair<std::string_view, std::string_view>> extra,
+                           std::string* stringToSignOut) {
+  const std::string signature = signBase64(secret, stringToSign);
+  registerSecret(signature);  // a SAS is a bearer credential: redacted wherever it would be logged
+  std::string out;
+  auto add = [&](std::string_view name, std::string_view value) {
+    if (value.empty()) return;
+    out += (out.empty() ? "" : "&") + std::string(name) + '=' + sasEncode(value);
+  };
+  add("st", fields.start);
+  add("se", fields.expiry);
+  add("sp", fields.permissions);
+  add("sip", fields.ipRange);
+  add("spr", fields.protocol);
+  add("sv", fields.version);
+  for (const auto& [name, value] : extra) add(name, value);
+  add("sig", signature);
+  if (stringToSignOut) *stringToSignOut = std::move(stringToSign);
+  return out;
+}
+
 }  // namespace
 
 std::string sasTime(std::int64_t unixSeconds) {
@@ -156,9 +206,8 @@ Result<std::string> makeServiceSas(const StorageAccountKey& key, const ServiceSa
   if (options.resource != SasResource::Container && options.blob.empty())
     return makeError(ErrorCode::InvalidArgument, options.resource == SasResource::Blob ? "service SAS: no blob name given"
                                                                                         : "service SAS: no directory given");
-  constexpr std::string_view kOrder = "racwdxyltmeop";
-  if (auto ok = checkPermissions(options.permissions, kOrder, kOperation); !ok) return ok.error();
-  if (auto ok = checkTimes(options.startUnix, options.expiryUnix, kOperation); !ok) return ok.error();
+  auto fields = sasFields(options, "racwdxyltmeop", kOperation);
+  if (!fields) return fields.error();
 
   std::string resource = "/blob/" + key.account + '/' + options.container;
   std::string sr = "c";
@@ -173,34 +222,12 @@ Result<std::string> makeServiceSas(const StorageAccountKey& key, const ServiceSa
     sr = "d";
     depth = std::to_string(1 + std::count(dir.begin(), dir.end(), '/'));
   }
-  const std::string permissions = canonicalPermissions(options.permissions, kOrder);
-  const std::string start = options.startUnix ? sasTime(*options.startUnix) : "";
-  const std::string expiry = sasTime(options.expiryUnix);
-  const std::string protocol = options.httpsOnly ? "https" : "";
   // Version 2020-12-06 and later: ... signedSnapshotTime, signedEncryptionScope, then the five rsc* overrides.
-  const std::string stringToSign = permissions + '\n' + start + '\n' + expiry + '\n' + resource + '\n' +
-                                   options.identifier + '\n' + options.ipRange + '\n' + protocol + '\n' +
-                                   options.version + '\n' + sr + '\n' + "" + '\n' + "" + '\n' + "\n\n\n\n";
-  const std::string signature = signBase64(*secret, stringToSign);
-  registerSecret(signature);  // a SAS is a bearer credential: redacted wherever it would be logged
-
-  std::string out;
-  auto add = [&](std::string_view name, const std::string& value) {
-    if (value.empty()) return;
-    out += (out.empty() ? "" : "&") + std::string(name) + '=' + sasEncode(value);
-  };
-  add("st", start);
-  add("se", expiry);
-  add("sp", permissions);
-  add("sip", options.ipRange);
-  add("spr", protocol);
-  add("sv", options.version);
-  add("sr", sr);
-  add("sdd", depth);
-  add("si", options.identifier);
-  add("sig", signature);
-  if (stringToSignOut) *stringToSignOut = stringToSign;
-  return out;
+  std::string stringToSign = fields->permissions + '\n' + fields->start + '\n' + fields->expiry + '\n' + resource +
+                             '\n' + options.identifier + '\n' + fields->ipRange + '\n' + fields->protocol + '\n' +
+                             fields->version + '\n' + sr + '\n' + "" + '\n' + "" + '\n' + "\n\n\n\n";
+  return signedSasQuery(*secret, std::move(stringToSign), *fields,
+                        {{"sr", sr}, {"sdd", depth}, {"si", options.identifier}}, stringToSignOut);
 }
 
 Result<std::string> makeAccountSas(const StorageAccountKey& key, const AccountSasOptions& options,
@@ -208,36 +235,15 @@ Result<std::string> makeAccountSas(const StorageAccountKey& key, const AccountSa
   constexpr std::string_view kOperation = "account SAS";
   auto secret = decodedKey(key, kOperation);
   if (!secret) return secret.error();
-  constexpr std::string_view kOrder = "rwdxylacuptfi";
-  if (auto ok = checkPermissions(options.permissions, kOrder, kOperation); !ok) return ok.error();
-  if (auto ok = checkTimes(options.startUnix, options.expiryUnix, kOperation); !ok) return ok.error();
+  auto fields = sasFields(options, "rwdxylacuptfi", kOperation);
+  if (!fields) return fields.error();
   if (options.services.empty() || options.resourceTypes.empty())
     return makeError(ErrorCode::InvalidArgument, "account SAS: services and resource types must not be empty");
-  const std::string permissions = canonicalPermissions(options.permissions, kOrder);
-  const std::string start = options.startUnix ? sasTime(*options.startUnix) : "";
-  const std::string expiry = sasTime(options.expiryUnix);
-  const std::string protocol = options.httpsOnly ? "https" : "";
-  const std::string stringToSign = key.account + '\n' + permissions + '\n' + options.services + '\n' +
-                                   options.resourceTypes + '\n' + start + '\n' + expiry + '\n' + options.ipRange + '\n' +
-                                   protocol + '\n' + options.version + '\n' + "" + '\n';
-  const std::string signature = signBase64(*secret, stringToSign);
-  registerSecret(signature);  // a SAS is a bearer credential: redacted wherever it would be logged
-  std::string out;
-  auto add = [&](std::string_view name, const std::string& value) {
-    if (value.empty()) return;
-    out += (out.empty() ? "" : "&") + std::string(name) + '=' + sasEncode(value);
-  };
-  add("st", start);
-  add("se", expiry);
-  add("sp", permissions);
-  add("sip", options.ipRange);
-  add("spr", protocol);
-  add("sv", options.version);
-  add("ss", options.services);
-  add("srt", options.resourceTypes);
-  add("sig", signature);
-  if (stringToSignOut) *stringToSignOut = stringToSign;
-  return out;
+  std::string stringToSign = key.account + '\n' + fields->permissions + '\n' + options.services + '\n' +
+                             options.resourceTypes + '\n' + fields->start + '\n' + fields->expiry + '\n' +
+                             fields->ipRange + '\n' + fields->protocol + '\n' + fields->version + '\n' + "" + '\n';
+  return signedSasQuery(*secret, std::move(stringToSign), *fields,
+                        {{"ss", options.services}, {"srt", options.resourceTypes}}, stringToSignOut);
 }
 
 }  // namespace spotwise::auth::azure

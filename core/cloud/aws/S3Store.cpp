@@ -1,7 +1,5 @@
 #include "core/cloud/aws/S3Store.h"
 
-#include <fstream>
-
 #include "core/auth/TokenSource.h"
 #include "core/cloud/FileParts.h"
 #include "core/common/Time.h"
@@ -154,41 +152,16 @@ Result<std::string> S3Store::get(std::string_view key, const CallOptions& option
 }
 
 Result<void> S3Store::getFile(std::string_view key, const std::filesystem::path& file, const CallOptions& options) {
-  const auto partial = std::filesystem::path(file).concat(".part");
-  std::ofstream out;
-  // Each attempt starts the file again: a retried download never appends to a broken one.
-  const auto restart = [&] {
-    if (out.is_open()) out.close();
-    out.open(partial, std::ios::binary | std::ios::trunc);
-  };
-  auto response = call("GetObject", "GET", objectUrl(key), "", {}, http::Idempotency::Idempotent, options,
-                       [&](std::string_view chunk) {
-                         out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-                         return static_cast<bool>(out);
-                       },
-                       restart);
-  if (out.is_open()) out.close();
-  if (!response) {
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
-    return response.error();
-  }
-  if (!std::filesystem::exists(partial)) std::ofstream(partial, std::ios::binary).close();  // empty object
-  std::error_code ec;
-  std::filesystem::rename(partial, file, ec);
-  if (ec) return makeError(ErrorCode::Internal, "GetObject: cannot write " + file.string() + ": " + ec.message());
-  return {};
+  return downloadToFile("GetObject", file, [&](auto onData, auto onAttempt) {
+    return call("GetObject", "GET", objectUrl(key), "", {}, http::Idempotency::Idempotent, options, std::move(onData),
+                std::move(onAttempt));
+  });
 }
 
 Result<ObjectInfo> S3Store::head(std::string_view key, const CallOptions& options) {
   auto response = call("HeadObject", "HEAD", objectUrl(key), "", {}, http::Idempotency::Idempotent, options);
   if (!response) return response.error();
-  ObjectInfo info;
-  info.key = std::string(key);
-  if (auto length = response->header("Content-Length")) info.size = std::stoull("0" + *length);
-  info.etag = unquoteEtag(response->header("ETag").value_or(""));
-  if (auto modified = response->header("Last-Modified")) info.modifiedUnix = auth::aws::parseHttpDate(*modified).value_or(0);
-  return info;
+  return objectInfoFromHead(key, *response);
 }
 
 Result<std::vector<ObjectInfo>> S3Store::list(std::string_view prefix, const CallOptions& options) {

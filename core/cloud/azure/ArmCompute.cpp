@@ -21,11 +21,6 @@ constexpr std::string_view kActivityLogApi = "2015-04-01";
 /** How far back the Activity Log is searched for why a VM disappeared. */
 constexpr std::int64_t kEvictionLookbackSeconds = std::int64_t{2} * 24 * 3600;
 
-std::optional<Error> requireJson(std::string_view operation, const http::Response& response) {
-  if (response.body.empty() || json::accept(response.body)) return std::nullopt;
-  return makeError(ErrorCode::Unavailable, std::string(operation) + ": the response is not JSON");
-}
-
 /** A VM's state from its (lower-case) provisioning and power states; the provisioning state outranks. */
 InstanceState vmState(std::string_view provisioning, std::string_view power) {
   if (provisioning == "deleting") return InstanceState::Stopping;
@@ -206,33 +201,18 @@ Result<http::Response> ArmCompute::call(std::string_view operation, std::string 
   if (m_settings.subscriptionId.empty())
     return makeError(ErrorCode::FailedPrecondition, std::string(operation) + ": no Azure subscription");
   // Every ARM call Spotwise makes is a GET, an idempotent PUT or a DELETE: all safe to repeat.
-  std::string usedToken;
-  return callWithRetry(
-      m_transport, operation, http::Idempotency::Idempotent, options,
-      [&]() -> Result<http::Request> {
-        auto token = m_settings.tokens->accessToken(options.stop);
-        if (!token) return token.error();
-        usedToken = *token;
-        http::Request request;
-        request.method = method;
-        request.url = url;
-        request.headers = {{"Authorization", "Bearer " + *token}, {"Content-Type", "application/json"}};
-        request.body = body;
-        return request;
-      },
-      armError, requireJson, {},
-      // A cached token ARM refuses (revoked, or expired before its expires_in) is dropped and the
-      // call sent once more with a fresh one.
-      [&](const http::Response& response, const Error&) {
-        return auth::dropRefusedToken(*m_settings.tokens, response.status, usedToken);
-      });
+  http::Request request;
+  request.method = std::move(method);
+  request.url = std::move(url);
+  request.body = std::move(body);
+  return callWithBearerToken(m_transport, *m_settings.tokens, operation, request, http::Idempotency::Idempotent,
+                             options, armError);
 }
 
 Result<void> ArmCompute::awaitOperation(std::string_view operation, const http::Response& started, const CallOptions& options) {
   const auto url = started.header("Azure-AsyncOperation");
   if (!url) return {};  // finished synchronously
-  const auto until = std::min(options.deadline, std::chrono::steady_clock::now() + m_settings.operationWait);
-  for (int polls = 0; polls < 10000; ++polls) {
+  auto last = pollUntilDone(m_transport, operation, m_settings.operationWait, options, [&]() -> Result<OperationPoll> {
     auto status = call(operation, "GET", *url, "", options);
     if (!status) return status.error();
     json j;
@@ -243,24 +223,21 @@ Result<void> ArmCompute::awaitOperation(std::string_view operation, const http::
     }
     // Read field by field: any JSON may come back (a proxy's, a changed API's), and a value of an
     // unexpected type counts as missing. A status not known (yet) is polled again until the deadline.
-    const auto text = [](const json& object, const char* key) {
+    const auto stringField = [](const json& object, const char* key) {
       return object.is_object() && object.contains(key) && object[key].is_string() ? object[key].get<std::string>()
                                                                                     : std::string();
     };
-    const std::string state = text(j, "status");
-    if (state == "Succeeded") return {};
+    const std::string state = stringField(j, "status");
+    if (state == "Succeeded") return OperationPoll{.done = true, .state = state, .next = {}};
     if (state == "Failed" || state == "Canceled") {
       const json e = j.is_object() && j.contains("error") ? j["error"] : json::object();
-      const std::string message = text(e, "message");
+      const std::string message = stringField(e, "message");
       Error error = makeError(ErrorCode::FailedPrecondition,
                               std::string(operation) + ": " + (message.empty() ? "the operation " + state : message));
-      error.providerCode = text(e, "code");
+      error.providerCode = stringField(e, "code");
       error.code = mapArmErrorCode(error.providerCode, ErrorCode::FailedPrecondition);
       return error;
     }
-    if (std::chrono::steady_clock::now() >= until)
-      return makeError(ErrorCode::DeadlineExceeded, std::string(operation) + ": still " + (state.empty() ? std::string("running") : state) +
-                                                            " at the deadline");
     std::chrono::milliseconds wait(2000);
     if (auto after = status->header("Retry-After")) {
       int seconds = 0;
@@ -268,10 +245,13 @@ Result<void> ArmCompute::awaitOperation(std::string_view operation, const http::
       std::from_chars(text.data(), text.data() + text.size(), seconds);
       if (seconds > 0 && seconds < 60) wait = std::chrono::seconds(seconds);
     }
-    if (!m_transport.sleeper->sleepFor(wait, options.stop))
-      return makeError(ErrorCode::Cancelled, std::string(operation) + ": cancelled");
-  }
-  return makeError(ErrorCode::DeadlineExceeded, std::string(operation) + ": too many polls");
+    return OperationPoll{.done = false, .state = state, .next = wait};
+  });
+  if (!last) return last.error();
+  if (!last->done)
+    return makeError(ErrorCode::DeadlineExceeded,
+                     std::string(operation) + ": still " + (last->state.empty() ? std::string("running") : last->state) + " at the deadline");
+  return {};
 }
 
 Result<std::string> ArmCompute::ensureNetwork(std::string_view location, const CallOptions& options) {

@@ -2,7 +2,6 @@
 
 #include <cctype>
 #include <cstdio>
-#include <fstream>
 
 #include "core/auth/TokenSource.h"
 #include "core/auth/aws/SigV4.h"
@@ -195,39 +194,15 @@ Result<std::string> BlobStore::get(std::string_view key, const CallOptions& opti
 }
 
 Result<void> BlobStore::getFile(std::string_view key, const std::filesystem::path& file, const CallOptions& options) {
-  const auto partial = std::filesystem::path(file).concat(".part");
-  std::ofstream out;
-  // Each attempt starts the file again: a retried download never appends to a broken one.
-  const auto restart = [&] {
-    if (out.is_open()) out.close();
-    out.open(partial, std::ios::binary | std::ios::trunc);
-  };
-  auto response = call("GetBlob", "GET", blobUrl(key), "", {}, options, [&](std::string_view chunk) {
-    out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    return static_cast<bool>(out);
-  }, restart);
-  if (out.is_open()) out.close();
-  if (!response) {
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
-    return response.error();
-  }
-  if (!std::filesystem::exists(partial)) std::ofstream(partial, std::ios::binary).close();
-  std::error_code ec;
-  std::filesystem::rename(partial, file, ec);
-  if (ec) return makeError(ErrorCode::Internal, "GetBlob: cannot write " + file.string() + ": " + ec.message());
-  return {};
+  return downloadToFile("GetBlob", file, [&](auto onData, auto onAttempt) {
+    return call("GetBlob", "GET", blobUrl(key), "", {}, options, std::move(onData), std::move(onAttempt));
+  });
 }
 
 Result<ObjectInfo> BlobStore::head(std::string_view key, const CallOptions& options) {
   auto response = call("GetBlobProperties", "HEAD", blobUrl(key), "", {}, options);
   if (!response) return response.error();
-  ObjectInfo info;
-  info.key = std::string(key);
-  if (auto length = response->header("Content-Length")) info.size = std::stoull("0" + *length);
-  info.etag = unquoteEtag(response->header("ETag").value_or(""));
-  if (auto modified = response->header("Last-Modified")) info.modifiedUnix = auth::aws::parseHttpDate(*modified).value_or(0);
-  return info;
+  return objectInfoFromHead(key, *response);
 }
 
 Result<std::vector<ObjectInfo>> BlobStore::list(std::string_view prefix, const CallOptions& options) {

@@ -11,11 +11,6 @@ namespace spotwise::cloud::gcp {
 
 namespace {
 
-std::optional<Error> requireJson(std::string_view operation, const http::Response& response) {
-  if (response.body.empty() || nlohmann::json::accept(response.body)) return std::nullopt;
-  return makeError(ErrorCode::Unavailable, std::string(operation) + ": the response is not JSON");
-}
-
 std::pair<std::string, std::string> splitId(std::string_view id) {
   const auto slash = id.find('/');
   if (slash == std::string_view::npos) return {{}, std::string(id)};
@@ -34,26 +29,11 @@ Result<http::Response> GceCompute::call(std::string_view operation, std::string 
   std::string url = m_settings.computeEndpoint;
   if (!url.ends_with('/')) url += '/';
   url += "projects/" + percentEncode(m_settings.project) + "/" + path;
-  std::string usedToken;
-  return callWithRetry(
-      m_transport, operation, idempotency, options,
-      [&]() -> Result<http::Request> {
-        auto token = m_settings.tokens->accessToken(options.stop);
-        if (!token) return token.error();
-        usedToken = *token;
-        http::Request request;
-        request.method = method;
-        request.url = url;
-        request.headers = {{"Authorization", "Bearer " + *token}, {"Content-Type", "application/json"}};
-        request.body = body;
-        return request;
-      },
-      gceError, requireJson, {},
-      // A cached token Google refuses (revoked, or expired early) is dropped and the call sent
-      // once more with a fresh one.
-      [&](const http::Response& response, const Error&) {
-        return auth::dropRefusedToken(*m_settings.tokens, response.status, usedToken);
-      });
+  http::Request request;
+  request.method = std::move(method);
+  request.url = std::move(url);
+  request.body = std::move(body);
+  return callWithBearerToken(m_transport, *m_settings.tokens, operation, request, idempotency, options, gceError);
 }
 
 Result<Instance> GceCompute::launch(const LaunchSpec& spec, const CallOptions& options) {
@@ -77,15 +57,22 @@ Result<Instance> GceCompute::launch(const LaunchSpec& spec, const CallOptions& o
   } else {
     auto op = parseOperation(inserted->body, "instances.insert");
     if (!op) return op.error();
-    const auto waitUntil = std::min(options.deadline, std::chrono::steady_clock::now() + m_settings.operationWait);
-    while (!op->done && std::chrono::steady_clock::now() < waitUntil && !options.stop.stop_requested()) {
-      auto waited = call("zoneOperations.wait", "POST", "zones/" + zone + "/operations/" + op->name + "/wait", "",
-                         http::Idempotency::Idempotent, options);
-      if (!waited) return waited.error();
-      op = parseOperation(waited->body, "instances.insert");
-      if (!op) return op.error();
-    }
-    if (op->error) return *op->error;
+    // zoneOperations.wait itself waits (up to two minutes) for the operation, so no sleep between looks.
+    auto last = pollUntilDone(
+        m_transport, "instances.insert", m_settings.operationWait, options, [&]() -> Result<OperationPoll> {
+          if (!op->done) {
+            auto waited = call("zoneOperations.wait", "POST", "zones/" + zone + "/operations/" + op->name + "/wait", "",
+                               http::Idempotency::Idempotent, options);
+            if (!waited) return waited.error();
+            op = parseOperation(waited->body, "instances.insert");
+            if (!op) return op.error();
+          }
+          if (op->error) return *op->error;
+          return OperationPoll{.done = op->done, .state = op->done ? "DONE" : "RUNNING", .next = {}};
+        });
+    // An insert still running when the wait is over has made its instance all the same: it is
+    // looked up below and reported in the state it is in.
+    if (!last) return last.error();
   }
   auto got = call("instances.get", "GET", "zones/" + zone + "/instances/" + name, "", http::Idempotency::Idempotent, options);
   if (!got) return got.error();

@@ -2,8 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-
 #include "core/cloud/FileParts.h"
 #include "core/cloud/Encoding.h"
 #include "core/cloud/gcp/GceApi.h"
@@ -22,11 +20,6 @@ ObjectInfo fromJson(const json& j) {
   info.etag = j.value("etag", "");
   info.modifiedUnix = parseIso8601Utc(j.value("updated", "").substr(0, 19) + "Z").value_or(0);
   return info;
-}
-
-std::optional<Error> requireJson(std::string_view operation, const http::Response& response) {
-  if (response.body.empty() || json::accept(response.body)) return std::nullopt;
-  return makeError(ErrorCode::Unavailable, std::string(operation) + ": the response is not JSON");
 }
 
 /** The end of the confirmed range of a 308 ("bytes=0-262143"), or -1 when nothing is stored yet. */
@@ -157,27 +150,10 @@ Result<std::string> GcsStore::get(std::string_view key, const CallOptions& optio
 }
 
 Result<void> GcsStore::getFile(std::string_view key, const std::filesystem::path& file, const CallOptions& options) {
-  const auto partial = std::filesystem::path(file).concat(".part");
-  std::ofstream out;
-  auto response = call("objects.get", "GET", objectUrl(key) + "?alt=media", "", {}, options,
-                       [&](std::string_view chunk) {
-                         out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-                         return static_cast<bool>(out);
-                       },
-                       [&] {
-                         if (out.is_open()) out.close();
-                         out.open(partial, std::ios::binary | std::ios::trunc);
-                       });
-  if (out.is_open()) out.close();
-  if (!response) {
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
-    return response.error();
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, file, ec);
-  if (ec) return makeError(ErrorCode::Internal, "objects.get: cannot write " + file.string() + ": " + ec.message());
-  return {};
+  return downloadToFile("objects.get", file, [&](auto onData, auto onAttempt) {
+    return call("objects.get", "GET", objectUrl(key) + "?alt=media", "", {}, options, std::move(onData),
+                std::move(onAttempt));
+  });
 }
 
 Result<ObjectInfo> GcsStore::head(std::string_view key, const CallOptions& options) {

@@ -6,11 +6,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include "core/agent/AgentRenderer.h"
 #include "core/agent/AgentTestFixtures.h"
 #include "core/agent/CodeBundle.h"
 #include "core/cloud/local/LocalProvider.h"
@@ -20,18 +15,6 @@ using namespace spotwise::test;
 using nlohmann::json;
 
 namespace {
-
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 QString azuriteDir() {
   if (qEnvironmentVariableIsSet("SPOTWISE_AZURITE_DIR")) return qEnvironmentVariable("SPOTWISE_AZURITE_DIR");
@@ -74,20 +57,12 @@ class AgentAzuriteLabTest : public QObject {
                          {"driver", {{"mode", "skip"}}},
                          {"expectGpu", false},
                          {"powerOff", false}};
-    writeText(agentDir / "agent.py", std::string(agent::agentPythonSource()));
-    writeText(agentDir / "config.json", config.dump());
+    writeAgent(agentDir, config);
     FakeMetadata imds(agentDir / "imds", std::string(cloud::local::localInstanceScript()));
     if (!imds.start()) return -2;
-    SessionProcess run;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("SPOTWISE_IMDS_ENDPOINT"), QString::fromStdString(imds.endpoint()));
-    if (!run.start(QStringLiteral("python3"), {QString::fromStdString((agentDir / "agent.py").string()), QStringLiteral("run"), QStringLiteral("--config"),
-                                               QString::fromStdString((agentDir / "config.json").string())},
-                   env))
-      return -3;
-    const int rc = run.waitExit(60000);
-    *output = run.output().toStdString();
-    return rc;
+    auto run = runAgentVerb(agentDir, "run", imds.endpoint(), 60000);
+    *output = std::move(run.output);
+    return run.code;
   }
 
  private Q_SLOTS:

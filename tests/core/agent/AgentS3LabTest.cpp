@@ -13,7 +13,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "core/agent/AgentRenderer.h"
 #include "core/agent/AgentTestFixtures.h"
 #include "core/agent/CodeBundle.h"
 #include "core/cloud/local/LocalProvider.h"
@@ -23,18 +22,6 @@ using namespace spotwise::test;
 using nlohmann::json;
 
 namespace {
-
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 bool accepts(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -148,18 +135,10 @@ class AgentS3LabTest : public QObject {
                          {"driver", {{"mode", "skip"}}},
                          {"expectGpu", false},
                          {"powerOff", false}};
-    writeText(agentDir / "agent.py", std::string(agent::agentPythonSource()));
-    writeText(agentDir / "config.json", config.dump());
+    writeAgent(agentDir, config);
     QVERIFY(readIfExists(agentDir / "config.json").find("SecretAccessKey") == std::string::npos);  // no keys in the config
-    SessionProcess run;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("SPOTWISE_IMDS_ENDPOINT"), QString::fromStdString(imds.endpoint()));
-    QVERIFY(run.start(QStringLiteral("python3"), {QString::fromStdString((agentDir / "agent.py").string()), QStringLiteral("run"), QStringLiteral("--config"),
-                                                  QString::fromStdString((agentDir / "config.json").string())},
-                      env));
-    const int exitCode = run.waitExit(60000);
-    const std::string out = run.output().toStdString();
-    QVERIFY2(exitCode == 0, out.c_str());
+    const auto run = runAgentVerb(agentDir, "run", imds.endpoint(), 60000);
+    QVERIFY2(run.code == 0, run.output.c_str());
 
     // Read back with boto3, an independent S3 client.
     const json status = json::parse(helper({"get", creds, "jobs/job-s3/status.json"}), nullptr, false);
@@ -191,20 +170,12 @@ class AgentS3LabTest : public QObject {
                       {"driver", {{"mode", "skip"}}},
                       {"expectGpu", false},
                       {"powerOff", false}};
-      writeText(dir / "agent.py", std::string(agent::agentPythonSource()));
-      writeText(dir / "config.json", c.dump());
+      writeAgent(dir, c);
     };
     auto verb = [&](const fs::path& dir, const char* name) {
-      SessionProcess p;
-      QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-      env.insert(QStringLiteral("SPOTWISE_IMDS_ENDPOINT"), QString::fromStdString(imds.endpoint()));
-      p.start(QStringLiteral("python3"), {QString::fromStdString((dir / "agent.py").string()), QLatin1String(name), QStringLiteral("--config"),
-                                          QString::fromStdString((dir / "config.json").string())},
-              env);
-      const int rc = p.waitExit(120000);
-      const std::string out = p.output().toStdString();
-      if (rc != 0) qWarning("%s: %s", name, out.c_str());
-      return rc;
+      const auto run = runAgentVerb(dir, name, imds.endpoint(), 120000);
+      if (run.code != 0) qWarning("%s: %s", name, run.output.c_str());
+      return run.code;
     };
     // 12 MiB + 3 bytes of non-repeating data: parts of 5, 5 and 2 MiB (+3 B).
     const fs::path up = m_dir / "big-up";
@@ -242,16 +213,10 @@ class AgentS3LabTest : public QObject {
                          {"driver", {{"mode", "skip"}}},
                          {"expectGpu", false},
                          {"powerOff", false}};
-    writeText(agentDir / "agent.py", std::string(agent::agentPythonSource()));
-    writeText(agentDir / "config.json", config.dump());
-    SessionProcess run;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("SPOTWISE_IMDS_ENDPOINT"), QString::fromStdString(imds.endpoint()));
-    QVERIFY(run.start(QStringLiteral("python3"), {QString::fromStdString((agentDir / "agent.py").string()), QStringLiteral("run"), QStringLiteral("--config"),
-                                                  QString::fromStdString((agentDir / "config.json").string())},
-                      env));
-    QCOMPARE(run.waitExit(30000), 3);  // EXIT_STORAGE
-    const std::string out = run.output().toStdString();
+    writeAgent(agentDir, config);
+    const auto run = runAgentVerb(agentDir, "run", imds.endpoint(), 30000);
+    QCOMPARE(run.code, 3);  // EXIT_STORAGE
+    const std::string& out = run.output;
     QVERIFY2(out.find("HTTP 403") != std::string::npos && out.find("SignatureDoesNotMatch") != std::string::npos, out.c_str());
     QVERIFY2(out.find("not-the-secret") == std::string::npos, "the secret must never be logged");
   }

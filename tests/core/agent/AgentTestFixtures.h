@@ -7,7 +7,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "TestSupport.h"
+#include "core/agent/AgentRenderer.h"
 
 namespace spotwise::test {
 
@@ -118,6 +122,31 @@ class SessionProcess {
   int m_sid = 0;
 };
 
+/** A loopback TCP port that was free a moment ago (bound, read and released), for a peer to listen on. */
+inline int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+/** An instance's agent folder: the embedded agent.py and `config` as config.json in `dir`. */
+inline void writeAgent(const fs::path& dir, const nlohmann::json& config) {
+  writeText(dir / "agent.py", std::string(agent::agentPythonSource()));
+  writeText(dir / "config.json", config.dump());
+}
+
+/** How one run of an agent verb ended: its exit code (-1: still running at the timeout) and all it printed. */
+struct AgentExit {
+  int code = -1;
+  std::string output;
+};
+
 /** A bin folder with a fake nvidia-smi that prints one GPU. */
 inline fs::path makeFakeNvidiaSmi(const fs::path& dir, const std::string& line = "NVIDIA A100-SXM4-80GB, 81920, 37") {
   writeText(dir / "nvidia-smi", "#!/bin/sh\necho '" + line + "'\n", true);
@@ -153,5 +182,24 @@ class FakeMetadata {
   SessionProcess m_process;
   std::string m_endpoint;
 };
+
+/**
+ * Runs `python3 <dir>/agent.py <verb> --config <dir>/config.json` (see writeAgent) as a session of
+ * its own, with the instance metadata service at `imdsEndpoint`, and waits up to `timeoutMs`.
+ * Code -3 when python3 did not start.
+ */
+inline AgentExit runAgentVerb(const fs::path& dir, const std::string& verb, const std::string& imdsEndpoint,
+                              int timeoutMs) {
+  SessionProcess run;
+  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+  env.insert(QStringLiteral("SPOTWISE_IMDS_ENDPOINT"), QString::fromStdString(imdsEndpoint));
+  if (!run.start(QStringLiteral("python3"),
+                 {QString::fromStdString((dir / "agent.py").string()), QString::fromStdString(verb),
+                  QStringLiteral("--config"), QString::fromStdString((dir / "config.json").string())},
+                 env))
+    return {-3, {}};
+  const int code = run.waitExit(timeoutMs);
+  return {code, run.output().toStdString()};
+}
 
 }  // namespace spotwise::test

@@ -2,35 +2,22 @@
 // (moto with SigV4 checking, loopback OAuth/ARM/Resource Manager fixtures). Every output of the
 // scenario, logs included, is scanned for the recognisable test secrets it used.
 #include <QFile>
-#include <QProcess>
 #include <QTemporaryDir>
 
-#include <sys/prctl.h>
-#include <csignal>
 #include <cstdlib>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "CliRun.h"
 #include "LoopbackServer.h"
 #include "TestSupport.h"
-#include "core/cli/Cli.h"
 #include "core/common/Log.h"
 #include "core/http/CurlHttpClient.h"
+#include "lab/LabPeer.h"
+
+using spotwise::test::runCli;
 
 namespace {
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run cli(std::vector<const char*> args) {
-  args.insert(args.begin(), "spotwise-cli");
-  std::ostringstream out, err;
-  const int code = spotwise::cli::run(static_cast<int>(args.size()), args.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
@@ -51,8 +38,8 @@ class AuthCommandsTest : public QObject {
   std::unique_ptr<spotwise::test::LoopbackServer> m_fixture;
   spotwise::http::CurlHttpClient m_client;
 
-  Run record(std::vector<const char*> args) {
-    Run r = cli(std::move(args));
+  spotwise::test::CliRun record(const std::vector<std::string>& args) {
+    auto r = runCli(args);
     m_outputs.push_back(r.out);
     m_outputs.push_back(r.err);
     return r;
@@ -120,26 +107,17 @@ class AuthCommandsTest : public QObject {
   }
 
   void authTestAwsAgainstMoto() {
-    QProcess moto;
-    moto.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-    moto.start(QStringLiteral("python3"), {QString::fromStdString((spotwise::test::sourceDir() / "tests/lab/servers/moto_sts_server.py").string())});
-    QByteArray line;
-    if (moto.waitForStarted(10000))
-      while (!line.contains('\n') && moto.waitForReadyRead(60000)) line += moto.readAllStandardOutput();
-    const auto lab = nlohmann::json::parse(line.toStdString(), nullptr, false);
-    if (!lab.is_object() || lab.contains("error")) {
-      if (qEnvironmentVariable("CI") == QStringLiteral("true")) QFAIL("moto is required with CI=true");
-      QSKIP("moto is not available");
-    }
-    const std::string secret = lab["secretAccessKey"];
+    const auto moto = spotwise::test::motoStsPeer();
+    SPOTWISE_REQUIRE_PEER(*moto);
+    const std::string secret = moto->value("secretAccessKey");
     m_secrets.push_back(secret);
-    setenv("AWS_ACCESS_KEY_ID", lab["accessKeyId"].get<std::string>().c_str(), 1);
+    setenv("AWS_ACCESS_KEY_ID", moto->value("accessKeyId").c_str(), 1);
     setenv("AWS_SECRET_ACCESS_KEY", secret.c_str(), 1);
-    setenv("AWS_ENDPOINT_URL_STS", ("http://127.0.0.1:" + std::to_string(lab["port"].get<int>())).c_str(), 1);
+    setenv("AWS_ENDPOINT_URL_STS", ("http://127.0.0.1:" + std::to_string(moto->number("port"))).c_str(), 1);
     auto r = record({"auth", "test", "aws", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const auto report = nlohmann::json::parse(r.out);
-    QCOMPARE(report["identity"].get<std::string>(), lab["userArn"].get<std::string>());
+    QCOMPARE(report["identity"].get<std::string>(), moto->value("userArn"));
     QCOMPARE(report["account"].get<std::string>(), std::string("123456789012"));
     QCOMPARE(report["source"].get<std::string>(), std::string("environment"));
 
@@ -154,8 +132,6 @@ class AuthCommandsTest : public QObject {
     unsetenv("AWS_ACCESS_KEY_ID");
     unsetenv("AWS_SECRET_ACCESS_KEY");
     unsetenv("AWS_ENDPOINT_URL_STS");
-    moto.closeWriteChannel();
-    if (!moto.waitForFinished(5000)) moto.kill();
   }
 
   void authTestGcpWithAKeyFile() {

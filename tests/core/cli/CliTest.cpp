@@ -2,40 +2,25 @@
 #include <nlohmann/json.hpp>
 
 #include <QTemporaryDir>
-#include <sstream>
 
+#include "CliRun.h"
 #include "TestSupport.h"
-#include "core/cli/Cli.h"
 #include "core/common/Version.h"
 
-namespace {
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run cli(std::vector<const char*> args) {
-  args.insert(args.begin(), "spotwise-cli");
-  std::ostringstream out, err;
-  const int code = spotwise::cli::run(static_cast<int>(args.size()), args.data(), out, err);
-  return {code, out.str(), err.str()};
-}
-
-}  // namespace
+using spotwise::test::runCli;
 
 class CliTest : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
   void version() {
-    const auto r = cli({"--version"});
+    const auto r = runCli({"--version"});
     QCOMPARE(r.code, 0);
     QCOMPARE(r.out, std::string("spotwise-cli ") + spotwise::kVersion + "\n");
   }
 
   void pricesJsonFiltersByGpuAndProvider() {
-    const auto r = cli({"prices", "--gpu", "T4", "--provider", "azure", "--json"});
+    const auto r = runCli({"prices", "--gpu", "T4", "--provider", "azure", "--json"});
     QCOMPARE(r.code, 0);
     const auto j = nlohmann::json::parse(r.out);
     QVERIFY(j["offers"].size() > 10);
@@ -63,13 +48,13 @@ class CliTest : public QObject {
   }
 
   void pricesTableAndCsv() {
-    const auto table = cli({"prices", "--gpu", "h100", "--provider", "gcp", "--region", "us-central1"});
+    const auto table = runCli({"prices", "--gpu", "h100", "--provider", "gcp", "--region", "us-central1"});
     QCOMPARE(table.code, 0);
     QVERIFY(table.out.starts_with("provider"));
     QVERIFY(table.out.find("a3-highgpu-1g") != std::string::npos);
     QVERIFY(table.out.find("5.3833") != std::string::npos);
     QVERIFY(table.err.find("prices as of 2026-11-28") != std::string::npos);
-    const auto csv = cli({"prices", "--gpu", "H100", "--count", "8", "--csv"});
+    const auto csv = runCli({"prices", "--gpu", "H100", "--count", "8", "--csv"});
     QCOMPARE(csv.code, 0);
     QVERIFY(csv.out.starts_with("provider,region,zone,instance_type,gpu,gpus"));
     QVERIFY(csv.out.find(",H100,8,") != std::string::npos);
@@ -77,16 +62,16 @@ class CliTest : public QObject {
   }
 
   void usageErrorsExitTwo() {
-    QCOMPARE(cli({"prices", "--provider", "ibm"}).code, 2);
-    QCOMPARE(cli({"prices", "--json", "--csv"}).code, 2);
-    QCOMPARE(cli({"prices", "--count", "0"}).code, 2);
-    QCOMPARE(cli({}).code, 2);
+    QCOMPARE(runCli({"prices", "--provider", "ibm"}).code, 2);
+    QCOMPARE(runCli({"prices", "--json", "--csv"}).code, 2);
+    QCOMPARE(runCli({"prices", "--count", "0"}).code, 2);
+    QCOMPARE(runCli({}).code, 2);
   }
 
   void snapshotFromMissingFolderFails() {
-    QCOMPARE(cli({"prices", "snapshot", "--from", "/nonexistent"}).code, 2);
+    QCOMPARE(runCli({"prices", "snapshot", "--from", "/nonexistent"}).code, 2);
     QTemporaryDir empty;
-    const auto r = cli({"prices", "snapshot", "--from", empty.path().toUtf8().constData()});
+    const auto r = runCli({"prices", "snapshot", "--from", empty.path().toUtf8().constData()});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.find("manifest.json") != std::string::npos);
   }

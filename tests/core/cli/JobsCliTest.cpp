@@ -4,27 +4,11 @@
 
 #include <nlohmann/json.hpp>
 #include <cstdlib>
-#include <sstream>
 
+#include "CliRun.h"
 #include "TestSupport.h"
-#include "core/cli/Cli.h"
 
-namespace {
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run cli(std::vector<std::string> args) {
-  std::vector<const char*> argv{"spotwise-cli"};
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code = spotwise::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
-
-}  // namespace
+using spotwise::test::runCli;
 
 class JobsCliTest : public QObject {
   Q_OBJECT
@@ -40,7 +24,7 @@ class JobsCliTest : public QObject {
                              {"storage", "local:///tmp"},
                              {"budgetUsd", 1.0}};
     std::ofstream(path("bad.json")) << bad.dump();
-    const auto r = cli({"launch", path("bad.json"), "--ledger", path("l.sqlite"), "--local-root", path("local")});
+    const auto r = runCli({"launch", path("bad.json"), "--ledger", path("l.sqlite"), "--local-root", path("local")});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.find("name: is empty") != std::string::npos, r.err.c_str());
     QVERIFY2(r.err.find("codeDir: folder /nonexistent/code does not exist") != std::string::npos, r.err.c_str());
@@ -50,11 +34,11 @@ class JobsCliTest : public QObject {
   }
 
   void launchOfAMissingFileOrBadJson() {
-    auto r = cli({"launch", path("none.json"), "--ledger", path("l.sqlite")});
+    auto r = runCli({"launch", path("none.json"), "--ledger", path("l.sqlite")});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.find("cannot open") != std::string::npos);
     std::ofstream(path("broken.json")) << "{";
-    r = cli({"launch", path("broken.json"), "--ledger", path("l.sqlite")});
+    r = runCli({"launch", path("broken.json"), "--ledger", path("l.sqlite")});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.find("not valid JSON") != std::string::npos);
   }
@@ -73,26 +57,26 @@ class JobsCliTest : public QObject {
         {"storage", "s3://b/p"},
         {"budgetUsd", 5}};
     std::ofstream(path("aws.json")) << aws.dump();
-    auto r = cli({"launch", path("aws.json"), "--ledger", path("l2.sqlite"), "--poll", "0.01"});
+    auto r = runCli({"launch", path("aws.json"), "--ledger", path("l2.sqlite"), "--poll", "0.01"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.find("AWS: no credentials: set AWS_PROFILE") != std::string::npos, r.err.c_str());
     QVERIFY2(r.err.find("or add an account in Accounts") != std::string::npos, r.err.c_str());
-    r = cli({"jobs", "--json", "--ledger", path("l2.sqlite")});
+    r = runCli({"jobs", "--json", "--ledger", path("l2.sqlite")});
     QCOMPARE(nlohmann::json::parse(r.out)["jobs"].size(), std::size_t(0));  // nothing recorded
   }
 
   void readCommandsOnAnEmptyOrUnknownLedger() {
-    auto r = cli({"jobs", "--json", "--ledger", path("empty.sqlite")});
+    auto r = runCli({"jobs", "--json", "--ledger", path("empty.sqlite")});
     QCOMPARE(r.code, 0);
     QCOMPARE(nlohmann::json::parse(r.out)["jobs"].size(), std::size_t(0));
-    r = cli({"job", "show", "job-nope", "--ledger", path("empty.sqlite")});
+    r = runCli({"job", "show", "job-nope", "--ledger", path("empty.sqlite")});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.find("no job with id job-nope") != std::string::npos);
-    r = cli({"stop", "job-nope", "--ledger", path("empty.sqlite")});
+    r = runCli({"stop", "job-nope", "--ledger", path("empty.sqlite")});
     QCOMPARE(r.code, 1);
-    r = cli({"logs", "job-nope", "--ledger", path("empty.sqlite")});
+    r = runCli({"logs", "job-nope", "--ledger", path("empty.sqlite")});
     QCOMPARE(r.code, 1);
-    r = cli({"job"});
+    r = runCli({"job"});
     QCOMPARE(r.code, 2);  // usage
   }
 };

@@ -1,25 +1,12 @@
 // `spotwise-cli prices import FORMAT FILE`, in-process, on the real fixtures.
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "CliRun.h"
 #include "TestSupport.h"
-#include "core/cli/Cli.h"
+
+using spotwise::test::runCli;
 
 namespace {
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "spotwise-cli");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code = spotwise::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string data(const char* rel) { return (spotwise::test::sourceDir() / "tests/data/pricing" / rel).string(); }
 
@@ -30,7 +17,7 @@ class PricesImportTest : public QObject {
 
  private Q_SLOTS:
   void gcpBillingPrintsComposedMachinePrices() {
-    const auto r = cli({"prices", "import", "gcp-billing", data("gcp/opencost_provider_test_skus_page_A100_A2.json"), "--json"});
+    const auto r = runCli({"prices", "import", "gcp-billing", data("gcp/opencost_provider_test_skus_page_A100_A2.json"), "--json"});
     QCOMPARE(r.code, 0);
     const auto j = nlohmann::json::parse(r.out);
     QCOMPARE(j["records"].size(), std::size_t{15});
@@ -48,7 +35,7 @@ class PricesImportTest : public QObject {
   }
 
   void azureTableAndNotes() {
-    const auto r = cli({"prices", "import", "azure-retail", data("azure/derived_page_B16als_v2_13-rows.json")});
+    const auto r = runCli({"prices", "import", "azure-retail", data("azure/derived_page_B16als_v2_13-rows.json")});
     QCOMPARE(r.code, 0);
     QVERIFY2(r.out.find("Standard_B16als_v2  on-demand  0.673000") != std::string::npos, r.out.c_str());
     QVERIFY2(r.out.find("Standard_B16als_v2  spot       0.605700") != std::string::npos, r.out.c_str());
@@ -56,8 +43,8 @@ class PricesImportTest : public QObject {
   }
 
   void awsSpotHistoryWithRegion() {
-    const auto r = cli({"prices", "import", "aws-spot-history", data("aws/boto_test_spotinstance_DescribeSpotPriceHistoryResponse.xml"),
-                        "--region", "us-west-2", "--json"});
+    const auto r = runCli({"prices", "import", "aws-spot-history", data("aws/boto_test_spotinstance_DescribeSpotPriceHistoryResponse.xml"),
+                           "--region", "us-west-2", "--json"});
     QCOMPARE(r.code, 0);
     const auto j = nlohmann::json::parse(r.out);
     QCOMPARE(j["records"].size(), std::size_t{1});
@@ -66,7 +53,7 @@ class PricesImportTest : public QObject {
   }
 
   void advisorPrintsBands() {
-    const auto r = cli({"prices", "import", "aws-advisor", (spotwise::test::sourceDir() / "resources/pricing/raw/aws-spot-advisor-data.json").string(), "--json"});
+    const auto r = runCli({"prices", "import", "aws-advisor", (spotwise::test::sourceDir() / "resources/pricing/raw/aws-spot-advisor-data.json").string(), "--json"});
     QCOMPARE(r.code, 0);
     const auto j = nlohmann::json::parse(r.out);
     QCOMPARE(j["interruptions"].size(), std::size_t{14962});
@@ -74,17 +61,17 @@ class PricesImportTest : public QObject {
   }
 
   void badInputFailsNamingTheSourceAndFile() {
-    const auto cny = cli({"prices", "import", "aws-offer", data("aws/opencost_provider_test_AmazonEC2_cn-northwest-1_excerpt.json")});
+    const auto cny = runCli({"prices", "import", "aws-offer", data("aws/opencost_provider_test_AmazonEC2_cn-northwest-1_excerpt.json")});
     QCOMPARE(cny.code, 1);
     QCOMPARE(cny.out, std::string());
     QVERIFY2(cny.err.find("opencost_provider_test_AmazonEC2_cn-northwest-1_excerpt.json: AwsOffer: prices are in CNY, not USD") != std::string::npos,
              cny.err.c_str());
-    const auto gbp = cli({"prices", "import", "azure-retail", data("azure/page_GBP_compact_uksouth_P6_disk.json")});
+    const auto gbp = runCli({"prices", "import", "azure-retail", data("azure/page_GBP_compact_uksouth_P6_disk.json")});
     QCOMPARE(gbp.code, 1);
     QVERIFY2(gbp.err.find("AzureRetail: page is priced in GBP, not USD") != std::string::npos, gbp.err.c_str());
-    const auto unknown = cli({"prices", "import", "ibm-catalog", data("azure/page_GBP_compact_uksouth_P6_disk.json")});
+    const auto unknown = runCli({"prices", "import", "ibm-catalog", data("azure/page_GBP_compact_uksouth_P6_disk.json")});
     QCOMPARE(unknown.code, 2);  // usage error
-    const auto missing = cli({"prices", "import", "aws-offer", "/nonexistent/file.json"});
+    const auto missing = runCli({"prices", "import", "aws-offer", "/nonexistent/file.json"});
     QCOMPARE(missing.code, 2);
   }
 };

@@ -6,28 +6,13 @@
 
 #include <nlohmann/json.hpp>
 #include <fstream>
-#include <sstream>
 
+#include "CliRun.h"
 #include "LoopbackServer.h"
 #include "TestSupport.h"
-#include "core/cli/Cli.h"
 #include "core/http/CurlHttpClient.h"
 
-namespace {
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run cli(std::vector<const char*> args) {
-  args.insert(args.begin(), "spotwise-cli");
-  std::ostringstream out, err;
-  const int code = spotwise::cli::run(static_cast<int>(args.size()), args.data(), out, err);
-  return {code, out.str(), err.str()};
-}
-
-}  // namespace
+using spotwise::test::runCli;
 
 class PricesRefreshCliTest : public QObject {
   Q_OBJECT
@@ -86,7 +71,7 @@ class PricesRefreshCliTest : public QObject {
 
   void withoutKeysGcpAndSignedAwsAreSkippedWithTheReason() {
     const std::string db = m_dir.filePath(QStringLiteral("a/prices.sqlite")).toStdString();
-    const auto r = cli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2", "--json"});
+    const auto r = runCli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2", "--json"});
     QVERIFY2(r.code == 0, (r.out + r.err).c_str());
     const auto j = nlohmann::json::parse(r.out);
     std::map<std::string, nlohmann::json> by;
@@ -102,20 +87,20 @@ class PricesRefreshCliTest : public QObject {
     for (const auto& req : requests()) QVERIFY(req.dump().find("/gcp/skus") == std::string::npos);
 
     // `prices` now lists the live data stored by the refresh, over the snapshot.
-    const auto listed = cli({"prices", "--db", db.c_str(), "--json"});
+    const auto listed = runCli({"prices", "--db", db.c_str(), "--json"});
     QCOMPARE(listed.code, 0);
     bool live = false;
     const auto listedJson = nlohmann::json::parse(listed.out);
     for (const auto& s : listedJson["sources"]) live = live || s["id"] == "aws-offer";
     QVERIFY2(live, listedJson["sources"].dump().c_str());
-    const auto table = cli({"prices", "--db", db.c_str(), "--gpu", "V100"});
+    const auto table = runCli({"prices", "--db", db.c_str(), "--gpu", "V100"});
     QVERIFY2(table.err.find("live prices from") != std::string::npos, table.err.c_str());
   }
 
   void keyFromTheEnvironmentOrAFileLoadsGcp() {
     const std::string db = m_dir.filePath(QStringLiteral("b/prices.sqlite")).toStdString();
     qputenv("SPOTWISE_GCP_API_KEY", "test-env-key-42");
-    const auto r = cli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2"});
+    const auto r = runCli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2"});
     qunsetenv("SPOTWISE_GCP_API_KEY");
     QVERIFY2(r.code == 0, (r.out + r.err).c_str());
     QVERIFY2(r.out.find("gcp-billing       fresh") != std::string::npos, r.out.c_str());
@@ -128,8 +113,8 @@ class PricesRefreshCliTest : public QObject {
     scriptGcp();
     const std::string keyFile = m_dir.filePath(QStringLiteral("gcp.key")).toStdString();
     std::ofstream(keyFile) << "test-file-key-7\n";
-    const auto fromFile = cli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2",
-                               "--gcp-api-key-file", keyFile.c_str()});
+    const auto fromFile = runCli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2",
+                                  "--gcp-api-key-file", keyFile.c_str()});
     QVERIFY2(fromFile.out.find("gcp-billing       fresh") != std::string::npos, fromFile.out.c_str());
     sent = false;
     for (const auto& req : requests()) sent = sent || req.dump().find("key=test-file-key-7&") != std::string::npos;
@@ -139,12 +124,12 @@ class PricesRefreshCliTest : public QObject {
   void badInputIsNamed() {
     const std::string empty = m_dir.filePath(QStringLiteral("empty.key")).toStdString();
     std::ofstream(empty) << "\n";
-    auto r = cli({"prices", "refresh", "--gcp-api-key-file", empty.c_str(), "--db", m_dir.filePath(QStringLiteral("c.sqlite")).toStdString().c_str()});
+    auto r = runCli({"prices", "refresh", "--gcp-api-key-file", empty.c_str(), "--db", m_dir.filePath(QStringLiteral("c.sqlite")).toStdString().c_str()});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.find("has no key on its first line") != std::string::npos, r.err.c_str());
     const std::string bad = m_dir.filePath(QStringLiteral("bad-endpoints.json")).toStdString();
     std::ofstream(bad) << "{\"gcpUrl\": \"http://x\"}";
-    r = cli({"prices", "refresh", "--endpoints", bad.c_str()});
+    r = runCli({"prices", "refresh", "--endpoints", bad.c_str()});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.find("unknown or non-string field 'gcpUrl'") != std::string::npos, r.err.c_str());
   }

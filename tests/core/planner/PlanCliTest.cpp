@@ -1,28 +1,13 @@
 // `spotwise-cli plan` in-process: the ranking as a table and as JSON, and bad input on stderr.
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include <QTemporaryDir>
 
+#include "CliRun.h"
 #include "TestSupport.h"
-#include "core/cli/Cli.h"
 #include "core/ledger/Ledger.h"
 
-namespace {
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run cli(std::vector<const char*> args) {
-  args.insert(args.begin(), "spotwise-cli");
-  std::ostringstream out, err;
-  const int code = spotwise::cli::run(static_cast<int>(args.size()), args.data(), out, err);
-  return {code, out.str(), err.str()};
-}
-
-}  // namespace
+using spotwise::test::runCli;
 
 class PlanCliTest : public QObject {
   Q_OBJECT
@@ -34,7 +19,7 @@ class PlanCliTest : public QObject {
   }
 
   void learnsRatesFromTheLedger() {
-    const auto base = cli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000", "--json"});
+    const auto base = runCli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000", "--json"});
     QVERIFY2(base.code == 0, base.err.c_str());
     const auto first = nlohmann::json::parse(base.out)["offers"][0];
     QVERIFY(nlohmann::json::parse(base.out)["history"].is_null());
@@ -66,8 +51,8 @@ class PlanCliTest : public QObject {
         QVERIFY((*ledger)->upsertAttempt(a));
       }
     }
-    const auto learned = cli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000",
-                              "--json", "--ledger", file.c_str()});
+    const auto learned = runCli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000",
+                                 "--json", "--ledger", file.c_str()});
     QVERIFY2(learned.code == 0, learned.err.c_str());
     const auto j = nlohmann::json::parse(learned.out);
     QCOMPARE(j["history"]["spotAttempts"].get<int>(), 3);
@@ -82,21 +67,21 @@ class PlanCliTest : public QObject {
     }
     QVERIFY(found);
     // The table says how many observations back the rate; --no-history ignores them.
-    const auto table = cli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000",
-                            "--ledger", file.c_str()});
+    const auto table = runCli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000",
+                               "--ledger", file.c_str()});
     QVERIFY2(table.out.find("observed (2 in 12h)") != std::string::npos, table.out.c_str());
     QVERIFY(table.err.find("preemption history: 3 spot attempt(s)") != std::string::npos);
-    const auto ignored = cli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000",
-                              "--json", "--ledger", file.c_str(), "--no-history"});
+    const auto ignored = runCli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--provider", "aws", "--runs", "2000",
+                                 "--json", "--ledger", file.c_str(), "--no-history"});
     QCOMPARE(nlohmann::json::parse(ignored.out)["offers"][0]["hazard"]["source"], first["hazard"]["source"]);
-    const auto missing = cli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--ledger", "/nonexistent/x.sqlite"});
+    const auto missing = runCli({"plan", "--gpu", "T4", "--hours", "20", "--checkpoint-min", "2", "--ledger", "/nonexistent/x.sqlite"});
     QCOMPARE(missing.code, 2);
     QVERIFY(missing.err.find("does not exist") != std::string::npos);
   }
 
   void jsonRanksByExpectedCost() {
-    const auto r = cli({"plan", "--gpu", "A100-80GB", "--count", "1", "--hours", "40", "--checkpoint-min", "2", "--restart-min",
-                        "6", "--risk", "typical", "--runs", "20000", "--json"});
+    const auto r = runCli({"plan", "--gpu", "A100-80GB", "--count", "1", "--hours", "40", "--checkpoint-min", "2", "--restart-min",
+                           "6", "--risk", "typical", "--runs", "20000", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const auto j = nlohmann::json::parse(r.out);
     QVERIFY(j["offers"].size() >= 5);
@@ -118,13 +103,13 @@ class PlanCliTest : public QObject {
     }
     QCOMPARE(j["runsPerOffer"].get<int>(), 20000);
     // The same seed gives the same numbers.
-    const auto again = cli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2", "--restart-min", "6",
-                            "--runs", "20000", "--json"});
+    const auto again = runCli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2", "--restart-min", "6",
+                               "--runs", "20000", "--json"});
     QCOMPARE(nlohmann::json::parse(again.out)["offers"], j["offers"]);
   }
 
   void tableWithAssumptionNote() {
-    const auto r = cli({"plan", "--gpu", "H100", "--count", "8", "--hours", "320", "--checkpoint-min", "5", "--runs", "2000"});
+    const auto r = runCli({"plan", "--gpu", "H100", "--count", "8", "--hours", "320", "--checkpoint-min", "5", "--runs", "2000"});
     QVERIFY2(r.code == 0, r.err.c_str());
     QVERIFY(r.out.find("exp_cost_usd") != std::string::npos);
     QVERIFY(r.out.find("checkpoint_every") != std::string::npos);
@@ -134,58 +119,58 @@ class PlanCliTest : public QObject {
   }
 
   void deadlineAndBudgetAddTheChanceOfMeetingThem() {
-    const auto r = cli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2", "--deadline-hours", "1000",
-                        "--budget", "1", "--runs", "2000"});
+    const auto r = runCli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2", "--deadline-hours", "1000",
+                           "--budget", "1", "--runs", "2000"});
     QVERIFY2(r.code == 0, r.err.c_str());
     QVERIFY(r.out.find("on_target_pct") != std::string::npos);
-    const auto j = nlohmann::json::parse(cli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2",
-                                              "--deadline-hours", "1000", "--runs", "2000", "--json"})
+    const auto j = nlohmann::json::parse(runCli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2",
+                                                 "--deadline-hours", "1000", "--runs", "2000", "--json"})
                                              .out);
     QCOMPARE(j["offers"][0]["targetProbability"].get<double>(), 1.0);
     QCOMPARE(j["offers"][0]["deadlineProbability"].get<double>(), 1.0);
     QVERIFY(j["offers"][0]["budgetProbability"].is_null());
-    const auto none = cli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2", "--runs", "2000"});
+    const auto none = runCli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2", "--runs", "2000"});
     QVERIFY(none.out.find("on_target_pct") == std::string::npos);
   }
 
   void riskAndPreemptibleChangeTheNumbers() {
     const auto typical = nlohmann::json::parse(
-        cli({"plan", "--gpu", "H100", "--hours", "40", "--checkpoint-min", "2", "--provider", "gcp", "--runs", "5000", "--json"}).out);
-    const auto pessimistic = nlohmann::json::parse(cli({"plan", "--gpu", "H100", "--hours", "40", "--checkpoint-min", "2",
-                                                        "--provider", "gcp", "--risk", "pessimistic", "--runs", "5000", "--json"})
+        runCli({"plan", "--gpu", "H100", "--hours", "40", "--checkpoint-min", "2", "--provider", "gcp", "--runs", "5000", "--json"}).out);
+    const auto pessimistic = nlohmann::json::parse(runCli({"plan", "--gpu", "H100", "--hours", "40", "--checkpoint-min", "2",
+                                                           "--provider", "gcp", "--risk", "pessimistic", "--runs", "5000", "--json"})
                                                        .out);
     QVERIFY(pessimistic["offers"][0]["hazard"]["ratePerHour"].get<double>() > typical["offers"][0]["hazard"]["ratePerHour"].get<double>());
-    const auto preemptible = nlohmann::json::parse(cli({"plan", "--gpu", "H100", "--hours", "40", "--checkpoint-min", "2",
-                                                        "--provider", "gcp", "--gcp-preemptible", "--runs", "5000", "--json"})
+    const auto preemptible = nlohmann::json::parse(runCli({"plan", "--gpu", "H100", "--hours", "40", "--checkpoint-min", "2",
+                                                           "--provider", "gcp", "--gcp-preemptible", "--runs", "5000", "--json"})
                                                        .out);
     QCOMPARE(preemptible["offers"][0]["hazard"]["maxUptimeHours"].get<double>(), 24.0);
     QVERIFY(typical["offers"][0]["hazard"]["maxUptimeHours"].is_null());
   }
 
   void badInputOnStderr() {
-    auto r = cli({"plan", "--gpu", "A100-80GB", "--hours", "0", "--checkpoint-min", "2"});
+    auto r = runCli({"plan", "--gpu", "A100-80GB", "--hours", "0", "--checkpoint-min", "2"});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.find("--hours: The work must be more than 0 GPU-hours") != std::string::npos, r.err.c_str());
-    r = cli({"plan", "--gpu", "A100-80GB", "--hours", "-5", "--checkpoint-min", "2"});
+    r = runCli({"plan", "--gpu", "A100-80GB", "--hours", "-5", "--checkpoint-min", "2"});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.find("--hours") != std::string::npos, r.err.c_str());
-    r = cli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "30", "--interval-hours", "0.25"});
+    r = runCli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "30", "--interval-hours", "0.25"});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.find("--interval-hours: The checkpoint (30 min) takes longer than the interval") != std::string::npos);
-    r = cli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2", "--rate", "-1"});
+    r = runCli({"plan", "--gpu", "A100-80GB", "--hours", "40", "--checkpoint-min", "2", "--rate", "-1"});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.find("--rate: The preemption rate must be in [0, ∞)") != std::string::npos);
-    r = cli({"plan", "--gpu", "A100-80GB", "--checkpoint-min", "2"});
+    r = runCli({"plan", "--gpu", "A100-80GB", "--checkpoint-min", "2"});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.find("--hours") != std::string::npos);
-    r = cli({"plan", "--gpu", "RTX-9999", "--hours", "40", "--checkpoint-min", "2"});
+    r = runCli({"plan", "--gpu", "RTX-9999", "--hours", "40", "--checkpoint-min", "2"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.find("no offers to plan") != std::string::npos, r.err.c_str());
     QVERIFY(r.out.empty());
   }
 
   void helpExplainsTheModel() {
-    const auto r = cli({"plan", "--help"});
+    const auto r = runCli({"plan", "--help"});
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.find("Spot Instance Advisor") != std::string::npos);
     QVERIFY(r.out.find("--checkpoint-min") != std::string::npos);

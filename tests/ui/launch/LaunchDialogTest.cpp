@@ -34,9 +34,12 @@
 #include "ui/planner/PlanTableModel.h"
 #include "ui/planner/PlannerPage.h"
 #include "ui/prices/PricesPage.h"
+#include "ui/WidgetTestSupport.h"
 
 using spotwise::ui::LaunchDialog;
 using spotwise::ui::MainWindow;
+using spotwise::test::child;
+using spotwise::test::retype;
 namespace fs = std::filesystem;
 namespace jobs = spotwise::jobs;
 namespace pricing = spotwise::pricing;
@@ -47,20 +50,6 @@ Q_DECLARE_METATYPE(spotwise::planner::PlanRequest)
 
 namespace {
 
-template <typename T>
-T* child(QWidget& parent, const char* name) {
-  T* widget = parent.findChild<T*>(QString::fromLatin1(name));
-  if (!widget) qFatal("no widget %s", name);
-  return widget;
-}
-
-void retype(QLineEdit* edit, const QString& text) {
-  edit->setFocus();
-  QTest::keyClick(edit, Qt::Key_A, Qt::ControlModifier);
-  QTest::keyClick(edit, Qt::Key_Backspace);
-  if (!text.isEmpty()) QTest::keyClicks(edit, text);
-}
-
 // Types text into a multi-line editor, Return between the lines.
 void typeLines(QPlainTextEdit* edit, const QString& text) {
   edit->setFocus();
@@ -69,13 +58,6 @@ void typeLines(QPlainTextEdit* edit, const QString& text) {
     if (i > 0) QTest::keyClick(edit, Qt::Key_Return);
     QTest::keyClicks(edit, lines[i]);
   }
-}
-
-void retype(QSpinBox* spin, int value) {
-  spin->setFocus();
-  QTest::keyClick(spin, Qt::Key_A, Qt::ControlModifier);
-  QTest::keyClicks(spin, QString::number(value));
-  QCOMPARE(spin->value(), value);
 }
 
 // A one-GPU AWS spot offer with an on-demand price and the highest published interruption band.

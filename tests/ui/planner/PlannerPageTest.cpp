@@ -24,6 +24,7 @@
 #include <cmath>
 
 #include "TestSupport.h"
+#include "ui/WidgetTestSupport.h"
 #include "core/ledger/Ledger.h"
 #include "core/pricing/Snapshot.h"
 #include "ui/mainwindow/MainWindow.h"
@@ -35,29 +36,16 @@ Q_DECLARE_METATYPE(spotwise::planner::PlanRequest)
 
 using spotwise::ui::PlannerPage;
 using spotwise::ui::PlanTableModel;
+using spotwise::test::child;
+using spotwise::test::chooseByKeys;
+using spotwise::test::retype;
 
 namespace {
 
-template <typename T>
-T* child(QWidget& page, const char* name) {
-  T* widget = page.findChild<T*>(QString::fromLatin1(name));
-  if (!widget) qFatal("no widget %s", name);
-  return widget;
-}
-
-void retype(QLineEdit* edit, const QString& text) {
-  edit->setFocus();
-  QTest::keyClick(edit, Qt::Key_A, Qt::ControlModifier);
-  QTest::keyClick(edit, Qt::Key_Backspace);
-  if (!text.isEmpty()) QTest::keyClicks(edit, text);
-}
-
-void chooseByKeys(QComboBox* combo, const QString& text) {
-  // Typed letters search the list; wait out the previous search so they start a new one.
-  QTest::qWait(QApplication::keyboardInputInterval() + 50);
-  combo->setFocus();
-  QTest::keyClicks(combo, text);
-  QCOMPARE(combo->currentText(), text);
+// Picks the GPU and how many of it, as a user does: by typing into the two boxes.
+void chooseGpu(QWidget& page, const QString& gpu, const QString& count) {
+  chooseByKeys(child<QComboBox>(page, "gpuComboBox"), gpu);
+  chooseByKeys(child<QComboBox>(page, "gpuCountComboBox"), count);
 }
 
 void clickPlan(PlannerPage& page) { QTest::mouseClick(child<QPushButton>(page, "planButton"), Qt::LeftButton); }
@@ -173,8 +161,7 @@ class PlannerPageTest : public QObject {
       }
     }
     page->setLedgerPath(file);
-    chooseByKeys(child<QComboBox>(*page, "gpuComboBox"), QStringLiteral("T4"));
-    chooseByKeys(child<QComboBox>(*page, "gpuCountComboBox"), QStringLiteral("1"));
+    chooseGpu(*page, QStringLiteral("T4"), QStringLiteral("1"));
     retype(child<QLineEdit>(*page, "workLineEdit"), QStringLiteral("20"));
     retype(child<QLineEdit>(*page, "checkpointLineEdit"), QStringLiteral("2"));
     QSignalSpy finished(page.get(), &PlannerPage::planningFinished);
@@ -207,8 +194,7 @@ class PlannerPageTest : public QObject {
   void plansRanksAndCharts() {
     auto page = makePage();
     QAbstractItemModelTester tester(page->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    chooseByKeys(child<QComboBox>(*page, "gpuComboBox"), QStringLiteral("A100-80GB"));
-    chooseByKeys(child<QComboBox>(*page, "gpuCountComboBox"), QStringLiteral("1"));
+    chooseGpu(*page, QStringLiteral("A100-80GB"), QStringLiteral("1"));
     retype(child<QLineEdit>(*page, "workLineEdit"), QStringLiteral("40"));
     retype(child<QLineEdit>(*page, "checkpointLineEdit"), QStringLiteral("2"));
     retype(child<QLineEdit>(*page, "restartLineEdit"), QStringLiteral("6"));
@@ -278,10 +264,7 @@ class PlannerPageTest : public QObject {
 
   void deadlineAndBudgetGiveTheChanceOfMeetingThem() {
     auto page = makePage();
-    auto* runs = child<QSpinBox>(*page, "runsSpinBox");
-    runs->setFocus();
-    QTest::keyClick(runs, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClicks(runs, QStringLiteral("20000"));
+    retype(child<QSpinBox>(*page, "runsSpinBox"), 20000);
     retype(child<QLineEdit>(*page, "deadlineLineEdit"), QStringLiteral("1000"));
     clickPlan(*page);
     QTRY_VERIFY_WITH_TIMEOUT(!page->isPlanning(), 30000);
@@ -304,10 +287,7 @@ class PlannerPageTest : public QObject {
 
   void aRateTypedIntoTheTableAppliesToThatOffer() {
     auto page = makePage();
-    auto* runs = child<QSpinBox>(*page, "runsSpinBox");
-    runs->setFocus();
-    QTest::keyClick(runs, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClicks(runs, QStringLiteral("20000"));
+    retype(child<QSpinBox>(*page, "runsSpinBox"), 20000);
     clickPlan(*page);
     QTRY_VERIFY_WITH_TIMEOUT(!page->isPlanning(), 30000);
     auto* model = page->model();
@@ -390,13 +370,8 @@ class PlannerPageTest : public QObject {
 
   void staysResponsiveAndShowsResultsAsTheyCome() {
     auto page = makePage();
-    chooseByKeys(child<QComboBox>(*page, "gpuComboBox"), QStringLiteral("H100"));
-    chooseByKeys(child<QComboBox>(*page, "gpuCountComboBox"), QStringLiteral("8"));
-    auto* runs = child<QSpinBox>(*page, "runsSpinBox");
-    runs->setFocus();
-    QTest::keyClick(runs, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClicks(runs, QStringLiteral("2000000"));
-    QCOMPARE(runs->value(), 2000000);
+    chooseGpu(*page, QStringLiteral("H100"), QStringLiteral("8"));
+    retype(child<QSpinBox>(*page, "runsSpinBox"), 2000000);
     // A preemption every 50 h on every offer: most runs are preempted and simulated event by event, so the plan
     // takes long enough (seconds) for the timer bounds below to mean something.
     retype(child<QLineEdit>(*page, "rateLineEdit"), QStringLiteral("0.02"));
@@ -463,8 +438,7 @@ class PlannerPageTest : public QObject {
     page.resize(1300, 800);
     page.show();
     QVERIFY(QTest::qWaitForWindowExposed(&page));
-    chooseByKeys(child<QComboBox>(page, "gpuComboBox"), QStringLiteral("A100-80GB"));
-    chooseByKeys(child<QComboBox>(page, "gpuCountComboBox"), QStringLiteral("1"));
+    chooseGpu(page, QStringLiteral("A100-80GB"), QStringLiteral("1"));
     QCOMPARE(child<QSpinBox>(page, "runsSpinBox")->value(), 100000);
 
     int ticksWhileStreaming = 0;  // GUI timer ticks that found some results shown and others still computing
@@ -497,17 +471,11 @@ class PlannerPageTest : public QObject {
 
   void aNewPlanSupersedesOneInProgress() {
     auto page = makePage();
-    chooseByKeys(child<QComboBox>(*page, "gpuComboBox"), QStringLiteral("H100"));
-    chooseByKeys(child<QComboBox>(*page, "gpuCountComboBox"), QStringLiteral("8"));
-    auto* runs = child<QSpinBox>(*page, "runsSpinBox");
-    runs->setFocus();
-    QTest::keyClick(runs, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClicks(runs, QStringLiteral("1000000"));
+    chooseGpu(*page, QStringLiteral("H100"), QStringLiteral("8"));
+    retype(child<QSpinBox>(*page, "runsSpinBox"), 1000000);
     clickPlan(*page);
-    chooseByKeys(child<QComboBox>(*page, "gpuComboBox"), QStringLiteral("A100-80GB"));
-    chooseByKeys(child<QComboBox>(*page, "gpuCountComboBox"), QStringLiteral("1"));
-    QTest::keyClick(runs, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClicks(runs, QStringLiteral("20000"));
+    chooseGpu(*page, QStringLiteral("A100-80GB"), QStringLiteral("1"));
+    retype(child<QSpinBox>(*page, "runsSpinBox"), 20000);
     clickPlan(*page);
     QTRY_VERIFY_WITH_TIMEOUT(!page->isPlanning(), 60000);
     QCOMPARE(page->model()->rowCount(), candidateCount("A100-80GB", 1));
@@ -516,12 +484,8 @@ class PlannerPageTest : public QObject {
 
   void closingThePageWhilePlanningDropsTheRest() {
     auto page = makePage();
-    chooseByKeys(child<QComboBox>(*page, "gpuComboBox"), QStringLiteral("H100"));
-    chooseByKeys(child<QComboBox>(*page, "gpuCountComboBox"), QStringLiteral("8"));
-    auto* runs = child<QSpinBox>(*page, "runsSpinBox");
-    runs->setFocus();
-    QTest::keyClick(runs, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClicks(runs, QStringLiteral("2000000"));
+    chooseGpu(*page, QStringLiteral("H100"), QStringLiteral("8"));
+    retype(child<QSpinBox>(*page, "runsSpinBox"), 2000000);
     clickPlan(*page);
     QTRY_VERIFY_WITH_TIMEOUT(page->model()->rowCount() > 0, 30000);  // offers are being simulated now
     QVERIFY(page->isPlanning());

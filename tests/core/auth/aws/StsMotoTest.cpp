@@ -4,11 +4,7 @@
 
 #include <QDir>
 #include <QFile>
-#include <QProcess>
 #include <QTemporaryDir>
-
-#include <sys/prctl.h>
-#include <csignal>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +14,7 @@
 #include "core/auth/aws/AwsConfig.h"
 #include "core/common/Time.h"
 #include "core/http/CurlHttpClient.h"
+#include "lab/LabPeer.h"
 
 using namespace spotwise;
 using namespace spotwise::auth::aws;
@@ -30,39 +27,23 @@ class StsMotoTest : public QObject {
   Q_OBJECT
 
  private:
-  QProcess m_moto;
-  nlohmann::json m_lab;
+  std::unique_ptr<test::LabPeer> m_moto;
   http::CurlHttpClient m_client;
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(m_lab["port"].get<int>()) + "/"; }
-  AwsCredentials labCredentials() const { return {m_lab["accessKeyId"], m_lab["secretAccessKey"], {}}; }
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(m_moto->number("port")) + "/"; }
+  AwsCredentials labCredentials() const { return {m_moto->value("accessKeyId"), m_moto->value("secretAccessKey"), {}}; }
 
  private Q_SLOTS:
   void initTestCase() {
-    m_moto.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-    m_moto.start(QStringLiteral("python3"), {QString::fromStdString((test::sourceDir() / "tests/lab/servers/moto_sts_server.py").string())});
-    QByteArray line;
-    if (m_moto.waitForStarted(10000)) {
-      while (!line.contains('\n') && m_moto.waitForReadyRead(60000)) line += m_moto.readAllStandardOutput();
-    }
-    m_lab = nlohmann::json::parse(line.toStdString(), nullptr, false);
-    if (!m_lab.is_object() || m_lab.contains("error")) {
-      const QString why = QStringLiteral("moto is not available: ") + QString::fromUtf8(line.left(300));
-      if (qEnvironmentVariable("CI") == QStringLiteral("true")) QFAIL(qPrintable(why));
-      QSKIP(qPrintable(why));
-    }
+    m_moto = test::motoStsPeer();
+    SPOTWISE_REQUIRE_PEER(*m_moto);
   }
 
-  void cleanupTestCase() {
-    if (m_moto.state() == QProcess::NotRunning) return;
-    m_moto.closeWriteChannel();
-    if (!m_moto.waitForFinished(5000)) m_moto.kill();
-    m_moto.waitForFinished(2000);
-  }
+  void cleanupTestCase() { m_moto.reset(); }
 
   void callerIdentityWithValidKeys() {
     auto identity = getCallerIdentity(m_client, labCredentials(), endpoint(), "us-east-1");
     QVERIFY2(identity.ok(), identity.ok() ? "" : identity.error().toString().c_str());
-    QCOMPARE(identity->arn, m_lab["userArn"].get<std::string>());
+    QCOMPARE(identity->arn, m_moto->value("userArn"));
     QCOMPARE(identity->account, std::string("123456789012"));
   }
 
@@ -84,13 +65,15 @@ class StsMotoTest : public QObject {
     QDir().mkpath(home.filePath(QStringLiteral(".aws")));
     QFile credentials(home.filePath(QStringLiteral(".aws/credentials")));
     QVERIFY(credentials.open(QIODevice::WriteOnly));
-    credentials.write(QByteArray::fromStdString("[base]\naws_access_key_id = " + m_lab["accessKeyId"].get<std::string>() +
-                                                "\naws_secret_access_key = " + m_lab["secretAccessKey"].get<std::string>() + "\n"));
+    credentials.write(QByteArray::fromStdString("[base]\naws_access_key_id = " + m_moto->value("accessKeyId") +
+                                                "\naws_secret_access_key = " + m_moto->value("secretAccessKey") +
+                                                "\n"));
     credentials.close();
     QFile config(home.filePath(QStringLiteral(".aws/config")));
     QVERIFY(config.open(QIODevice::WriteOnly));
-    config.write(QByteArray::fromStdString("[profile launcher]\nrole_arn = " + m_lab["roleArn"].get<std::string>() +
-                                           "\nsource_profile = base\nregion = us-west-2\nrole_session_name = spotwise-test\n"));
+    config.write(
+        QByteArray::fromStdString("[profile launcher]\nrole_arn = " + m_moto->value("roleArn") +
+                                  "\nsource_profile = base\nregion = us-west-2\nrole_session_name = spotwise-test\n"));
     config.close();
     const std::map<std::string, std::string> env = {{"HOME", home.path().toStdString()}, {"AWS_ENDPOINT_URL_STS", endpoint()}};
     AwsResolverOptions options;
@@ -104,7 +87,7 @@ class StsMotoTest : public QObject {
     QVERIFY(!resolved->credentials.sessionToken.empty());
     QVERIFY(resolved->expiresAtUnix.has_value());
     QCOMPARE(resolved->region, std::string("us-west-2"));
-    QVERIFY(contains(resolved->source, "assume role " + m_lab["roleArn"].get<std::string>()));
+    QVERIFY(contains(resolved->source, "assume role " + m_moto->value("roleArn")));
     auto identity = getCallerIdentity(m_client, resolved->credentials, endpoint(), "us-west-2");
     QVERIFY2(identity.ok(), identity.ok() ? "" : identity.error().toString().c_str());
     QVERIFY2(contains(identity->arn, "assumed-role/spotwise-launcher/spotwise-test"), identity->arn.c_str());
