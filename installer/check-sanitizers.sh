@@ -5,6 +5,11 @@
 # CI runs it from installer/run-tests.sh (CI=true); locally: SPOTWISE_SANITIZE=1 installer/run-tests.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# build/asan was a gcc build before it also held the fuzzers: a cache made by another compiler is
+# dropped rather than reconfigured in place.
+if [ -f build/asan/CMakeCache.txt ] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang' build/asan/CMakeCache.txt; then
+  rm -rf build/asan
+fi
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
 cmake --preset asan -DSPOTWISE_WERROR="$werror" >/dev/null

@@ -12,6 +12,11 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-25}
 shift || true
 
+# build/asan was a gcc build before it also held the fuzzers: a cache made by another compiler is
+# dropped rather than reconfigured in place.
+if [ -f build/asan/CMakeCache.txt ] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang' build/asan/CMakeCache.txt; then
+  rm -rf build/asan
+fi
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
 cmake --preset asan -DSPOTWISE_WERROR="$werror" >/dev/null

@@ -4,11 +4,14 @@
 // (a real process, started from another folder with a relative path) hands the file to the
 // running instance, which opens it.
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QProcess>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 
 #include <fstream>
