@@ -79,7 +79,7 @@ Result<CachedToken> exchangeToken(http::HttpClient& client, std::string_view ope
   }
   if (expiresIn <= 0) return makeError(ErrorCode::DataLoss, op + ": the token is already expired (expires_in " + std::to_string(expiresIn) + ")");
   // Access tokens live an hour or so; a larger claim (or one that would overflow) is held to a day.
-  constexpr std::int64_t kMaxLifetimeSeconds = 24 * 3600;
+  constexpr std::int64_t kMaxLifetimeSeconds = std::int64_t{24} * 3600;
   token.expiresAtUnix = nowUnix + std::min(expiresIn, kMaxLifetimeSeconds);
   return token;
 }
