@@ -1,7 +1,9 @@
 #include "core/pricing/sources/Fetchers.h"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 
@@ -225,6 +227,20 @@ Result<FetchResult> fetchAwsSpotHistory(http::HttpClient& client, const AwsApiAc
     }
     ++result.pages;
     if (settings.onProgress) settings.onProgress({result.pages, regions.size(), "pages"});
+    // Zone IDs, which the catalog keys AWS zones by: current API versions send them with each item;
+    // otherwise this account's name → ID mapping. Without it the zone names stay, and a note says why.
+    if (std::ranges::any_of(*prices, [](const cloud::aws::SpotPrice& p) { return p.zoneId.empty(); })) {
+      auto zones = ec2.availabilityZones(region, options);
+      if (zones) {
+        std::map<std::string, std::string, std::less<>> idByName;
+        for (const auto& z : *zones) idByName[z.name] = z.id;
+        for (auto& p : *prices) {
+          if (const auto it = idByName.find(p.zone); p.zoneId.empty() && it != idByName.end()) p.zoneId = it->second;
+        }
+      } else {
+        result.parsed.notes.push_back(region + ": zones are named as in this account, not by zone ID (" + zones.error().message + ")");
+      }
+    }
     auto parsed = newestSpotPerZone(*prices, region, "aws-spot-history", now);
     result.parsed.itemsRead += parsed.itemsRead;
     std::ranges::move(parsed.records, std::back_inserter(result.parsed.records));

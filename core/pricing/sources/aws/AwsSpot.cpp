@@ -203,14 +203,14 @@ ParsedPrices newestSpotPerZone(const std::vector<cloud::aws::SpotPrice>& items, 
     }
     PriceRecord record;
     record.provider = CloudProvider::Aws;
-    record.zone = item.zone;
+    record.zone = item.zoneId.empty() ? item.zone : item.zoneId;  // IDs, as the catalog keys AWS zones
     record.region = !region.empty() ? std::string(region) : item.zone.substr(0, item.zone.empty() ? 0 : item.zone.size() - 1);
     record.instanceType = item.instanceType;
     record.kind = PriceKind::Spot;
     record.usdPerHour = item.pricePerHour;
     record.sourceId = std::string(sourceId);
     record.asOfUnix = fetchedUnix != 0 ? fetchedUnix : item.timestampUnix;
-    auto& slot = newest[{item.zone, item.instanceType}];
+    auto& slot = newest[{record.zone, item.instanceType}];
     if (slot.second.instanceType.empty() || item.timestampUnix > slot.first) slot = {item.timestampUnix, std::move(record)};
   }
   for (auto& [key, entry] : newest) result.records.push_back(std::move(entry.second));

@@ -34,8 +34,9 @@ Result<ParsedPrices> parseAwsSpotAdvisor(std::string_view text, std::string_view
 
 /**
  * The newest item per (zone, instance type) among the Linux/UNIX items of a spot price history,
- * as records of `sourceId`; `region` fills records (else derived from the zone). Each record's
- * asOfUnix is `fetchedUnix`, or the item's own timestamp when `fetchedUnix` is 0.
+ * as records of `sourceId`; `region` fills records (else derived from the zone). A record's zone is
+ * the item's zone ID when it has one (the catalog's key for AWS zones), else its zone name. Each
+ * record's asOfUnix is `fetchedUnix`, or the item's own timestamp when `fetchedUnix` is 0.
  */
 ParsedPrices newestSpotPerZone(const std::vector<cloud::aws::SpotPrice>& items, std::string_view region,
                                std::string_view sourceId, std::int64_t fetchedUnix);
