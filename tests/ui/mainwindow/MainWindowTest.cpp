@@ -177,6 +177,18 @@ class MainWindowTest : public QObject {
     QCOMPARE(firstFrame.count(), 1);
   }
 
+  void theFirstFrameIsAnnouncedWhicheverPageItShows() {
+    // Restored on the Jobs page, the first frame is that page's (and supervision then starts from it).
+    QSettings().setValue(QStringLiteral("mainWindow/page"), int(MainWindow::JobsPageIndex));
+    MainWindow window;
+    QCOMPARE(window.currentPage(), MainWindow::JobsPageIndex);
+    QSignalSpy firstFrame(&window, &MainWindow::firstFrameShown);
+    window.show();
+    QVERIFY(firstFrame.wait(5000));
+    QVERIFY(window.findChild<spotwise::ui::JobsPage*>()->isVisible());
+    QVERIFY(window.pricesPage()->model()->rowCount() > 0);
+  }
+
   void theAppQuitsAfterAFilledFirstFrameWhenAsked() {
     // The real app, as StartupBench starts it: exits 0 only once the table was painted with rows.
     QProcess app;
