@@ -127,6 +127,33 @@ class AwsSpotHistoryLabTest : public QObject {
     QCOMPARE(liveZones, snapshotZones);
   }
 
+  void oneZonesPriceOverTimeForTheHistoryChart() {
+    // moto keeps one placeholder item per zone (0.00001 $/h since 2006-01-02T15:04:05Z); the zone is the
+    // catalog's ID, which this account's DescribeAvailabilityZones ties to its name (use1-az6 = us-east-1a).
+    auto changes = fetchAwsSpotPriceChanges(m_client, access(), "us-east-1", "g4dn.xlarge", "use1-az6", 0, settings());
+    QVERIFY2(changes, changes ? "" : changes.error().toString().c_str());
+    QCOMPARE(changes->size(), std::size_t{1});
+    QCOMPARE(changes->front().asOfUnix, std::int64_t{1'136'214'245});
+    QCOMPARE(changes->front().usdPerHour, 0.00001);
+    const auto calls = m_moto->requests(QStringLiteral("Action=DescribeSpotPriceHistory"));
+    QCOMPARE(calls.size(), 1);
+    const QString body = calls[0].toObject().value(QStringLiteral("body")).toString();
+    QVERIFY2(body.contains(QStringLiteral("AvailabilityZoneId=use1-az6")) && body.contains(QStringLiteral("InstanceType.1=g4dn.xlarge")),
+             qPrintable(body));
+    QCOMPARE(m_moto->requests(QStringLiteral("Action=DescribeAvailabilityZones")).size(), 1);
+
+    // A zone this account does not have: no points, not an error.
+    auto none = fetchAwsSpotPriceChanges(m_client, access(), "us-east-1", "g4dn.xlarge", "use1-az9", 0, settings());
+    QVERIFY(none);
+    QVERIFY(none->empty());
+    // Refused credentials: named, and the secret nowhere in the message.
+    auto refused = fetchAwsSpotPriceChanges(m_client, access(false), "us-east-1", "g4dn.xlarge", "use1-az6", 0, settings());
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, ErrorCode::Unauthenticated);
+    QVERIFY2(refused.error().message.starts_with("AwsSpotPriceHistory us-east-1: "), refused.error().message.c_str());
+    QVERIFY(refused.error().toString().find("wrong-secret-for-the-lab") == std::string::npos);
+  }
+
   void wrongSecretIsRefusedByName() {
     auto fetched = fetchAwsSpotHistory(m_client, access(false), {"us-east-1"}, {"g4dn.xlarge"}, settings());
     QVERIFY(!fetched);
