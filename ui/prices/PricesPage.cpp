@@ -78,7 +78,7 @@ PricesPage::PricesPage(QWidget* parent)
       m_asOf(new QLabel(this)),
       m_count(new QLabel(this)),
       m_status(new QLabel(this)),
-      m_charts(new PriceCharts(this)),
+      m_splitter(new QSplitter(Qt::Vertical, this)),
       m_refresh(new RefreshController(this)),
       m_chartTimer(new QTimer(this)) {
   setObjectName(QStringLiteral("pricesPage"));
@@ -91,7 +91,10 @@ PricesPage::PricesPage(QWidget* parent)
 
   m_search->setObjectName(QStringLiteral("searchLineEdit"));
   m_search->setPlaceholderText(tr("Filter: GPU, region, instance type…"));
-  m_search->setClearButtonEnabled(true);
+  // The clear button shows only over text; enabling it loads the style's icon, so that waits for the first text.
+  connect(m_search, &QLineEdit::textChanged, this, [this](const QString& text) {
+    if (!text.isEmpty() && !m_search->isClearButtonEnabled()) m_search->setClearButtonEnabled(true);
+  });
   m_search->setMaximumWidth(320);
 
   m_gpu->setObjectName(QStringLiteral("gpuComboBox"));
@@ -200,11 +203,10 @@ PricesPage::PricesPage(QWidget* parent)
   filters->addStretch(1);
   filters->addWidget(copy);
   filters->addWidget(exportButton);
-  auto* splitter = new QSplitter(Qt::Vertical, this);
-  splitter->addWidget(m_table);
-  splitter->addWidget(m_charts);
-  splitter->setStretchFactor(0, 3);
-  splitter->setStretchFactor(1, 2);
+  m_splitter->addWidget(m_table);
+  m_splitter->addWidget(new QWidget(m_splitter));  // the charts' place, until buildCharts()
+  m_splitter->setStretchFactor(0, 3);
+  m_splitter->setStretchFactor(1, 2);
   auto* bottom = new QHBoxLayout;
   bottom->addWidget(m_count);
   bottom->addStretch(1);
@@ -216,7 +218,7 @@ PricesPage::PricesPage(QWidget* parent)
   layout->addWidget(m_banner);
   layout->addWidget(m_asOf);
   layout->addWidget(sourcesBox);
-  layout->addWidget(splitter, 1);
+  layout->addWidget(m_splitter, 1);
   layout->addLayout(bottom);
 
   // Filters apply at once (cheap); the charts follow after a short pause in typing.
@@ -368,7 +370,22 @@ void PricesPage::applyFilter() {
   m_chartTimer->start();
 }
 
+PriceCharts* PricesPage::charts() {
+  buildCharts();
+  return m_charts;
+}
+
+void PricesPage::buildCharts() {
+  if (m_charts) return;
+  m_charts = new PriceCharts(m_splitter);
+  QWidget* placeholder = m_splitter->replaceWidget(1, m_charts);
+  delete placeholder;
+  updateCharts();
+  updateHistoryChart();
+}
+
 void PricesPage::updateCharts() {
+  if (!m_charts) return;  // buildCharts() fills them
   // The configuration compared: the selected row's, else the GPU filter with at least its count.
   QString gpu = m_gpu->currentData().toString();
   int count = std::max(1, m_minGpus->value());
@@ -389,6 +406,7 @@ void PricesPage::updateCharts() {
 }
 
 void PricesPage::updateHistoryChart() {
+  if (!m_charts) return;
   const QModelIndex current = m_table->currentIndex();
   const auto* o = current.isValid() ? m_proxy->offerAt(current.row()) : nullptr;
   if (!o || m_refresh->databasePath().isEmpty() || !QFileInfo::exists(m_refresh->databasePath())) return;

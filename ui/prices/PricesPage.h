@@ -20,6 +20,7 @@ class QProgressBar;
 class QSettings;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 class QTableView;
 class QTimer;
 
@@ -65,7 +66,14 @@ class PricesPage : public QWidget {
 
   [[nodiscard]] OfferTableModel* model() const { return m_model; }
   [[nodiscard]] OfferFilterProxy* proxy() const { return m_proxy; }
-  [[nodiscard]] PriceCharts* charts() const { return m_charts; }
+  /** The charts under the table, built now if buildCharts() has not run yet. */
+  [[nodiscard]] PriceCharts* charts();
+  /**
+   * Builds the charts in their place under the table (the main window does it once its first frame is
+   * shown: the table comes first) and fills them. Does nothing the second time.
+   */
+  void buildCharts();
+  [[nodiscard]] QTableView* offersView() const { return m_table; }
   [[nodiscard]] RefreshController* refreshController() const { return m_refresh; }
   /** The offer of the table's current row; nullptr when no row is current. */
   [[nodiscard]] const pricing::Offer* currentOffer() const;
@@ -111,7 +119,8 @@ class PricesPage : public QWidget {
   QLabel* m_count;
   QLabel* m_status;
   std::map<QString, std::pair<QLabel*, QProgressBar*>> m_sourceRows;
-  PriceCharts* m_charts;
+  QSplitter* m_splitter;
+  PriceCharts* m_charts = nullptr;  ///< built by buildCharts()
   RefreshController* m_refresh;
   QTimer* m_chartTimer;
   pricing::Snapshot m_embedded;
