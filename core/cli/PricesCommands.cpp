@@ -333,8 +333,9 @@ void addPricesCommands(CLI::App& app, CliContext& context) {
   auto* refreshCmd = prices->add_subcommand(
       "refresh", "Fetch every live price source now and store it in the price history (what `prices` lists afterwards)");
   refreshCmd->footer(
-      "\nCredentials: AWS from the usual chain (AWS_ACCESS_KEY_ID..., AWS_PROFILE, ~/.aws; --profile) enables the signed "
-      "per-zone DescribeSpotPriceHistory source (AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL override its endpoint). "
+      "\nCredentials: AWS from the usual chain (AWS_ACCESS_KEY_ID..., AWS_PROFILE, ~/.aws static keys, credential_process or "
+      "role_arn + source_profile; --profile) enables the signed per-zone DescribeSpotPriceHistory source "
+      "(AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL override its endpoint); a chain that fails fails that source, naming the step. "
       "The GCP Cloud Billing Catalog needs an API key: $SPOTWISE_GCP_API_KEY or --gcp-api-key-file (never on the command line, "
       "where other users and the shell history would see it). Without them those sources are skipped, and say so.");
   refreshCmd->add_option("--db", refreshOptions->db, "Price history file (default $SPOTWISE_PRICES_DB or ~/.local/share/spotwise/prices.sqlite)");
