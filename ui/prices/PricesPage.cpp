@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -25,9 +26,12 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <set>
+#include <stop_token>
 
+#include "core/http/CurlHttpClient.h"
 #include "core/pricing/PriceRefresh.h"
 #include "ui/models/OfferTableModel.h"
 #include "ui/models/QtConvert.h"
@@ -279,7 +283,35 @@ PricesPage::PricesPage(QWidget* parent)
   m_refresh->setConfig(m_baseConfig, dataDir.isEmpty() ? QString() : dataDir + QStringLiteral("/prices.sqlite"));
 }
 
-PricesPage::~PricesPage() = default;
+/** What a fetch of AWS's spot price record came back with (on the worker thread). */
+struct AwsRecordResult {
+  std::vector<pricing::HistoryPoint> changes;
+  std::int64_t sinceUnix = 0;  ///< where the record shown starts
+  QString error;               ///< empty on success
+};
+
+namespace {
+/** The price in effect at `unix` among `changes` (oldest first): the last change at or before it, else the first. */
+double priceAt(const std::vector<pricing::HistoryPoint>& changes, std::int64_t unix) {
+  double price = changes.empty() ? 0 : changes.front().usdPerHour;
+  for (const auto& p : changes) {
+    if (p.asOfUnix > unix) break;
+    price = p.usdPerHour;
+  }
+  return price;
+}
+}  // namespace
+
+struct PricesPage::AwsRecord {
+  pricing::Offer offer;  ///< the offer asked about (the selection may have moved on since)
+  std::stop_source stop;
+  QFutureWatcher<AwsRecordResult> watcher;
+};
+
+PricesPage::~PricesPage() {
+  for (auto& record : m_awsRecords) record->stop.request_stop();
+  for (auto& record : m_awsRecords) record->watcher.waitForFinished();
+}
 
 const pricing::Offer* PricesPage::currentOffer() const {
   const QModelIndex current = m_table->currentIndex();
@@ -380,6 +412,7 @@ void PricesPage::buildCharts() {
   // Made without a parent: QSplitter::replaceWidget() leaves its own children where they are.
   m_charts = new PriceCharts;
   delete m_splitter->replaceWidget(1, m_charts);
+  connect(m_charts, &PriceCharts::awsSpotRecordRequested, this, &PricesPage::loadAwsSpotRecord);
   updateCharts();
   updateHistoryChart();
 }
@@ -409,13 +442,84 @@ void PricesPage::updateHistoryChart() {
   if (!m_charts) return;
   const QModelIndex current = m_table->currentIndex();
   const auto* o = current.isValid() ? m_proxy->offerAt(current.row()) : nullptr;
-  if (!o || m_refresh->databasePath().isEmpty() || !QFileInfo::exists(m_refresh->databasePath())) return;
-  auto history = pricing::PriceHistory::open(m_refresh->databasePath().toStdString());
-  if (!history) return;
-  auto onDemand = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::OnDemand);
-  auto spot = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::Spot);
-  m_charts->setHistory(QStringLiteral("%1 %2").arg(toQString(o->instanceType), toQString(o->region)),
-                       onDemand ? *onDemand : std::vector<pricing::HistoryPoint>{}, spot ? *spot : std::vector<pricing::HistoryPoint>{});
+  if (!o) return;
+  std::vector<pricing::HistoryPoint> onDemand, spot;
+  if (!m_refresh->databasePath().isEmpty() && QFileInfo::exists(m_refresh->databasePath())) {
+    if (auto history = pricing::PriceHistory::open(m_refresh->databasePath().toStdString())) {
+      if (auto points = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::OnDemand))
+        onDemand = std::move(*points);
+      if (auto points = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::Spot))
+        spot = std::move(*points);
+    }
+  }
+  const QString title = o->zone.empty() ? QStringLiteral("%1 %2").arg(toQString(o->instanceType), toQString(o->region))
+                                        : QStringLiteral("%1 %2 (%3)").arg(toQString(o->instanceType), toQString(o->region), toQString(o->zone));
+  m_charts->setHistory(title, onDemand, spot, o->provider == pricing::CloudProvider::Aws);
+}
+
+void PricesPage::ensureAccounts() {
+  if (m_store) return;
+  m_ownedStore = makeDefaultSecretStore();
+  m_ownedSettings = std::make_unique<QSettings>();
+  m_store = m_ownedStore.get();
+  m_settings = m_ownedSettings.get();
+}
+
+void PricesPage::loadAwsSpotRecord() {
+  const pricing::Offer* o = currentOffer();
+  if (!o || o->provider != pricing::CloudProvider::Aws || !m_charts) return;
+  for (auto& earlier : m_awsRecords) earlier->stop.request_stop();  // superseded: end them early
+  m_awsRecords.push_back(std::make_unique<AwsRecord>());
+  AwsRecord* pending = m_awsRecords.back().get();
+  pending->offer = *o;
+  m_charts->setAwsSpotRecordStatus(tr("Asking EC2 for the spot price record of %1 in %2…")
+                                       .arg(toQString(o->instanceType), toQString(o->zone.empty() ? o->region : o->zone)),
+                                   false);
+  connect(&pending->watcher, &QFutureWatcherBase::finished, this, [this, pending] {
+    const bool latest = m_awsRecords.back().get() == pending;
+    const AwsRecordResult result = pending->watcher.result();
+    const pricing::Offer asked = pending->offer;
+    std::erase_if(m_awsRecords, [pending](const auto& r) { return r.get() == pending; });
+    if (!latest) return;
+    const pricing::Offer* shown = currentOffer();
+    const bool stillShown = shown && shown->instanceType == asked.instanceType && shown->region == asked.region &&
+                            shown->zone == asked.zone && shown->provider == asked.provider;
+    if (!stillShown) return;  // the chart shows another offer now
+    if (!result.error.isEmpty()) {
+      m_charts->setAwsSpotRecordStatus(tr("AWS's record could not be loaded: %1").arg(result.error), true);
+      return;
+    }
+    m_charts->setAwsSpotRecord(result.changes, result.sinceUnix, now());
+    const int changes = static_cast<int>(std::ranges::count_if(result.changes, [&](const auto& p) { return p.asOfUnix > result.sinceUnix; }));
+    m_charts->setAwsSpotRecordStatus(
+        result.changes.empty() ? tr("AWS has no Linux spot price for this offer in the last 90 days.")
+                               : tr("AWS's record since %1 (UTC): %2 $/h then, %n change(s) since.", nullptr, changes)
+                                     .arg(toDateTime(result.sinceUnix).toString(QStringLiteral("yyyy-MM-dd")))
+                                     .arg(priceAt(result.changes, result.sinceUnix), 0, 'f', 4),
+        true);
+  });
+  ensureAccounts();
+  const std::int64_t since = now() - std::int64_t{90} * 24 * 3600;
+  loadRefreshCredentials(*m_store, *m_settings, m_baseConfig, this, [pending, since](pricing::RefreshConfig config) {
+    const std::stop_token stop = pending->stop.get_token();
+    pending->watcher.setFuture(QtConcurrent::run([config = std::move(config), offer = pending->offer, stop, since]() mutable {
+      http::CurlHttpClient client;
+      config.settings.stop = stop;
+      std::optional<pricing::sources::AwsApiAccess> access = config.aws;
+      if (!access && config.resolveAws) {
+        auto resolved = config.resolveAws(client, stop);
+        if (!resolved) return AwsRecordResult{{}, since, toQString(resolved.error().message)};
+        access = *resolved;
+      }
+      if (!access) {
+        return AwsRecordResult{{}, since, QObject::tr("no AWS credentials (add them on the Accounts page, or in the environment or ~/.aws)")};
+      }
+      auto changes = pricing::sources::fetchAwsSpotPriceChanges(client, *access, offer.region, offer.instanceType, offer.zone, since,
+                                                                config.settings);
+      if (!changes) return AwsRecordResult{{}, since, toQString(changes.error().message)};
+      return AwsRecordResult{std::move(*changes), since, {}};
+    }));
+  });
 }
 
 void PricesPage::updateCount() {
@@ -490,12 +594,7 @@ void PricesPage::refresh() {
     row.first->setText(sourceTitle(id) + tr(": starting"));
     row.second->setRange(0, 0);
   }
-  if (!m_store) {  // the user's own store, made at the first refresh (not at start: the app never waits)
-    m_ownedStore = makeDefaultSecretStore();
-    m_ownedSettings = std::make_unique<QSettings>();
-    m_store = m_ownedStore.get();
-    m_settings = m_ownedSettings.get();
-  }
+  ensureAccounts();
   m_loadingCredentials = true;
   loadRefreshCredentials(*m_store, *m_settings, m_baseConfig, this, [this](pricing::RefreshConfig config) {
     m_loadingCredentials = false;

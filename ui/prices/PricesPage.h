@@ -99,6 +99,13 @@ class PricesPage : public QWidget {
   void updateBanner();
   void fillFilterChoices();
   void onRefreshFinished(const RefreshOutcome& outcome);
+  /** The user's secret store and settings, made on first use (not at start: the app never waits for them). */
+  void ensureAccounts();
+  /**
+   * Asks EC2 for AWS's record of the current offer's spot price (90 days), with the refresh's credentials
+   * (Accounts page keys, else the AWS chain, resolved off the GUI thread), and draws it in the History chart.
+   */
+  void loadAwsSpotRecord();
   [[nodiscard]] std::int64_t now() const;
 
   OfferTableModel* m_model;
@@ -130,6 +137,9 @@ class PricesPage : public QWidget {
   SecretStore* m_store = nullptr;
   QSettings* m_settings = nullptr;
   bool m_loadingCredentials = false;
+  /** Fetches of AWS's spot price record still running; only the latest one's answer is drawn. */
+  struct AwsRecord;
+  std::vector<std::unique_ptr<AwsRecord>> m_awsRecords;
   std::int64_t m_oldestAsOf = 0;
   std::int64_t m_now = 0;
 };
