@@ -99,7 +99,7 @@ PriceCharts::PriceCharts(QWidget* parent)
   dateAxis->setTitleText(tr("Date (UTC)"));
   m_historyChart->addAxis(dateAxis, Qt::AlignBottom);
   auto* historyValue = new QValueAxis;
-  historyValue->setLabelFormat(QStringLiteral("$%.3f"));
+  historyValue->setLabelFormat(QStringLiteral("$%.4f"));  // spot prices have four decimals
   m_historyChart->addAxis(historyValue, Qt::AlignLeft);
   for (auto* s : {m_historyOnDemand, m_historySpot, m_historyAwsRecord}) {
     s->setPointsVisible(s != m_historyAwsRecord);  // the record is a step line: its corners are not samples
@@ -140,6 +140,7 @@ PriceCharts::PriceCharts(QWidget* parent)
       savingsTab->layout()->addWidget(m_savingsView);
     } else if (index == 2 && !m_historyView) {
       m_historyView = viewFor(m_historyChart, historyTab, QStringLiteral("historyChartView"));
+      m_historyView->setMinimumHeight(200);  // room for the AWS record's row under it
       static_cast<QVBoxLayout*>(historyTab->layout())->insertWidget(0, m_historyView, 1);
     }
   });
@@ -229,6 +230,9 @@ void PriceCharts::setAwsSpotRecord(const std::vector<pricing::HistoryPoint>& cha
   }
   m_historyAwsRecord->replace(steps);
   fitHistoryAxes();
+  if (!steps.isEmpty() && m_historyChart->title().contains(tr("no recorded history yet"))) {
+    m_historyChart->setTitle(m_historyChart->title().replace(tr("no recorded history yet (refresh to record prices)"), tr("AWS's record")));
+  }
 }
 
 void PriceCharts::setAwsSpotRecordStatus(const QString& text, bool buttonEnabled) {
