@@ -207,7 +207,7 @@ cloud::aws::Ec2Compute ec2For(http::HttpClient& client, const AwsApiAccess& acce
   transport.retry = settings.retry;
   transport.attemptTimeout = settings.timeout;
   transport.stallTimeout = settings.stallTimeout;
-  return cloud::aws::Ec2Compute(aws, transport);
+  return {aws, transport};
 }
 
 /**
