@@ -114,14 +114,13 @@ MainWindow::MainWindow(QWidget* parent)
   m_sidebar->setCurrentRow(PricesPageIndex);
   loadEmbeddedPrices();
   restoreWindowState();
-  // The first frame is the one that paints the prices table; see eventFilter().
-  m_prices->offersView()->viewport()->installEventFilter(this);
 }
 
-bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
-  if (event->type() == QEvent::Paint && !m_firstFrameShown && watched == m_prices->offersView()->viewport()) {
+bool MainWindow::event(QEvent* event) {
+  // The window's first paint, whichever page it shows (the window is painted before its children, all
+  // in the same pass).
+  if (event->type() == QEvent::Paint && !m_firstFrameShown) {
     m_firstFrameShown = true;
-    watched->removeEventFilter(this);
     // Queued: the rest of this frame is painted and flushed before anything else is built. The charts
     // come on the next pass of the event loop.
     QMetaObject::invokeMethod(
@@ -132,7 +131,7 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
         },
         Qt::QueuedConnection);
   }
-  return QMainWindow::eventFilter(watched, event);
+  return QMainWindow::event(event);
 }
 
 LaunchDialog* MainWindow::launchDialog() const { return m_launchDialog; }

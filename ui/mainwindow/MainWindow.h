@@ -85,8 +85,8 @@ class MainWindow : public QMainWindow {
 
  Q_SIGNALS:
   /**
-   * The window's first frame, with the Prices table filled, has been painted (emitted once, queued after
-   * that paint). The work the first frame does not need starts from here.
+   * The window's first frame (the Prices table filled, when that is the page shown) has been painted:
+   * emitted once, queued after that paint. The work the first frame does not need starts from here.
    */
   void firstFrameShown();
   /** The launch form was confirmed with `spec` (valid): the Jobs page takes it from here. */
@@ -94,7 +94,7 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* event) override;
-  bool eventFilter(QObject* watched, QEvent* event) override;
+  bool event(QEvent* event) override;
 
  private:
   void loadEmbeddedPrices();

@@ -377,9 +377,9 @@ PriceCharts* PricesPage::charts() {
 
 void PricesPage::buildCharts() {
   if (m_charts) return;
-  m_charts = new PriceCharts(m_splitter);
-  QWidget* placeholder = m_splitter->replaceWidget(1, m_charts);
-  delete placeholder;
+  // Made without a parent: QSplitter::replaceWidget() leaves its own children where they are.
+  m_charts = new PriceCharts;
+  delete m_splitter->replaceWidget(1, m_charts);
   updateCharts();
   updateHistoryChart();
 }

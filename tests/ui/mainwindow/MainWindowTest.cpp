@@ -12,6 +12,7 @@
 #include <QSignalSpy>
 #include <QSettings>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTableView>
@@ -158,6 +159,11 @@ class MainWindowTest : public QObject {
     auto* charts = window.findChild<PriceCharts*>();
     QTRY_VERIFY(charts->isVisible());
     QCOMPARE(window.pricesPage()->charts(), charts);
+    auto* splitter = qobject_cast<QSplitter*>(charts->parentWidget());
+    QVERIFY(splitter);
+    QCOMPARE(splitter->count(), 2);  // the table and the charts, in place of the placeholder
+    QCOMPARE(splitter->widget(0), static_cast<QWidget*>(window.pricesPage()->offersView()));
+    QCOMPARE(splitter->widget(1), static_cast<QWidget*>(charts));
     // The Jobs page waits for supervision to start (the app does that after the first frame) or to be shown.
     QVERIFY(!window.findChild<JobsPage*>());
     window.showPage(MainWindow::JobsPageIndex);
@@ -169,6 +175,18 @@ class MainWindowTest : public QObject {
     window.pricesPage()->offersView()->viewport()->repaint();
     QCoreApplication::processEvents();
     QCOMPARE(firstFrame.count(), 1);
+  }
+
+  void theFirstFrameIsAnnouncedWhicheverPageItShows() {
+    // Restored on the Jobs page, the first frame is that page's (and supervision then starts from it).
+    QSettings().setValue(QStringLiteral("mainWindow/page"), int(MainWindow::JobsPageIndex));
+    MainWindow window;
+    QCOMPARE(window.currentPage(), MainWindow::JobsPageIndex);
+    QSignalSpy firstFrame(&window, &MainWindow::firstFrameShown);
+    window.show();
+    QVERIFY(firstFrame.wait(5000));
+    QVERIFY(window.findChild<spotwise::ui::JobsPage*>()->isVisible());
+    QVERIFY(window.pricesPage()->model()->rowCount() > 0);
   }
 
   void theAppQuitsAfterAFilledFirstFrameWhenAsked() {
