@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace QTest {
 template <>
@@ -35,6 +36,18 @@ inline std::string readText(const std::filesystem::path& path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+/** Writes `text` to `path` (its folder made first), executable by its owner when asked; fails the test when it cannot. */
+inline void writeFile(const QString& path, std::string_view text, bool executable = false) {
+  const std::filesystem::path file = path.toStdString();
+  std::error_code error;
+  std::filesystem::create_directories(file.parent_path(), error);
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  QVERIFY2(out, qPrintable(QStringLiteral("cannot write ") + path));
+  if (executable) std::filesystem::permissions(file, std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);
 }
 
 }  // namespace spotwise::test

@@ -29,15 +29,6 @@ namespace {
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
-void writeFile(const QString& path, const std::string& text, bool executable = false) {
-  QDir().mkpath(QFileInfo(path).path());
-  QFile file(path);
-  QVERIFY2(file.open(QIODevice::WriteOnly | QIODevice::Truncate), qPrintable(path));
-  file.write(QByteArray::fromStdString(text));
-  file.close();
-  if (executable) file.setPermissions(file.permissions() | QFileDevice::ExeOwner);
-}
-
 const SourceOutcome& outcomeOf(const std::vector<SourceOutcome>& outcomes, std::string_view id) {
   const auto& ids = liveSourceIds();
   return outcomes[static_cast<std::size_t>(std::ranges::find(ids, id) - ids.begin())];
@@ -127,8 +118,8 @@ class AwsChainRefreshLabTest : public QObject {
   }
 
   void roleProfileIsAssumedInsideTheRefresh() {
-    writeFile(home(QStringLiteral(".aws/credentials")), "[base]\n" + staticKeys());
-    writeFile(home(QStringLiteral(".aws/config")),
+    test::writeFile(home(QStringLiteral(".aws/credentials")), "[base]\n" + staticKeys());
+    test::writeFile(home(QStringLiteral(".aws/config")),
               "[default]\nrole_arn = " + m_moto->value("roleArn") + "\nsource_profile = base\nregion = us-east-1\n");
     const auto outcomes = refreshAll(m_client, config(), {}, {});
     const auto& history = outcomeOf(outcomes, "aws-spot-history");
@@ -150,12 +141,12 @@ class AwsChainRefreshLabTest : public QObject {
   void credentialProcessOutputIsUsed() {
     const QString marker = home(QStringLiteral("process-ran"));
     const QString script = home(QStringLiteral("bin/aws-creds.sh"));
-    writeFile(script,
+    test::writeFile(script,
               "#!/bin/sh\n: > '" + marker.toStdString() + "'\n"
               "printf '%s' '{\"Version\": 1, \"AccessKeyId\": \"" + m_moto->value("accessKeyId") + "\", \"SecretAccessKey\": \"" +
                   m_moto->value("secretAccessKey") + "\", \"Expiration\": \"2099-01-01T00:00:00Z\"}'\n",
               true);
-    writeFile(home(QStringLiteral(".aws/config")), "[default]\ncredential_process = " + script.toStdString() + "\n");
+    test::writeFile(home(QStringLiteral(".aws/config")), "[default]\ncredential_process = " + script.toStdString() + "\n");
     const auto outcomes = refreshAll(m_client, config(), {}, {});
     const auto& history = outcomeOf(outcomes, "aws-spot-history");
     QVERIFY2(history.state == SourceOutcome::State::Fresh, history.error.message.c_str());
@@ -179,8 +170,8 @@ class AwsChainRefreshLabTest : public QObject {
 
     // The process prints a secret-looking line on stderr and exits 1.
     const QString script = home(QStringLiteral("bin/broken-creds.sh"));
-    writeFile(script, "#!/bin/sh\necho 'token expired for secret-in-stderr-123' >&2\nexit 1\n", true);
-    writeFile(home(QStringLiteral(".aws/config")), "[default]\ncredential_process = " + script.toStdString() + "\n");
+    test::writeFile(script, "#!/bin/sh\necho 'token expired for secret-in-stderr-123' >&2\nexit 1\n", true);
+    test::writeFile(home(QStringLiteral(".aws/config")), "[default]\ncredential_process = " + script.toStdString() + "\n");
     scriptOfferIndex();
     m_moto->clear();
     const auto outcomes = refreshAll(m_client, config(), {}, {});
@@ -214,8 +205,8 @@ class AwsChainRefreshLabTest : public QObject {
   void badProcessOutputIsNamed() {
     QFETCH(QString, output);
     QFETCH(QString, why);
-    writeFile(home(QStringLiteral("out.txt")), output.toStdString());
-    writeFile(home(QStringLiteral(".aws/config")), "[default]\ncredential_process = cat " + home(QStringLiteral("out.txt")).toStdString() + "\n");
+    test::writeFile(home(QStringLiteral("out.txt")), output.toStdString());
+    test::writeFile(home(QStringLiteral(".aws/config")), "[default]\ncredential_process = cat " + home(QStringLiteral("out.txt")).toStdString() + "\n");
     const auto outcomes = refreshAll(m_client, config(), {}, {});
     const auto& failed = outcomeOf(outcomes, "aws-spot-history");
     QCOMPARE(failed.state, SourceOutcome::State::Failed);
@@ -230,10 +221,10 @@ class AwsChainRefreshLabTest : public QObject {
     const auto limited = m_moto->command({{QStringLiteral("cmd"), QStringLiteral("instanceCredentials")}}).toObject();
     const std::string secret = limited.value(QStringLiteral("SecretAccessKey")).toString().toStdString();
     QVERIFY(!secret.empty());
-    writeFile(home(QStringLiteral(".aws/credentials")),
+    test::writeFile(home(QStringLiteral(".aws/credentials")),
               "[s3only]\naws_access_key_id = " + limited.value(QStringLiteral("AccessKeyId")).toString().toStdString() +
                   "\naws_secret_access_key = " + secret + "\n");
-    writeFile(home(QStringLiteral(".aws/config")), "[default]\nrole_arn = " + m_moto->value("roleArn") + "\nsource_profile = s3only\n");
+    test::writeFile(home(QStringLiteral(".aws/config")), "[default]\nrole_arn = " + m_moto->value("roleArn") + "\nsource_profile = s3only\n");
     const auto outcomes = refreshAll(m_client, config(), {}, {});
     const auto& failed = outcomeOf(outcomes, "aws-spot-history");
     QCOMPARE(failed.state, SourceOutcome::State::Failed);
@@ -246,7 +237,7 @@ class AwsChainRefreshLabTest : public QObject {
   }
 
   void cancelInterruptsASlowCredentialProcess() {
-    writeFile(home(QStringLiteral(".aws/config")), "[default]\ncredential_process = sleep 30\n");
+    test::writeFile(home(QStringLiteral(".aws/config")), "[default]\ncredential_process = sleep 30\n");
     std::stop_source stop;
     QElapsedTimer timer;
     timer.start();
@@ -264,7 +255,7 @@ class AwsChainRefreshLabTest : public QObject {
   void noCredentialsAnywhereIsSkipped() {
     // No ~/.aws at all, then one with named profiles only and nothing naming one: skipped, as before.
     for (int step = 0; step < 2; ++step) {
-      if (step == 1) writeFile(home(QStringLiteral(".aws/config")), "[profile dev]\n" + staticKeys());
+      if (step == 1) test::writeFile(home(QStringLiteral(".aws/config")), "[profile dev]\n" + staticKeys());
       const auto outcomes = refreshAll(m_client, config(), {}, {});
       const auto& skipped = outcomeOf(outcomes, "aws-spot-history");
       QCOMPARE(skipped.state, SourceOutcome::State::Skipped);

@@ -25,17 +25,6 @@
 using namespace spotwise;
 using namespace spotwise::ui;
 
-namespace {
-void writeFile(const QString& path, const std::string& text, bool executable = false) {
-  QDir().mkpath(QFileInfo(path).path());
-  QFile file(path);
-  QVERIFY2(file.open(QIODevice::WriteOnly | QIODevice::Truncate), qPrintable(path));
-  file.write(QByteArray::fromStdString(text));
-  file.close();
-  if (executable) file.setPermissions(file.permissions() | QFileDevice::ExeOwner);
-}
-}  // namespace
-
 class PricesPageAwsChainLabTest : public QObject {
   Q_OBJECT
 
@@ -68,9 +57,9 @@ class PricesPageAwsChainLabTest : public QObject {
     // The user's AWS setup: a role profile in the files the environment names, and moto as AWS.
     const QString credentials = m_dir.filePath(QStringLiteral("aws/credentials"));
     const QString awsConfig = m_dir.filePath(QStringLiteral("aws/config"));
-    writeFile(credentials, "[base]\naws_access_key_id = " + m_moto->value("accessKeyId") +
+    test::writeFile(credentials, "[base]\naws_access_key_id = " + m_moto->value("accessKeyId") +
                                "\naws_secret_access_key = " + m_moto->value("secretAccessKey") + "\n");
-    writeFile(awsConfig, "[default]\nrole_arn = " + m_moto->value("roleArn") + "\nsource_profile = base\n");
+    test::writeFile(awsConfig, "[default]\nrole_arn = " + m_moto->value("roleArn") + "\nsource_profile = base\n");
     for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL_EC2",
                              "AWS_ENDPOINT_URL_STS"})
       qunsetenv(name);
@@ -116,8 +105,8 @@ class PricesPageAwsChainLabTest : public QObject {
 
     // The chain breaks (a credential_process that exits 1): that source fails and says where; the rest loads.
     const QString script = m_dir.filePath(QStringLiteral("bin/creds.sh"));
-    writeFile(script, "#!/bin/sh\nexit 1\n", true);
-    writeFile(awsConfig, "[default]\ncredential_process = " + script.toStdString() + "\n");
+    test::writeFile(script, "#!/bin/sh\nexit 1\n", true);
+    test::writeFile(awsConfig, "[default]\ncredential_process = " + script.toStdString() + "\n");
     scriptIndex();
     QSignalSpy again(page.refreshController(), &RefreshController::finished);
     page.refresh();

@@ -16,12 +16,6 @@ namespace {
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
-void writeFile(const QString& path, const std::string& text) {
-  QFile file(path);
-  QVERIFY(file.open(QIODevice::WriteOnly));
-  file.write(text.data(), static_cast<qint64>(text.size()));
-}
-
 }  // namespace
 
 class AwsConfigTest : public QObject {
@@ -49,12 +43,12 @@ class AwsConfigTest : public QObject {
     QDir(m_home.path()).removeRecursively();
     QDir().mkpath(m_home.filePath(QStringLiteral(".aws")));
     m_env = {{"HOME", m_home.path().toStdString()}};
-    writeFile(awsFile("credentials"),
+    test::writeFile(awsFile("credentials"),
               "# comment\n[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = test-secret-default\n\n"
               "[dev]\r\naws_access_key_id=AKIDDEV\r\naws_secret_access_key=test-secret-dev\r\naws_session_token = test-token-dev\r\n"
               "[proc]\ncredential_process = printf '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": "
               "\"test-secret-proc\", \"SessionToken\": \"tok\", \"Expiration\": \"2030-01-01T00:00:00Z\"}'\n");
-    writeFile(awsFile("config"),
+    test::writeFile(awsFile("config"),
               "[default]\nregion = eu-west-1\ns3 =\n  max_concurrent_requests = 20\n"
               "[profile   dev]\nregion = us-west-2\n"
               "[profile cfgonly]\naws_access_key_id = AKIDCFG\naws_secret_access_key = test-secret-cfg\n"
@@ -128,15 +122,15 @@ class AwsConfigTest : public QObject {
     QVERIFY(contains(resolveAwsCredentials(options(), std::string("sso")).error().message, "IAM Identity Center"));
     QVERIFY(contains(resolveAwsCredentials(options(), std::string("loop")).error().message, "loops back"));
 
-    writeFile(awsFile("credentials"), "[default]\naws_access_key_id = AKID\nthis line is wrong\n");
+    test::writeFile(awsFile("credentials"), "[default]\naws_access_key_id = AKID\nthis line is wrong\n");
     auto malformed = resolveAwsCredentials(options());
     QCOMPARE(malformed.error().code, ErrorCode::InvalidArgument);
     QCOMPARE(malformed.error().message, awsFile("credentials").toStdString() + ":3: expected 'key = value' or '[section]'");
-    writeFile(awsFile("credentials"), "aws_access_key_id = AKID\n");
+    test::writeFile(awsFile("credentials"), "aws_access_key_id = AKID\n");
     QVERIFY(contains(resolveAwsCredentials(options()).error().message, ":1: setting before any [section]"));
-    writeFile(awsFile("credentials"), "[default\n");
+    test::writeFile(awsFile("credentials"), "[default\n");
     QVERIFY(contains(resolveAwsCredentials(options()).error().message, ":1: section header without ']'"));
-    writeFile(awsFile("credentials"), "[default]\naws_access_key_id = AKID\n");
+    test::writeFile(awsFile("credentials"), "[default]\naws_access_key_id = AKID\n");
     QVERIFY(contains(resolveAwsCredentials(options()).error().message, "aws_secret_access_key is missing"));
 
     QDir(m_home.filePath(QStringLiteral(".aws"))).removeRecursively();
@@ -146,7 +140,7 @@ class AwsConfigTest : public QObject {
   }
 
   void badRoleDurationIsNamedBeforeAnyCall() {
-    writeFile(awsFile("config"), "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n"
+    test::writeFile(awsFile("config"), "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n"
                                  "duration_seconds = 1h\n");
     test::FakeHttpClient client;
     auto o = options();

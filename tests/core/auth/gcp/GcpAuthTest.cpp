@@ -46,12 +46,6 @@ Environment fakeEnv(std::map<std::string, std::string> values) {
   };
 }
 
-void writeFile(const QString& path, const std::string& text) {
-  QFile file(path);
-  QVERIFY(file.open(QIODevice::WriteOnly));
-  file.write(text.data(), static_cast<qint64>(text.size()));
-}
-
 /** A service-account token source (compute scope) on a fake HTTP client, with a clock the test moves. */
 struct ClockedTokenSource {
   explicit ClockedTokenSource(ServiceAccountKey key) {
@@ -152,10 +146,10 @@ class GcpAuthTest : public QObject {
   void applicationDefaultCredentialsPrecedence() {
     QTemporaryDir dir;
     const QString keyPath = dir.filePath(QStringLiteral("sa.json"));
-    writeFile(keyPath, keyJson().dump());
+    test::writeFile(keyPath, keyJson().dump());
     const QString gcloudDir = dir.filePath(QStringLiteral("gcloud"));
     QDir().mkpath(gcloudDir);
-    writeFile(gcloudDir + QStringLiteral("/application_default_credentials.json"),
+    test::writeFile(gcloudDir + QStringLiteral("/application_default_credentials.json"),
               nlohmann::json{{"type", "authorized_user"}, {"client_id", "cid.apps.googleusercontent.com"},
                              {"client_secret", "test-client-secret"}, {"refresh_token", "1/" "/test-refresh"},
                              {"quota_project_id", "demo"}}.dump());

@@ -41,6 +41,25 @@ class AwsSpotHistoryLabTest : public QObject {
     return s;
   }
 
+  /**
+   * A refresh of us-east-1 in which only the signed source (moto) can answer: the public sources point at a
+   * closed port. Its cache and database go in `dir`.
+   */
+  RefreshConfig signedSourceOnly(std::vector<std::string> types, const QTemporaryDir& dir) const {
+    RefreshConfig config;
+    const std::string dead = "http://127.0.0.1:9/";
+    config.endpoints.awsRegionIndexUrl = dead + "region_index.json";
+    config.endpoints.awsSpotFeedUrl = dead + "spot.js";
+    config.endpoints.awsAdvisorUrl = dead + "advisor.json";
+    config.endpoints.azureRetailUrl = dead + "azure";
+    config.awsRegions = {"us-east-1"};
+    config.awsSpotHistoryTypes = std::move(types);
+    config.cacheDir = dir.filePath(QStringLiteral("cache")).toStdString();
+    config.settings = settings();
+    config.aws = access();
+    return config;
+  }
+
  private Q_SLOTS:
   void initTestCase() {
     m_moto = std::make_unique<test::LabPeer>(QStringLiteral("python3"), QStringList{test::labPeerScript("moto_peer.py")});
@@ -90,18 +109,8 @@ class AwsSpotHistoryLabTest : public QObject {
   void liveZonePricesReplaceTheSnapshotsForTheSameZone() {
     // The snapshot has g4dn.xlarge spot prices for five us-east-1 zone IDs; moto's history names the same
     // five zones (us-east-1a → use1-az6, …). One row per zone after the merge, the live price in each.
-    RefreshConfig config;
-    const std::string dead = "http://127.0.0.1:9/";
-    config.endpoints.awsRegionIndexUrl = dead + "region_index.json";
-    config.endpoints.awsSpotFeedUrl = dead + "spot.js";
-    config.endpoints.awsAdvisorUrl = dead + "advisor.json";
-    config.endpoints.azureRetailUrl = dead + "azure";
-    config.awsRegions = {"us-east-1"};
-    config.awsSpotHistoryTypes = {"g4dn.xlarge"};
     QTemporaryDir dir;
-    config.cacheDir = dir.filePath(QStringLiteral("cache")).toStdString();
-    config.settings = settings();
-    config.aws = access();
+    RefreshConfig config = signedSourceOnly({"g4dn.xlarge"}, dir);
     const auto outcomes = refreshAll(m_client, config, {}, {});
     auto history = PriceHistory::open(dir.filePath(QStringLiteral("prices.sqlite")).toStdString());
     QVERIFY(history);
@@ -164,18 +173,8 @@ class AwsSpotHistoryLabTest : public QObject {
 
   void refreshUsesTheSignedSourceWhenCredentialsExist() {
     // The public sources point at a closed port: they fail, the signed one (moto) must still load.
-    RefreshConfig config;
-    const std::string dead = "http://127.0.0.1:9/";
-    config.endpoints.awsRegionIndexUrl = dead + "region_index.json";
-    config.endpoints.awsSpotFeedUrl = dead + "spot.js";
-    config.endpoints.awsAdvisorUrl = dead + "advisor.json";
-    config.endpoints.azureRetailUrl = dead + "azure";
-    config.awsRegions = {"us-east-1"};
-    config.awsSpotHistoryTypes = {"g5.xlarge", "p3.2xlarge"};
     QTemporaryDir dir;
-    config.cacheDir = dir.filePath(QStringLiteral("cache")).toStdString();
-    config.settings = settings();
-    config.aws = access();
+    RefreshConfig config = signedSourceOnly({"g5.xlarge", "p3.2xlarge"}, dir);
     const auto outcomes = refreshAll(m_client, config, {}, {});
     const auto& ids = liveSourceIds();
     const auto at = [&](std::string_view id) { return outcomes[static_cast<std::size_t>(std::ranges::find(ids, id) - ids.begin())]; };
