@@ -5,6 +5,7 @@
 // source alone with the step named; a slow process is interrupted by cancel.
 #include "TestSupport.h"
 #include "lab/LabPeer.h"
+#include "lab/LabRefresh.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -60,19 +61,10 @@ class AwsChainRefreshLabTest : public QObject {
 
   /** A refresh whose AWS credentials come from the chain; the AWS offer file loads from a loopback server. */
   RefreshConfig config() const {
-    RefreshConfig c;
-    c.endpoints.awsRegionIndexUrl = m_public->url("/aws/region_index.json");
-    c.endpoints.awsOfferBase = m_public->url("");
-    const std::string dead = "http://127.0.0.1:9/";
-    c.endpoints.awsSpotFeedUrl = dead + "spot.js";
-    c.endpoints.awsAdvisorUrl = dead + "advisor.json";
-    c.endpoints.azureRetailUrl = dead + "azure";
-    c.awsRegions = {"us-east-2"};
-    c.awsSpotHistoryTypes = {"g5.xlarge", "p3.8xlarge"};
-    c.cacheDir = home(QStringLiteral("cache")).toStdString();
+    RefreshConfig c = test::labRefreshConfig(m_public->url(""), {"us-east-2"}, {"g5.xlarge", "p3.8xlarge"},
+                                             home(QStringLiteral("cache")).toStdString());
     c.settings.timeout = 20s;
     c.settings.stallTimeout = 10s;
-    c.settings.retry.maxAttempts = 1;
     c.resolveAws = awsChainResolver(environment());
     return c;
   }

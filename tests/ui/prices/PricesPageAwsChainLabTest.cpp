@@ -18,6 +18,7 @@
 #include "core/pricing/PriceRefresh.h"
 #include "core/pricing/Snapshot.h"
 #include "lab/LabPeer.h"
+#include "lab/LabRefresh.h"
 #include "ui/platform/SecretStore.h"
 #include "ui/prices/PricesPage.h"
 #include "ui/prices/RefreshController.h"
@@ -67,17 +68,8 @@ class PricesPageAwsChainLabTest : public QObject {
     qputenv("AWS_CONFIG_FILE", awsConfig.toUtf8());
     qputenv("AWS_ENDPOINT_URL", QByteArray::fromStdString(m_moto->value("endpoint")));
 
-    pricing::RefreshConfig config;
-    config.endpoints.awsRegionIndexUrl = server.url("/aws/region_index.json");
-    config.endpoints.awsOfferBase = server.url("");
-    const std::string dead = "http://127.0.0.1:9/";
-    config.endpoints.awsSpotFeedUrl = dead + "spot.js";
-    config.endpoints.awsAdvisorUrl = dead + "advisor.json";
-    config.endpoints.azureRetailUrl = dead + "azure";
-    config.awsRegions = {"us-east-2"};
-    config.awsSpotHistoryTypes = {"g5.xlarge", "p3.8xlarge"};
-    config.cacheDir = m_dir.filePath(QStringLiteral("cache")).toStdString();
-    config.settings.retry.maxAttempts = 1;
+    pricing::RefreshConfig config = test::labRefreshConfig(server.url(""), {"us-east-2"}, {"g5.xlarge", "p3.8xlarge"},
+                                                           m_dir.filePath(QStringLiteral("cache")).toStdString());
     config.settings.timeout = std::chrono::seconds(20);
 
     // No AWS keys on the Accounts page: the chain is what the refresh uses.

@@ -4,6 +4,7 @@
 // the snapshot's for the same physical zone.
 #include "TestSupport.h"
 #include "lab/LabPeer.h"
+#include "lab/LabRefresh.h"
 
 #include <QTemporaryDir>
 
@@ -46,15 +47,7 @@ class AwsSpotHistoryLabTest : public QObject {
    * closed port. Its cache and database go in `dir`.
    */
   RefreshConfig signedSourceOnly(std::vector<std::string> types, const QTemporaryDir& dir) const {
-    RefreshConfig config;
-    const std::string dead = "http://127.0.0.1:9/";
-    config.endpoints.awsRegionIndexUrl = dead + "region_index.json";
-    config.endpoints.awsSpotFeedUrl = dead + "spot.js";
-    config.endpoints.awsAdvisorUrl = dead + "advisor.json";
-    config.endpoints.azureRetailUrl = dead + "azure";
-    config.awsRegions = {"us-east-1"};
-    config.awsSpotHistoryTypes = std::move(types);
-    config.cacheDir = dir.filePath(QStringLiteral("cache")).toStdString();
+    RefreshConfig config = test::labRefreshConfig("", {"us-east-1"}, std::move(types), dir.filePath(QStringLiteral("cache")).toStdString());
     config.settings = settings();
     config.aws = access();
     return config;
