@@ -10,7 +10,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "core/auth/aws/AwsConfig.h"
 #include "core/cli/CliContext.h"
 #include "core/common/AtomicFile.h"
 #include "core/common/Time.h"
@@ -334,8 +333,9 @@ void addPricesCommands(CLI::App& app, CliContext& context) {
   auto* refreshCmd = prices->add_subcommand(
       "refresh", "Fetch every live price source now and store it in the price history (what `prices` lists afterwards)");
   refreshCmd->footer(
-      "\nCredentials: AWS from the usual chain (AWS_ACCESS_KEY_ID..., AWS_PROFILE, ~/.aws; --profile) enables the signed "
-      "per-zone DescribeSpotPriceHistory source (AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL override its endpoint). "
+      "\nCredentials: AWS from the usual chain (AWS_ACCESS_KEY_ID..., AWS_PROFILE, ~/.aws static keys, credential_process or "
+      "role_arn + source_profile; --profile) enables the signed per-zone DescribeSpotPriceHistory source "
+      "(AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL override its endpoint); a chain that fails fails that source, naming the step. "
       "The GCP Cloud Billing Catalog needs an API key: $SPOTWISE_GCP_API_KEY or --gcp-api-key-file (never on the command line, "
       "where other users and the shell history would see it). Without them those sources are skipped, and say so.");
   refreshCmd->add_option("--db", refreshOptions->db, "Price history file (default $SPOTWISE_PRICES_DB or ~/.local/share/spotwise/prices.sqlite)");
@@ -374,24 +374,10 @@ void addPricesCommands(CLI::App& app, CliContext& context) {
     } else if (auto key = envValue("SPOTWISE_GCP_API_KEY")) {
       config.gcpApiKey = *key;
     }
+    // The AWS chain (a credential_process, an STS role) is resolved inside the refresh, on the
+    // signed source's thread, as in the app: a chain that fails fails that source, naming why.
+    if (!o.noAwsApi) config.resolveAws = pricing::awsChainResolver(envValue, o.profile.empty() ? std::nullopt : std::optional(o.profile));
     http::CurlHttpClient client;
-    if (!o.noAwsApi) {
-      auth::aws::AwsResolverOptions resolver;
-      resolver.env = envValue;
-      resolver.client = &client;
-      resolver.runProcess = auth::aws::systemProcessRunner();
-      auto resolved = auth::aws::resolveAwsCredentials(resolver, o.profile.empty() ? std::nullopt : std::optional(o.profile));
-      if (resolved) {
-        config.aws = pricing::sources::AwsApiAccess{resolved->credentials, envValue("AWS_ENDPOINT_URL_EC2").value_or(envValue("AWS_ENDPOINT_URL").value_or(""))};
-      } else if (!o.profile.empty() || resolved.error().code != ErrorCode::NotFound) {
-        // Named or broken credentials are a mistake to report; none at all just skips the source.
-        err << "spotwise-cli prices refresh: AWS credentials: " << resolved.error().message << "\n";
-        if (!o.profile.empty()) {
-          context.exitCode = 1;
-          return;
-        }
-      }
-    }
     std::error_code ec;
     fs::create_directories(db.parent_path(), ec);
     auto history = pricing::PriceHistory::open(db);

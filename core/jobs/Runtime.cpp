@@ -311,7 +311,9 @@ Result<std::optional<SpotPriceQuote>> ProviderRegistry::currentSpotPrice(const J
   if (!history) return history.error();
   std::optional<SpotPriceQuote> quote;
   for (const auto& p : *history) {
-    if (p.instanceType != attempt.instanceType || p.zone != attempt.zone || p.timestampUnix > nowUnix()) continue;
+    // The attempt's zone is a name once the instance reported it, an ID (from the catalog) before.
+    const bool sameZone = p.zone == attempt.zone || (!p.zoneId.empty() && p.zoneId == attempt.zone);
+    if (p.instanceType != attempt.instanceType || !sameZone || p.timestampUnix > nowUnix()) continue;
     if (!quote || p.timestampUnix * 1000 >= quote->sinceMs) quote = SpotPriceQuote{p.pricePerHour, p.timestampUnix * 1000};
   }
   return quote;

@@ -1,5 +1,6 @@
 #include "core/pricing/PriceRefresh.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -9,7 +10,42 @@ namespace {
 std::int64_t nowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+std::string awsEc2Endpoint(const auth::aws::Environment& env) {
+  for (const char* name : {"AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL"}) {
+    if (auto value = env(name); value && !value->empty()) return *value;
+  }
+  return {};
+}
+
+bool isSet(const auth::aws::Environment& env, const char* name) {
+  auto value = env(name);
+  return value && !value->empty();
+}
 }  // namespace
+
+AwsAccessResolver awsChainResolver(auth::aws::Environment env, std::optional<std::string> profile,
+                                   auth::aws::ProcessRunner runProcess) {
+  auth::aws::AwsResolverOptions defaults;
+  defaults.env = std::move(env);
+  defaults.runProcess = std::move(runProcess);
+  return [base = std::move(defaults), named = std::move(profile)](
+             http::HttpClient& client, const std::stop_token& stop) -> Result<std::optional<sources::AwsApiAccess>> {
+    auth::aws::AwsResolverOptions options = base;  // a copy per call: the resolver may run on several threads
+    options.client = &client;
+    auto resolved = auth::aws::resolveAwsCredentials(options, named, stop);
+    if (!resolved) {
+      if (resolved.error().code == ErrorCode::NotFound) return std::optional<sources::AwsApiAccess>();
+      // ~/.aws with named profiles only, and nothing naming one: no credentials to use, not a broken chain.
+      const auto& vars = options.env;
+      if (!named && !isSet(vars, "AWS_PROFILE") && !isSet(vars, "AWS_ACCESS_KEY_ID") && !isSet(vars, "AWS_SECRET_ACCESS_KEY")) {
+        auto names = auth::aws::listAwsProfiles(vars);
+        if (names && std::ranges::find(*names, std::string("default")) == names->end()) return std::optional<sources::AwsApiAccess>();
+      }
+      return resolved.error();
+    }
+    return std::optional(sources::AwsApiAccess{std::move(resolved->credentials), awsEc2Endpoint(options.env)});
+  };
+}
 
 const std::vector<std::string>& liveSourceIds() {
   // aws-spot-history before aws-spot-feed: on equal fetch times the per-zone API wins (Catalog's priority).
@@ -68,8 +104,22 @@ std::vector<SourceOutcome> refreshAll(http::HttpClient& client, const RefreshCon
         if (onProgress) settings.onProgress = [&, i](const sources::FetchProgress& p) { onProgress(ids[i], p); };
         Result<sources::FetchResult> result = makeError(ErrorCode::Internal, "not run");
         const std::string& id = ids[i];
+        // AWS credentials not handed in are looked for now, on this thread (a process, an STS call).
+        std::optional<sources::AwsApiAccess> aws = config.aws;
+        if (id == "aws-spot-history" && !aws && config.resolveAws) {
+          auto found = config.resolveAws(client, stop);
+          if (!found) {
+            outcome.error = found.error();
+            outcome.error.message = sourceName(id) + ": AWS credentials: " + outcome.error.message;
+            outcome.state = (stop.stop_requested() || outcome.error.code == ErrorCode::Cancelled) ? SourceOutcome::State::Cancelled
+                                                                                                  : SourceOutcome::State::Failed;
+            outcome.finishedUnix = nowUnix();
+            return;
+          }
+          aws = std::move(*found);
+        }
         // A source without the credentials it needs is skipped, saying why.
-        if ((id == "aws-spot-history" && !config.aws) || (id == "gcp-billing" && config.gcpApiKey.empty())) {
+        if ((id == "aws-spot-history" && !aws) || (id == "gcp-billing" && config.gcpApiKey.empty())) {
           outcome.state = SourceOutcome::State::Skipped;
           outcome.error = makeError(ErrorCode::Unauthenticated, skippedWhy(id));
           outcome.finishedUnix = nowUnix();
@@ -79,7 +129,7 @@ std::vector<SourceOutcome> refreshAll(http::HttpClient& client, const RefreshCon
           result = sources::fetchAwsOnDemand(client, config.endpoints, config.awsRegions, config.cacheDir, settings);
         } else if (id == "aws-spot-history") {
           result = sources::fetchAwsSpotHistory(
-              client, *config.aws, config.awsRegions,
+              client, *aws, config.awsRegions,
               config.awsSpotHistoryTypes.empty() ? sources::awsGpuInstanceTypes() : config.awsSpotHistoryTypes, settings);
         } else if (id == "aws-spot-feed") {
           result = sources::fetchAwsSpotFeed(client, config.endpoints, settings);

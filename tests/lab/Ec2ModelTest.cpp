@@ -59,6 +59,8 @@ class Ec2ModelTest : public QObject {
     auto withSubnet = placement;
     withSubnet.subnetId = "subnet-1";
     withSubnet.securityGroupIds = {"sg-1", "sg-2"};
+    auto byZoneId = spec;  // a catalog offer's zone: an ID, sent as Placement.AvailabilityZoneId
+    byZoneId.zone = "use1-az6";
     auto onDemand = spec;
     onDemand.spot = false;
     onDemand.maxPricePerHour.reset();
@@ -68,6 +70,7 @@ class Ec2ModelTest : public QObject {
         request("RunInstances", *buildRunInstances(spec, placement)),
         request("RunInstances", *buildRunInstances(spec, withSubnet)),
         request("RunInstances", *buildRunInstances(onDemand, placement)),
+        request("RunInstances", *buildRunInstances(byZoneId, placement)),
         request("DescribeInstances", buildDescribeInstancesByIds({"i-1", "i-2", "i-3"}, "")),
         request("DescribeInstances", buildDescribeInstancesByTag("job-model", "token-2")),
         request("DescribeInstances", buildDescribeInstancesByTag("", "")),
@@ -76,6 +79,8 @@ class Ec2ModelTest : public QObject {
         request("DescribeInstanceTypes", buildDescribeInstanceTypes({"g4dn.xlarge", "p5.48xlarge"}, "")),
         request("DescribeInstanceTypes", buildDescribeInstanceTypes({}, "next")),
         request("DescribeSpotPriceHistory", buildDescribeSpotPriceHistory({"g5.xlarge"}, "us-east-1a", 1764000000, "")),
+        request("DescribeSpotPriceHistory", buildDescribeSpotPriceHistory({"g5.xlarge"}, "use1-az6", 1764000000, "")),
+        request("DescribeAvailabilityZones", buildDescribeAvailabilityZones()),
     };
     QString why;
     const auto out = check(requests, &why);

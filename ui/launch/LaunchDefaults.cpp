@@ -60,16 +60,21 @@ LaunchPrefill prefillFromPlan(const planner::OfferPlan& plan, const planner::Pla
   return prefill;
 }
 
-LaunchPrefill prefillFromJobSpec(const jobs::JobSpec& spec) {
-  const jobs::JobOffer& o = spec.offer;
+pricing::Offer machineOfJobOffer(const jobs::JobOffer& o) {
   pricing::Offer offer;
-  // A Local rehearsal keeps the machine it rehearses; its cloud is not in the file.
   offer.provider = pricing::parseProvider(o.provider).value_or(pricing::CloudProvider::Aws);
   offer.region = o.region;
   offer.zone = o.zone;
   offer.instanceType = o.instanceType;
   offer.gpuModel = o.gpuModel;
   offer.gpuCount = o.gpuCount;
+  return offer;
+}
+
+LaunchPrefill prefillFromJobSpec(const jobs::JobSpec& spec) {
+  const jobs::JobOffer& o = spec.offer;
+  // A Local rehearsal keeps the machine it rehearses; its cloud is not in the file.
+  pricing::Offer offer = machineOfJobOffer(o);
   if (o.spot) offer.spot = pricing::Price{o.pricePerHour, "job file", 0};
   if (o.onDemandPricePerHour) offer.onDemand = pricing::Price{*o.onDemandPricePerHour, "job file", 0};
   else if (!o.spot) offer.onDemand = pricing::Price{o.pricePerHour, "job file", 0};

@@ -63,5 +63,10 @@ std::string storageExample(std::string_view provider);
 
 /** The offer a job runs on: `offer` on its cloud, or rehearsed on Local at the same price. */
 jobs::JobOffer jobOfferFor(const pricing::Offer& offer, bool spot, bool rehearse);
+/**
+ * The catalog machine a job file's offer names (provider, place, type, GPUs), without prices. A provider the
+ * catalog does not know ("local") is read as AWS, for the machine a Local rehearsal keeps.
+ */
+pricing::Offer machineOfJobOffer(const jobs::JobOffer& offer);
 
 }  // namespace spotwise::ui

@@ -967,14 +967,7 @@ void LaunchDialog::setSpec(const jobs::JobSpec& s) {
     if (local) {
       m_pricingOffer.reset();
     } else if (!samePlace || !m_pricingOffer) {
-      pricing::Offer offer;
-      offer.provider = pricing::parseProvider(o.provider).value_or(pricing::CloudProvider::Aws);
-      offer.region = o.region;
-      offer.zone = o.zone;
-      offer.instanceType = o.instanceType;
-      offer.gpuModel = o.gpuModel;
-      offer.gpuCount = o.gpuCount;
-      m_pricingOffer = pricing::parseProvider(o.provider) ? std::optional<pricing::Offer>(offer) : std::nullopt;
+      m_pricingOffer = pricing::parseProvider(o.provider) ? std::optional<pricing::Offer>(machineOfJobOffer(o)) : std::nullopt;
     }
   }
   // The file's prices are the ones the job runs (and its spend is counted) at.

@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -15,6 +16,8 @@
 #include <QScreen>
 #include <QSettings>
 #include <QStackedWidget>
+#include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "core/common/Version.h"
@@ -22,6 +25,7 @@
 #include "ui/accounts/AccountsPage.h"
 #include "ui/jobs/JobsPage.h"
 #include "ui/launch/LaunchDialog.h"
+#include "ui/mainwindow/SnapshotPrefetch.h"
 #include "ui/models/QtConvert.h"
 #include "ui/planner/PlannerPage.h"
 #include "ui/platform/CommandLine.h"
@@ -56,11 +60,9 @@ class PageStack : public QStackedWidget {
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), m_sidebar(new QListWidget(this)), m_pages(new PageStack(this)), m_prices(new PricesPage(this)),
-      m_jobs(new JobsPage(this)) {
+    : QMainWindow(parent), m_sidebar(new QListWidget(this)), m_pages(new PageStack(this)), m_prices(new PricesPage(this)) {
   setObjectName(QStringLiteral("mainWindow"));
   setWindowTitle(QStringLiteral("Spotwise"));
-  setWindowIcon(QIcon(QStringLiteral(":/icons/spotwise.svg")));
 
   m_sidebar->setObjectName(QStringLiteral("pageListWidget"));
   m_sidebar->addItems({tr("Prices"), tr("Planner"), tr("Jobs"), tr("Accounts")});
@@ -70,7 +72,7 @@ MainWindow::MainWindow(QWidget* parent)
   m_pages->setObjectName(QStringLiteral("pageStackedWidget"));
   m_pages->addWidget(m_prices);
   m_pages->addWidget(new QWidget(m_pages));  // the Planner, built on first show
-  m_pages->addWidget(m_jobs);
+  m_pages->addWidget(new QWidget(m_pages));  // Jobs, built when supervision starts or on first show
   m_pages->addWidget(new QWidget(m_pages));  // Accounts, built on first show
   connect(m_sidebar, &QListWidget::currentRowChanged, this, [this](int row) {
     ensurePage(row);
@@ -114,11 +116,34 @@ MainWindow::MainWindow(QWidget* parent)
   restoreWindowState();
 }
 
+bool MainWindow::event(QEvent* event) {
+  // The window's first paint, whichever page it shows (the window is painted before its children, all
+  // in the same pass).
+  if (event->type() == QEvent::Paint && !m_firstFrameShown) {
+    m_firstFrameShown = true;
+    // Queued: the rest of this frame is painted and flushed before anything else is built. The charts
+    // come on the next pass of the event loop.
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+          QTimer::singleShot(0, m_prices, &PricesPage::buildCharts);
+          Q_EMIT firstFrameShown();
+        },
+        Qt::QueuedConnection);
+  }
+  return QMainWindow::event(event);
+}
+
 LaunchDialog* MainWindow::launchDialog() const { return m_launchDialog; }
 
 PlannerPage* MainWindow::plannerPage() {
   ensurePage(PlannerPageIndex);
   return m_planner;
+}
+
+JobsPage* MainWindow::jobsPage() {
+  ensurePage(JobsPageIndex);
+  return m_jobs;
 }
 
 void MainWindow::ensurePage(int index) {
@@ -132,6 +157,10 @@ void MainWindow::ensurePage(int index) {
               openLaunchDialog(prefillFromPlan(plan, request));
             });
     page = m_planner;
+  } else if (index == JobsPageIndex && !m_jobs) {
+    m_jobs = new JobsPage(m_pages);
+    if (m_tray) connect(m_jobs, &JobsPage::notification, m_tray, &TrayIcon::showMessage);
+    page = m_jobs;
   } else if (index == AccountsPageIndex && !m_accounts) {
     m_accounts = new AccountsPage(m_pages);
     page = m_accounts;
@@ -151,7 +180,7 @@ void MainWindow::openLaunchDialog(const LaunchPrefill& prefill) {
   m_launchDialog->setAttribute(Qt::WA_DeleteOnClose);
   connect(m_launchDialog, &LaunchDialog::launchRequested, this, [this](const jobs::JobSpec& spec) {
     showPage(JobsPageIndex);
-    m_jobs->launch(spec);
+    jobsPage()->launch(spec);
     Q_EMIT launchRequested(spec);
   });
   m_launchDialog->open();
@@ -200,13 +229,13 @@ void MainWindow::showAbout() {
 
 void MainWindow::setTrayIcon(TrayIcon* tray) {
   m_tray = tray;
-  connect(m_jobs, &JobsPage::notification, tray, &TrayIcon::showMessage);
+  if (m_jobs) connect(m_jobs, &JobsPage::notification, tray, &TrayIcon::showMessage);
   // The tray's Quit quits without asking, like File ▸ Quit.
   disconnect(tray->quitAction(), nullptr, qApp, nullptr);
   connect(tray->quitAction(), &QAction::triggered, this, &MainWindow::quit, Qt::QueuedConnection);
 }
 
-void MainWindow::startSupervising(jobs::RuntimeOptions options) { m_jobs->start(std::move(options)); }
+void MainWindow::startSupervising(jobs::RuntimeOptions options) { jobsPage()->start(std::move(options)); }
 
 void MainWindow::quit() {
   m_quitting = true;
@@ -219,7 +248,7 @@ MainWindow::CloseChoice MainWindow::askCloseChoice() {
   const QString remembered = settings.value(QLatin1String(kCloseActionKey), QStringLiteral("ask")).toString();
   if (remembered == QStringLiteral("tray")) return CloseChoice::Tray;
   if (remembered == QStringLiteral("quit")) return CloseChoice::Quit;
-  const int running = m_jobs->activeJobCount();
+  const int running = m_jobs ? m_jobs->activeJobCount() : 0;
   QMessageBox box(QMessageBox::Question, tr("Keep watching your jobs?"),
                   tr("%n job(s) still running. Keep watching from the tray? Spotwise then goes on relaunching after "
                      "preemptions, enforcing budgets and notifying you.\n\nIf you quit, the jobs keep running (and "
@@ -247,7 +276,7 @@ MainWindow::CloseChoice MainWindow::askCloseChoice() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (!m_quitting && m_jobs->activeJobCount() > 0) {
+  if (!m_quitting && m_jobs && m_jobs->activeJobCount() > 0) {
     switch (askCloseChoice()) {
       case CloseChoice::Cancel:
         event->ignore();
@@ -281,7 +310,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 }
 
 void MainWindow::loadEmbeddedPrices() {
-  auto snapshot = pricing::embeddedSnapshot();
+  auto snapshot = takeEmbeddedSnapshot();  // parsed on its own thread since main() began
   if (!snapshot) {
     m_prices->showLoadError(toQString(snapshot.error().message));
     return;

@@ -29,9 +29,10 @@ struct LaunchPrefill;
  * while jobs run asks whether to keep watching them from the tray (the answer can be remembered, and
  * changed in File ▸ When Closed With Jobs Running).
  *
- * Prices (the first screen) and Jobs (it supervises running jobs from the start) are built with the
- * window; Planner and Accounts are built the first time they are shown (or asked for), which keeps
- * them off the start-up path.
+ * Only what the first frame shows is built with the window: the Prices page's filters and table, filled
+ * from the embedded snapshot. Once that frame is on screen (firstFrameShown()), the Prices page's charts
+ * follow; the Jobs page is built when supervision starts (the app does that right after the first frame),
+ * and Planner and Accounts the first time they are shown (or asked for).
  */
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -46,7 +47,8 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] PricesPage* pricesPage() const { return m_prices; }
   /** The Planner page, built now if it has not been shown yet. */
   [[nodiscard]] PlannerPage* plannerPage();
-  [[nodiscard]] JobsPage* jobsPage() const { return m_jobs; }
+  /** The Jobs page, built now if it has not been yet. */
+  [[nodiscard]] JobsPage* jobsPage();
   /** The launch form while it is open (it deletes itself when closed). */
   [[nodiscard]] LaunchDialog* launchDialog() const;
   /**
@@ -65,7 +67,7 @@ class MainWindow : public QMainWindow {
 
   /** Job notifications go to `tray`, and closing the window can leave the app there. */
   void setTrayIcon(TrayIcon* tray);
-  /** Starts supervising jobs (reconciliation, then polling) with `options`. */
+  /** Starts supervising jobs (reconciliation, then polling) with `options`; builds the Jobs page. */
   void startSupervising(jobs::RuntimeOptions options);
 
   /** QSettings key and values of what closing the window with jobs running does. */
@@ -82,11 +84,17 @@ class MainWindow : public QMainWindow {
   void quit();
 
  Q_SIGNALS:
+  /**
+   * The window's first frame (the Prices table filled, when that is the page shown) has been painted:
+   * emitted once, queued after that paint. The work the first frame does not need starts from here.
+   */
+  void firstFrameShown();
   /** The launch form was confirmed with `spec` (valid): the Jobs page takes it from here. */
   void launchRequested(const spotwise::jobs::JobSpec& spec);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  bool event(QEvent* event) override;
 
  private:
   void loadEmbeddedPrices();
@@ -102,7 +110,7 @@ class MainWindow : public QMainWindow {
   PricesPage* m_prices;
   PlannerPage* m_planner = nullptr;  ///< built on first show (ensurePage)
   AccountsPage* m_accounts = nullptr;  ///< built on first show (ensurePage)
-  JobsPage* m_jobs;
+  JobsPage* m_jobs = nullptr;  ///< built by jobsPage(), startSupervising() or on first show
   std::vector<pricing::Offer> m_plannerOffers;  ///< the catalog the Planner gets when it is built
   QPointer<LaunchDialog> m_launchDialog;
   QPointer<QMessageBox> m_jobFileError;
@@ -110,6 +118,7 @@ class MainWindow : public QMainWindow {
   QActionGroup* m_closeActions = nullptr;
   bool m_quitting = false;
   bool m_leftInTray = false;
+  bool m_firstFrameShown = false;
 };
 
 }  // namespace spotwise::ui

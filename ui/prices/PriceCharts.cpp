@@ -8,7 +8,9 @@
 #include <QDateTimeAxis>
 #include <QHBoxLayout>
 #include <QHorizontalBarSeries>
+#include <QLabel>
 #include <QLineSeries>
+#include <QPushButton>
 #include <QTabWidget>
 #include <QValueAxis>
 #include <QVBoxLayout>
@@ -54,7 +56,10 @@ PriceCharts::PriceCharts(QWidget* parent)
       m_savingsAxis(new QBarCategoryAxis),
       m_historyChart(new QChart),
       m_historyOnDemand(new QLineSeries),
-      m_historySpot(new QLineSeries) {
+      m_historySpot(new QLineSeries),
+      m_historyAwsRecord(new QLineSeries),
+      m_awsRecordButton(new QPushButton(tr("Load AWS spot history (90 days)"))),
+      m_awsRecordStatus(new QLabel) {
   setObjectName(QStringLiteral("priceCharts"));
   m_compareSeries->append(m_onDemandSet);
   m_compareSeries->append(m_spotSet);
@@ -85,17 +90,19 @@ PriceCharts::PriceCharts(QWidget* parent)
 
   m_historyOnDemand->setName(tr("On-demand"));
   m_historySpot->setName(tr("Spot"));
+  m_historyAwsRecord->setName(tr("Spot, AWS's record"));
   m_historyChart->addSeries(m_historyOnDemand);
   m_historyChart->addSeries(m_historySpot);
+  m_historyChart->addSeries(m_historyAwsRecord);
   auto* dateAxis = new QDateTimeAxis;
   dateAxis->setFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
-  dateAxis->setTitleText(tr("Fetched (UTC)"));
+  dateAxis->setTitleText(tr("Date (UTC)"));
   m_historyChart->addAxis(dateAxis, Qt::AlignBottom);
   auto* historyValue = new QValueAxis;
-  historyValue->setLabelFormat(QStringLiteral("$%.3f"));
+  historyValue->setLabelFormat(QStringLiteral("$%.4f"));  // spot prices have four decimals
   m_historyChart->addAxis(historyValue, Qt::AlignLeft);
-  for (auto* s : {m_historyOnDemand, m_historySpot}) {
-    s->setPointsVisible(true);
+  for (auto* s : {m_historyOnDemand, m_historySpot, m_historyAwsRecord}) {
+    s->setPointsVisible(s != m_historyAwsRecord);  // the record is a step line: its corners are not samples
     s->attachAxis(dateAxis);
     s->attachAxis(historyValue);
   }
@@ -112,6 +119,19 @@ PriceCharts::PriceCharts(QWidget* parent)
     tabLayout->setContentsMargins(0, 0, 0, 0);
     tab->setMinimumHeight(260);
   }
+  // Under the History chart: AWS's own record of the offer's spot price, fetched only when asked.
+  m_awsRecordButton->setObjectName(QStringLiteral("awsSpotRecordButton"));
+  m_awsRecordButton->setToolTip(tr("Ask EC2 (DescribeSpotPriceHistory, with your AWS credentials) for this offer's spot "
+                                   "price over the last 90 days. The call is free."));
+  m_awsRecordButton->setEnabled(false);
+  m_awsRecordStatus->setObjectName(QStringLiteral("awsSpotRecordStatus"));
+  m_awsRecordStatus->setWordWrap(true);
+  connect(m_awsRecordButton, &QPushButton::clicked, this, &PriceCharts::awsSpotRecordRequested);
+  auto* recordRow = new QHBoxLayout;
+  recordRow->setContentsMargins(6, 0, 6, 4);
+  recordRow->addWidget(m_awsRecordButton);
+  recordRow->addWidget(m_awsRecordStatus, 1);
+  static_cast<QVBoxLayout*>(historyTab->layout())->addLayout(recordRow);
   tabs->addTab(savingsTab, tr("Savings"));
   tabs->addTab(historyTab, tr("History"));
   connect(tabs, &QTabWidget::currentChanged, this, [this, savingsTab, historyTab](int index) {
@@ -120,7 +140,8 @@ PriceCharts::PriceCharts(QWidget* parent)
       savingsTab->layout()->addWidget(m_savingsView);
     } else if (index == 2 && !m_historyView) {
       m_historyView = viewFor(m_historyChart, historyTab, QStringLiteral("historyChartView"));
-      historyTab->layout()->addWidget(m_historyView);
+      m_historyView->setMinimumHeight(200);  // room for the AWS record's row under it
+      static_cast<QVBoxLayout*>(historyTab->layout())->insertWidget(0, m_historyView, 1);
     }
   });
   auto* layout = new QVBoxLayout(this);
@@ -182,31 +203,61 @@ void PriceCharts::showSavings(const std::vector<pricing::Offer>& top) {
 }
 
 void PriceCharts::setHistory(const QString& title, const std::vector<pricing::HistoryPoint>& onDemand,
-                             const std::vector<pricing::HistoryPoint>& spot) {
-  double max = 0;
-  std::int64_t first = 0, last = 0;
-  auto fill = [&](QLineSeries* series, const std::vector<pricing::HistoryPoint>& points) {
+                             const std::vector<pricing::HistoryPoint>& spot, bool awsRecordAvailable) {
+  auto fill = [](QLineSeries* series, const std::vector<pricing::HistoryPoint>& points) {
     QList<QPointF> xy;
-    for (const auto& p : points) {
-      xy << QPointF(static_cast<double>(p.fetchedUnix) * 1000.0, p.usdPerHour);
-      max = std::max(max, p.usdPerHour);
-      first = first == 0 ? p.fetchedUnix : std::min(first, p.fetchedUnix);
-      last = std::max(last, p.fetchedUnix);
-    }
+    for (const auto& p : points) xy << QPointF(static_cast<double>(p.fetchedUnix) * 1000.0, p.usdPerHour);
     series->replace(xy);
   };
   fill(m_historyOnDemand, onDemand);
   fill(m_historySpot, spot);
+  m_historyAwsRecord->clear();
+  fitHistoryAxes();
+  m_historyChart->setTitle(onDemand.empty() && spot.empty() ? tr("%1: no recorded history yet (refresh to record prices)").arg(title)
+                                                            : tr("Price history: %1").arg(title));
+  setAwsSpotRecordStatus(awsRecordAvailable ? QString() : tr("AWS's own record is for AWS offers."), awsRecordAvailable);
+}
+
+void PriceCharts::setAwsSpotRecord(const std::vector<pricing::HistoryPoint>& changes, std::int64_t sinceUnix, std::int64_t nowUnix) {
+  QList<QPointF> steps;
+  for (const auto& p : changes) {
+    const double x = static_cast<double>(std::max(p.asOfUnix, sinceUnix)) * 1000.0;
+    if (!steps.isEmpty()) steps << QPointF(x, steps.back().y());  // the previous price holds until this change
+    steps << QPointF(x, p.usdPerHour);
+  }
+  if (!steps.isEmpty() && static_cast<double>(nowUnix) * 1000.0 > steps.back().x()) {
+    steps << QPointF(static_cast<double>(nowUnix) * 1000.0, steps.back().y());
+  }
+  m_historyAwsRecord->replace(steps);
+  fitHistoryAxes();
+  if (!steps.isEmpty() && m_historyChart->title().contains(tr("no recorded history yet"))) {
+    m_historyChart->setTitle(m_historyChart->title().replace(tr("no recorded history yet (refresh to record prices)"), tr("AWS's record")));
+  }
+}
+
+void PriceCharts::setAwsSpotRecordStatus(const QString& text, bool buttonEnabled) {
+  m_awsRecordStatus->setText(text);
+  m_awsRecordButton->setEnabled(buttonEnabled);
+}
+
+void PriceCharts::fitHistoryAxes() {
+  double max = 0;
+  double first = 0, last = 0;
+  for (const auto* series : {m_historyOnDemand, m_historySpot, m_historyAwsRecord}) {
+    for (const QPointF& p : series->points()) {
+      max = std::max(max, p.y());
+      first = first == 0 ? p.x() : std::min(first, p.x());
+      last = std::max(last, p.x());
+    }
+  }
   for (auto* axis : m_historyChart->axes(Qt::Horizontal)) {
     if (auto* dates = qobject_cast<QDateTimeAxis*>(axis)) {
-      const auto from = toDateTime(first != 0 ? first - 3600 : QDateTime::currentSecsSinceEpoch() - 86400);
-      const auto to = toDateTime(last != 0 ? last + 3600 : QDateTime::currentSecsSinceEpoch());
+      const auto from = toDateTime(first != 0 ? static_cast<std::int64_t>(first / 1000.0) - 3600 : QDateTime::currentSecsSinceEpoch() - 86400);
+      const auto to = toDateTime(last != 0 ? static_cast<std::int64_t>(last / 1000.0) + 3600 : QDateTime::currentSecsSinceEpoch());
       dates->setRange(from, to);
     }
   }
   resetValueAxis(m_historyChart, Qt::Vertical, max, tr("$/h"));
-  m_historyChart->setTitle(onDemand.empty() && spot.empty() ? tr("%1: no recorded history yet (refresh to record prices)").arg(title)
-                                                            : tr("Price history: %1").arg(title));
 }
 
 }  // namespace spotwise::ui

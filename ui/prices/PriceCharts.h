@@ -16,14 +16,16 @@ class QChartView;
 class QHorizontalBarSeries;
 class QLineSeries;
 class QLabel;
+class QPushButton;
 
 namespace spotwise::ui {
 
 /**
  * The Prices page's charts: cheapest on-demand vs spot per provider for one GPU configuration
  * (grouped bars, savings % in the category labels), the top savings across the shown offers, and
- * one offer's recorded price history on a date axis. The charts hold their data from the start; the
- * views of the Savings and History tabs are made when those tabs are first shown.
+ * one offer's recorded price history on a date axis, with, on request, AWS's own record of that
+ * offer's spot price (DescribeSpotPriceHistory, about 90 days) drawn as steps. The charts hold their
+ * data from the start; the views of the Savings and History tabs are made when those tabs are first shown.
  */
 class PriceCharts : public QWidget {
   Q_OBJECT
@@ -38,9 +40,20 @@ class PriceCharts : public QWidget {
   void setSavings(const std::vector<pricing::Offer>& offers);
   /** The same over offers held elsewhere (the page's shown rows), without copying them. */
   void setSavings(const std::vector<const pricing::Offer*>& offers);
-  /** Draws the price history of one offer (on-demand and spot series; either may be empty). */
+  /**
+   * Draws the price history of one offer (on-demand and spot series; either may be empty). The AWS
+   * record series is cleared, and its button enabled when `awsRecordAvailable` (an AWS offer).
+   */
   void setHistory(const QString& title, const std::vector<pricing::HistoryPoint>& onDemand,
-                  const std::vector<pricing::HistoryPoint>& spot);
+                  const std::vector<pricing::HistoryPoint>& spot, bool awsRecordAvailable = false);
+  /**
+   * Draws AWS's record of the offer's spot price from `sinceUnix` to `nowUnix`: `changes` (oldest first)
+   * as steps, each price holding until the next change (the one in effect at `sinceUnix` may be older:
+   * it is drawn from `sinceUnix`). The date axis widens to show it.
+   */
+  void setAwsSpotRecord(const std::vector<pricing::HistoryPoint>& changes, std::int64_t sinceUnix, std::int64_t nowUnix);
+  /** A line under the History chart about AWS's record: loading, what was drawn, or why it failed. */
+  void setAwsSpotRecordStatus(const QString& text, bool buttonEnabled);
 
   // For tests and the page: what is drawn.
   [[nodiscard]] QBarSet* onDemandBars() const { return m_onDemandSet; }
@@ -50,9 +63,18 @@ class PriceCharts : public QWidget {
   [[nodiscard]] QStringList savingsCategories() const;
   [[nodiscard]] QLineSeries* historyOnDemand() const { return m_historyOnDemand; }
   [[nodiscard]] QLineSeries* historySpot() const { return m_historySpot; }
+  [[nodiscard]] QLineSeries* historyAwsRecord() const { return m_historyAwsRecord; }
+  [[nodiscard]] QPushButton* awsRecordButton() const { return m_awsRecordButton; }
+  [[nodiscard]] QLabel* awsRecordStatus() const { return m_awsRecordStatus; }
+
+ Q_SIGNALS:
+  /** The user asked for AWS's record of the current offer's spot price (the History tab's button). */
+  void awsSpotRecordRequested();
 
  private:
   void showSavings(const std::vector<pricing::Offer>& top);
+  /** Fits the date and price axes to every point of the three history series. */
+  void fitHistoryAxes();
 
   QChart* m_compareChart;
   QBarSeries* m_compareSeries;
@@ -66,6 +88,9 @@ class PriceCharts : public QWidget {
   QChart* m_historyChart;
   QLineSeries* m_historyOnDemand;
   QLineSeries* m_historySpot;
+  QLineSeries* m_historyAwsRecord;
+  QPushButton* m_awsRecordButton;
+  QLabel* m_awsRecordStatus;
   QChartView* m_savingsView = nullptr;  ///< made on first show of its tab; owns m_savingsChart from then on
   QChartView* m_historyView = nullptr;  ///< made on first show of its tab; owns m_historyChart from then on
 };

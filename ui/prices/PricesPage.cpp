@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -25,9 +26,12 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <set>
+#include <stop_token>
 
+#include "core/http/CurlHttpClient.h"
 #include "core/pricing/PriceRefresh.h"
 #include "ui/models/OfferTableModel.h"
 #include "ui/models/QtConvert.h"
@@ -78,7 +82,7 @@ PricesPage::PricesPage(QWidget* parent)
       m_asOf(new QLabel(this)),
       m_count(new QLabel(this)),
       m_status(new QLabel(this)),
-      m_charts(new PriceCharts(this)),
+      m_splitter(new QSplitter(Qt::Vertical, this)),
       m_refresh(new RefreshController(this)),
       m_chartTimer(new QTimer(this)) {
   setObjectName(QStringLiteral("pricesPage"));
@@ -91,7 +95,10 @@ PricesPage::PricesPage(QWidget* parent)
 
   m_search->setObjectName(QStringLiteral("searchLineEdit"));
   m_search->setPlaceholderText(tr("Filter: GPU, region, instance type…"));
-  m_search->setClearButtonEnabled(true);
+  // The clear button shows only over text; enabling it loads the style's icon, so that waits for the first text.
+  connect(m_search, &QLineEdit::textChanged, this, [this](const QString& text) {
+    if (!text.isEmpty() && !m_search->isClearButtonEnabled()) m_search->setClearButtonEnabled(true);
+  });
   m_search->setMaximumWidth(320);
 
   m_gpu->setObjectName(QStringLiteral("gpuComboBox"));
@@ -200,11 +207,10 @@ PricesPage::PricesPage(QWidget* parent)
   filters->addStretch(1);
   filters->addWidget(copy);
   filters->addWidget(exportButton);
-  auto* splitter = new QSplitter(Qt::Vertical, this);
-  splitter->addWidget(m_table);
-  splitter->addWidget(m_charts);
-  splitter->setStretchFactor(0, 3);
-  splitter->setStretchFactor(1, 2);
+  m_splitter->addWidget(m_table);
+  m_splitter->addWidget(new QWidget(m_splitter));  // the charts' place, until buildCharts()
+  m_splitter->setStretchFactor(0, 3);
+  m_splitter->setStretchFactor(1, 2);
   auto* bottom = new QHBoxLayout;
   bottom->addWidget(m_count);
   bottom->addStretch(1);
@@ -216,7 +222,7 @@ PricesPage::PricesPage(QWidget* parent)
   layout->addWidget(m_banner);
   layout->addWidget(m_asOf);
   layout->addWidget(sourcesBox);
-  layout->addWidget(splitter, 1);
+  layout->addWidget(m_splitter, 1);
   layout->addLayout(bottom);
 
   // Filters apply at once (cheap); the charts follow after a short pause in typing.
@@ -277,7 +283,35 @@ PricesPage::PricesPage(QWidget* parent)
   m_refresh->setConfig(m_baseConfig, dataDir.isEmpty() ? QString() : dataDir + QStringLiteral("/prices.sqlite"));
 }
 
-PricesPage::~PricesPage() = default;
+/** What a fetch of AWS's spot price record came back with (on the worker thread). */
+struct AwsRecordResult {
+  std::vector<pricing::HistoryPoint> changes;
+  std::int64_t sinceUnix = 0;  ///< where the record shown starts
+  QString error;               ///< empty on success
+};
+
+namespace {
+/** The price in effect at `unix` among `changes` (oldest first): the last change at or before it, else the first. */
+double priceAt(const std::vector<pricing::HistoryPoint>& changes, std::int64_t unix) {
+  double price = changes.empty() ? 0 : changes.front().usdPerHour;
+  for (const auto& p : changes) {
+    if (p.asOfUnix > unix) break;
+    price = p.usdPerHour;
+  }
+  return price;
+}
+}  // namespace
+
+struct PricesPage::AwsRecord {
+  pricing::Offer offer;  ///< the offer asked about (the selection may have moved on since)
+  std::stop_source stop;
+  QFutureWatcher<AwsRecordResult> watcher;
+};
+
+PricesPage::~PricesPage() {
+  for (auto& record : m_awsRecords) record->stop.request_stop();
+  for (auto& record : m_awsRecords) record->watcher.waitForFinished();
+}
 
 const pricing::Offer* PricesPage::currentOffer() const {
   const QModelIndex current = m_table->currentIndex();
@@ -368,7 +402,23 @@ void PricesPage::applyFilter() {
   m_chartTimer->start();
 }
 
+PriceCharts* PricesPage::charts() {
+  buildCharts();
+  return m_charts;
+}
+
+void PricesPage::buildCharts() {
+  if (m_charts) return;
+  // Made without a parent: QSplitter::replaceWidget() leaves its own children where they are.
+  m_charts = new PriceCharts;
+  delete m_splitter->replaceWidget(1, m_charts);
+  connect(m_charts, &PriceCharts::awsSpotRecordRequested, this, &PricesPage::loadAwsSpotRecord);
+  updateCharts();
+  updateHistoryChart();
+}
+
 void PricesPage::updateCharts() {
+  if (!m_charts) return;  // buildCharts() fills them
   // The configuration compared: the selected row's, else the GPU filter with at least its count.
   QString gpu = m_gpu->currentData().toString();
   int count = std::max(1, m_minGpus->value());
@@ -389,15 +439,87 @@ void PricesPage::updateCharts() {
 }
 
 void PricesPage::updateHistoryChart() {
+  if (!m_charts) return;
   const QModelIndex current = m_table->currentIndex();
   const auto* o = current.isValid() ? m_proxy->offerAt(current.row()) : nullptr;
-  if (!o || m_refresh->databasePath().isEmpty() || !QFileInfo::exists(m_refresh->databasePath())) return;
-  auto history = pricing::PriceHistory::open(m_refresh->databasePath().toStdString());
-  if (!history) return;
-  auto onDemand = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::OnDemand);
-  auto spot = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::Spot);
-  m_charts->setHistory(QStringLiteral("%1 %2").arg(toQString(o->instanceType), toQString(o->region)),
-                       onDemand ? *onDemand : std::vector<pricing::HistoryPoint>{}, spot ? *spot : std::vector<pricing::HistoryPoint>{});
+  if (!o) return;
+  std::vector<pricing::HistoryPoint> onDemand, spot;
+  if (!m_refresh->databasePath().isEmpty() && QFileInfo::exists(m_refresh->databasePath())) {
+    if (auto history = pricing::PriceHistory::open(m_refresh->databasePath().toStdString())) {
+      if (auto points = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::OnDemand))
+        onDemand = std::move(*points);
+      if (auto points = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::Spot))
+        spot = std::move(*points);
+    }
+  }
+  const QString title = o->zone.empty() ? QStringLiteral("%1 %2").arg(toQString(o->instanceType), toQString(o->region))
+                                        : QStringLiteral("%1 %2 (%3)").arg(toQString(o->instanceType), toQString(o->region), toQString(o->zone));
+  m_charts->setHistory(title, onDemand, spot, o->provider == pricing::CloudProvider::Aws);
+}
+
+void PricesPage::ensureAccounts() {
+  if (m_store) return;
+  m_ownedStore = makeDefaultSecretStore();
+  m_ownedSettings = std::make_unique<QSettings>();
+  m_store = m_ownedStore.get();
+  m_settings = m_ownedSettings.get();
+}
+
+void PricesPage::loadAwsSpotRecord() {
+  const pricing::Offer* o = currentOffer();
+  if (!o || o->provider != pricing::CloudProvider::Aws || !m_charts) return;
+  for (auto& earlier : m_awsRecords) earlier->stop.request_stop();  // superseded: end them early
+  m_awsRecords.push_back(std::make_unique<AwsRecord>());
+  AwsRecord* pending = m_awsRecords.back().get();
+  pending->offer = *o;
+  m_charts->setAwsSpotRecordStatus(tr("Asking EC2 for the spot price record of %1 in %2…")
+                                       .arg(toQString(o->instanceType), toQString(o->zone.empty() ? o->region : o->zone)),
+                                   false);
+  connect(&pending->watcher, &QFutureWatcherBase::finished, this, [this, pending] {
+    const bool latest = m_awsRecords.back().get() == pending;
+    const AwsRecordResult result = pending->watcher.result();
+    const pricing::Offer asked = pending->offer;
+    std::erase_if(m_awsRecords, [pending](const auto& r) { return r.get() == pending; });
+    if (!latest) return;
+    const pricing::Offer* shown = currentOffer();
+    const bool stillShown = shown && shown->instanceType == asked.instanceType && shown->region == asked.region &&
+                            shown->zone == asked.zone && shown->provider == asked.provider;
+    if (!stillShown) return;  // the chart shows another offer now
+    if (!result.error.isEmpty()) {
+      m_charts->setAwsSpotRecordStatus(tr("AWS's record could not be loaded: %1").arg(result.error), true);
+      return;
+    }
+    m_charts->setAwsSpotRecord(result.changes, result.sinceUnix, now());
+    const int changes = static_cast<int>(std::ranges::count_if(result.changes, [&](const auto& p) { return p.asOfUnix > result.sinceUnix; }));
+    m_charts->setAwsSpotRecordStatus(
+        result.changes.empty() ? tr("AWS has no Linux spot price for this offer in the last 90 days.")
+                               : tr("AWS's record since %1 (UTC): %2 $/h then, %n change(s) since.", nullptr, changes)
+                                     .arg(toDateTime(result.sinceUnix).toString(QStringLiteral("yyyy-MM-dd")))
+                                     .arg(priceAt(result.changes, result.sinceUnix), 0, 'f', 4),
+        true);
+  });
+  ensureAccounts();
+  const std::int64_t since = now() - std::int64_t{90} * 24 * 3600;
+  loadRefreshCredentials(*m_store, *m_settings, m_baseConfig, this, [pending, since](pricing::RefreshConfig config) {
+    const std::stop_token stop = pending->stop.get_token();
+    pending->watcher.setFuture(QtConcurrent::run([config = std::move(config), offer = pending->offer, stop, since]() mutable {
+      http::CurlHttpClient client;
+      config.settings.stop = stop;
+      std::optional<pricing::sources::AwsApiAccess> access = config.aws;
+      if (!access && config.resolveAws) {
+        auto resolved = config.resolveAws(client, stop);
+        if (!resolved) return AwsRecordResult{{}, since, toQString(resolved.error().message)};
+        access = *resolved;
+      }
+      if (!access) {
+        return AwsRecordResult{{}, since, QObject::tr("no AWS credentials (add them on the Accounts page, or in the environment or ~/.aws)")};
+      }
+      auto changes = pricing::sources::fetchAwsSpotPriceChanges(client, *access, offer.region, offer.instanceType, offer.zone, since,
+                                                                config.settings);
+      if (!changes) return AwsRecordResult{{}, since, toQString(changes.error().message)};
+      return AwsRecordResult{std::move(*changes), since, {}};
+    }));
+  });
 }
 
 void PricesPage::updateCount() {
@@ -472,12 +594,7 @@ void PricesPage::refresh() {
     row.first->setText(sourceTitle(id) + tr(": starting"));
     row.second->setRange(0, 0);
   }
-  if (!m_store) {  // the user's own store, made at the first refresh (not at start: the app never waits)
-    m_ownedStore = makeDefaultSecretStore();
-    m_ownedSettings = std::make_unique<QSettings>();
-    m_store = m_ownedStore.get();
-    m_settings = m_ownedSettings.get();
-  }
+  ensureAccounts();
   m_loadingCredentials = true;
   loadRefreshCredentials(*m_store, *m_settings, m_baseConfig, this, [this](pricing::RefreshConfig config) {
     m_loadingCredentials = false;

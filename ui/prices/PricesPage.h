@@ -20,6 +20,7 @@ class QProgressBar;
 class QSettings;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 class QTableView;
 class QTimer;
 
@@ -65,7 +66,14 @@ class PricesPage : public QWidget {
 
   [[nodiscard]] OfferTableModel* model() const { return m_model; }
   [[nodiscard]] OfferFilterProxy* proxy() const { return m_proxy; }
-  [[nodiscard]] PriceCharts* charts() const { return m_charts; }
+  /** The charts under the table, built now if buildCharts() has not run yet. */
+  [[nodiscard]] PriceCharts* charts();
+  /**
+   * Builds the charts in their place under the table (the main window does it once its first frame is
+   * shown: the table comes first) and fills them. Does nothing the second time.
+   */
+  void buildCharts();
+  [[nodiscard]] QTableView* offersView() const { return m_table; }
   [[nodiscard]] RefreshController* refreshController() const { return m_refresh; }
   /** The offer of the table's current row; nullptr when no row is current. */
   [[nodiscard]] const pricing::Offer* currentOffer() const;
@@ -91,6 +99,13 @@ class PricesPage : public QWidget {
   void updateBanner();
   void fillFilterChoices();
   void onRefreshFinished(const RefreshOutcome& outcome);
+  /** The user's secret store and settings, made on first use (not at start: the app never waits for them). */
+  void ensureAccounts();
+  /**
+   * Asks EC2 for AWS's record of the current offer's spot price (90 days), with the refresh's credentials
+   * (Accounts page keys, else the AWS chain, resolved off the GUI thread), and draws it in the History chart.
+   */
+  void loadAwsSpotRecord();
   [[nodiscard]] std::int64_t now() const;
 
   OfferTableModel* m_model;
@@ -111,7 +126,8 @@ class PricesPage : public QWidget {
   QLabel* m_count;
   QLabel* m_status;
   std::map<QString, std::pair<QLabel*, QProgressBar*>> m_sourceRows;
-  PriceCharts* m_charts;
+  QSplitter* m_splitter;
+  PriceCharts* m_charts = nullptr;  ///< built by buildCharts()
   RefreshController* m_refresh;
   QTimer* m_chartTimer;
   pricing::Snapshot m_embedded;
@@ -121,6 +137,9 @@ class PricesPage : public QWidget {
   SecretStore* m_store = nullptr;
   QSettings* m_settings = nullptr;
   bool m_loadingCredentials = false;
+  /** Fetches of AWS's spot price record still running; only the latest one's answer is drawn. */
+  struct AwsRecord;
+  std::vector<std::unique_ptr<AwsRecord>> m_awsRecords;
   std::int64_t m_oldestAsOf = 0;
   std::int64_t m_now = 0;
 };

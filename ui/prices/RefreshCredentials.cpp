@@ -1,6 +1,9 @@
 #include "ui/prices/RefreshCredentials.h"
 
+#include <QProcessEnvironment>
+
 #include <cstdlib>
+#include <map>
 #include <memory>
 
 #include "core/auth/aws/AwsConfig.h"
@@ -20,13 +23,27 @@ std::string ec2EndpointOverride() {
   return processEnv("AWS_ENDPOINT_URL_EC2").value_or(processEnv("AWS_ENDPOINT_URL").value_or(""));
 }
 
-/** Static keys from the environment or ~/.aws only: no credential_process, no STS call on this thread. */
-std::optional<pricing::sources::AwsApiAccess> awsFromChain() {
-  auth::aws::AwsResolverOptions options;
-  options.env = processEnv;
-  auto resolved = auth::aws::resolveAwsCredentials(options);
-  if (!resolved || resolved->expiresAtUnix) return std::nullopt;
-  return pricing::sources::AwsApiAccess{resolved->credentials, ec2EndpointOverride()};
+/**
+ * The environment as it is now, copied on the GUI thread: the chain then reads it on the refresh's
+ * thread without touching the process environment there. Empty values count as unset.
+ */
+auth::aws::Environment environmentSnapshot() {
+  auto values = std::make_shared<std::map<std::string, std::string>>();
+  const QProcessEnvironment system = QProcessEnvironment::systemEnvironment();
+  for (const QString& name : system.keys()) {
+    const QString value = system.value(name);
+    if (!value.isEmpty()) (*values)[name.toStdString()] = value.toStdString();
+  }
+  return [values](const std::string& name) -> std::optional<std::string> {
+    auto it = values->find(name);
+    return it == values->end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+}
+
+/** No saved keys: the whole AWS chain (a credential_process, an STS role), resolved inside the refresh. */
+void useAwsChain(pricing::RefreshConfig& config) {
+  config.aws.reset();
+  config.resolveAws = pricing::awsChainResolver(environmentSnapshot());
 }
 
 }  // namespace
@@ -40,13 +57,13 @@ void loadRefreshCredentials(SecretStore& store, QSettings& settings, pricing::Re
   SecretStore* secrets = &store;  // outlives the reads (the caller's), captured by value
   auto readAws = [secrets, config, accessKey, account, context, done] {
     if (accessKey.isEmpty()) {
-      config->aws = awsFromChain();
+      useAwsChain(*config);
       return done(std::move(*config));
     }
     secrets->read(secretKey(QStringLiteral("aws"), account, QStringLiteral("secret_access_key")), context,
                [secrets, config, accessKey, account, context, done](Result<std::optional<QString>> secret) {
                  if (!secret || !*secret || (*secret)->isEmpty()) {
-                   config->aws = awsFromChain();
+                   useAwsChain(*config);
                    return done(std::move(*config));
                  }
                  const std::string secretValue = (*secret)->toStdString();
@@ -55,6 +72,7 @@ void loadRefreshCredentials(SecretStore& store, QSettings& settings, pricing::Re
                               auth::aws::AwsCredentials credentials{accessKey.toStdString(), secretValue,
                                                                     token && *token ? (*token)->toStdString() : std::string()};
                               config->aws = pricing::sources::AwsApiAccess{std::move(credentials), ec2EndpointOverride()};
+                              config->resolveAws = nullptr;  // the saved keys win over the chain
                               done(std::move(*config));
                             });
                });

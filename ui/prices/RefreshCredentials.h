@@ -16,9 +16,11 @@ class SecretStore;
  * settings or a log: the GCP Cloud Billing API key saved on the Accounts page (keychain entry
  * gcp/default/billing_api_key), and AWS keys for the signed spot price history: those saved on the
  * Accounts page (accounts/aws/accessKeyId + keychain aws/default/secret_access_key and
- * session_token), else static keys from the environment or ~/.aws (profiles that need a process
- * or a role are not run from the GUI thread: then the signed source is skipped and says so).
- * AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL redirect the EC2 calls (moto).
+ * session_token), else the whole AWS chain of the environment and ~/.aws (static keys,
+ * credential_process, role_arn + source_profile) as RefreshConfig::resolveAws, which the refresh
+ * runs on its own thread, never this one: a chain that fails (STS refusal, a process that exits
+ * non-zero) fails the signed source alone, naming the step. AWS_ENDPOINT_URL_EC2 /
+ * AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_STS) redirect the calls (moto).
  *
  * Asynchronous like the keychain: `done(config)` runs once on `context`'s thread.
  */

@@ -1,5 +1,6 @@
 #include "core/cloud/aws/Ec2Api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -134,7 +135,8 @@ Result<QueryParams> buildRunInstances(const LaunchSpec& spec, const Ec2Placement
   p.emplace_back("BlockDeviceMapping.1.Ebs.VolumeType", placement.volumeType);
   p.emplace_back("BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true");
   if (!placement.subnetId.empty()) p.emplace_back("SubnetId", placement.subnetId);
-  else if (!spec.zone.empty()) p.emplace_back("Placement.AvailabilityZone", spec.zone);
+  else if (!spec.zone.empty())
+    p.emplace_back(isAvailabilityZoneId(spec.zone) ? "Placement.AvailabilityZoneId" : "Placement.AvailabilityZone", spec.zone);
   addList(p, "SecurityGroupId", placement.securityGroupIds);
   // The agent reads the spot notice through IMDSv2 only.
   p.emplace_back("MetadataOptions.HttpTokens", "required");
@@ -192,7 +194,7 @@ QueryParams buildDescribeSpotPriceHistory(const std::vector<std::string>& instan
   QueryParams p = base("DescribeSpotPriceHistory");
   addList(p, "InstanceType", instanceTypes);
   p.emplace_back("ProductDescription.1", "Linux/UNIX");
-  if (!zone.empty()) p.emplace_back("AvailabilityZone", std::string(zone));
+  if (!zone.empty()) p.emplace_back(isAvailabilityZoneId(zone) ? "AvailabilityZoneId" : "AvailabilityZone", std::string(zone));
   if (sinceUnix > 0) p.emplace_back("StartTime", formatIso8601Utc(sinceUnix));
   p.emplace_back("MaxResults", "1000");
   if (!nextToken.empty()) p.emplace_back("NextToken", std::string(nextToken));
@@ -288,6 +290,7 @@ Result<SpotPricePage> parseSpotPriceHistory(std::string_view xml) {
     SpotPrice price;
     price.instanceType = item->textAt("instanceType");
     price.zone = item->textAt("availabilityZone");
+    price.zoneId = item->textAt("availabilityZoneId");
     price.productDescription = item->textAt("productDescription");
     const std::string text = item->textAt("spotPrice");
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), price.pricePerHour);
@@ -353,6 +356,28 @@ Error ec2Error(std::string_view operation, int httpStatus, std::string_view body
   else
     error.code = httpStatus >= 500 ? ErrorCode::Unavailable : ErrorCode::InvalidArgument;
   return error;
+}
+
+bool isAvailabilityZoneId(std::string_view zone) {
+  // "<region code>-az<digits>", e.g. use1-az6, usw2-lax1-az1; a name ends in a letter (us-east-1a).
+  const auto at = zone.rfind("-az");
+  if (at == std::string_view::npos || at == 0 || at + 3 == zone.size()) return false;
+  return std::ranges::all_of(zone.substr(at + 3), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+QueryParams buildDescribeAvailabilityZones() { return base("DescribeAvailabilityZones"); }
+
+Result<std::vector<AvailabilityZone>> parseAvailabilityZones(std::string_view xml) {
+  auto root = parseBody(xml, "DescribeAvailabilityZones");
+  if (!root) return root.error();
+  const auto* set = root->child("availabilityZoneInfo");
+  if (!set) return makeError(ErrorCode::Unavailable, "DescribeAvailabilityZones: the response has no availabilityZoneInfo");
+  std::vector<AvailabilityZone> zones;
+  for (const auto* item : set->childrenNamed("item")) {
+    AvailabilityZone zone{item->textAt("zoneName"), item->textAt("zoneId")};
+    if (!zone.name.empty() && !zone.id.empty()) zones.push_back(std::move(zone));
+  }
+  return zones;
 }
 
 }  // namespace spotwise::cloud::aws

@@ -86,7 +86,8 @@ Result<InstanceTypePage> parseInstanceTypes(std::string_view xml);
 
 struct SpotPrice {
   std::string instanceType;
-  std::string zone;
+  std::string zone;    ///< the zone's name in the caller's account ("us-east-1a")
+  std::string zoneId;  ///< the zone's ID, the same in every account ("use1-az6"); empty from older API versions
   std::string productDescription;  ///< "Linux/UNIX", "Linux/UNIX (Amazon VPC)", "Windows", ...
   double pricePerHour = 0;
   std::int64_t timestampUnix = 0;
@@ -97,6 +98,23 @@ struct SpotPricePage {
 };
 /** A DescribeSpotPriceHistory page; timestampUnix is 0 when the item's timestamp is not ISO 8601. */
 Result<SpotPricePage> parseSpotPriceHistory(std::string_view xml);
+
+/**
+ * Whether `zone` is an Availability Zone ID ("use1-az6", a Local Zone's "usw2-lax1-az1") rather than a
+ * zone name ("us-east-1a"). Names map to different physical zones in different accounts; IDs do not,
+ * which is why the price catalog keys AWS zones by ID. Calls that take a zone send an ID as
+ * AvailabilityZoneId and a name as AvailabilityZone.
+ */
+bool isAvailabilityZoneId(std::string_view zone);
+
+QueryParams buildDescribeAvailabilityZones();
+/** An Availability Zone of the region asked about: its name in this account and its ID. */
+struct AvailabilityZone {
+  std::string name;
+  std::string id;
+};
+/** DescribeAvailabilityZones: zones without a name or ID are left out. */
+Result<std::vector<AvailabilityZone>> parseAvailabilityZones(std::string_view xml);
 
 /**
  * The Error for a failed EC2 call: the <Response><Errors><Error> code and message kept

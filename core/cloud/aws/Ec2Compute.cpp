@@ -294,4 +294,10 @@ Result<std::vector<SpotPrice>> Ec2Compute::spotPriceHistory(std::string_view reg
   return makeError(ErrorCode::Internal, "DescribeSpotPriceHistory: more than 1000 pages");
 }
 
+Result<std::vector<AvailabilityZone>> Ec2Compute::availabilityZones(std::string_view region, const CallOptions& options) {
+  auto body = ec2Call(region, "DescribeAvailabilityZones", buildDescribeAvailabilityZones(), http::Idempotency::Idempotent, options);
+  if (!body) return body.error();
+  return parseAvailabilityZones(*body);
+}
+
 }  // namespace spotwise::cloud::aws

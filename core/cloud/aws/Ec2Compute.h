@@ -34,6 +34,8 @@ class Ec2Compute final : public ComputeService {
   Result<std::vector<SpotPrice>> spotPriceHistory(std::string_view region, const std::vector<std::string>& types,
                                                   std::string_view zone, std::int64_t sinceUnix,
                                                   const CallOptions& options);
+  /** The region's Availability Zones: each one's name in this account and its ID (DescribeAvailabilityZones). */
+  Result<std::vector<AvailabilityZone>> availabilityZones(std::string_view region, const CallOptions& options);
   /** The AMI the SSM parameter names in `region` (GetParameter). */
   Result<std::string> resolveGpuImage(std::string_view region, const CallOptions& options);
 

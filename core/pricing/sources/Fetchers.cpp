@@ -1,7 +1,9 @@
 #include "core/pricing/sources/Fetchers.h"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 
@@ -195,13 +197,9 @@ std::vector<std::string> awsGpuInstanceTypes() {
   return {types.begin(), types.end()};
 }
 
-Result<FetchResult> fetchAwsSpotHistory(http::HttpClient& client, const AwsApiAccess& access,
-                                        const std::vector<std::string>& regions,
-                                        const std::vector<std::string>& instanceTypes, const FetchSettings& settings) {
-  if (access.credentials.accessKeyId.empty() || access.credentials.secretAccessKey.empty()) {
-    return makeError(ErrorCode::Unauthenticated, "AwsSpotHistory: no AWS credentials");
-  }
-  if (instanceTypes.empty()) return makeError(ErrorCode::InvalidArgument, "AwsSpotHistory: no instance types to ask for");
+namespace {
+
+cloud::aws::Ec2Compute ec2For(http::HttpClient& client, const AwsApiAccess& access, const FetchSettings& settings) {
   cloud::aws::AwsSettings aws;
   aws.credentials = access.credentials;
   aws.endpointOverride = access.endpointOverride;
@@ -209,7 +207,36 @@ Result<FetchResult> fetchAwsSpotHistory(http::HttpClient& client, const AwsApiAc
   transport.retry = settings.retry;
   transport.attemptTimeout = settings.timeout;
   transport.stallTimeout = settings.stallTimeout;
-  cloud::aws::Ec2Compute ec2(aws, transport);
+  return {aws, transport};
+}
+
+/**
+ * Fills each spot price's zone ID where the reply had none (older API versions, moto) from this account's
+ * DescribeAvailabilityZones. Returns why the mapping could not be had, or an empty string.
+ */
+std::string fillZoneIds(cloud::aws::Ec2Compute& ec2, const std::string& region, std::vector<cloud::aws::SpotPrice>& prices,
+                        const cloud::CallOptions& options) {
+  if (std::ranges::none_of(prices, [](const cloud::aws::SpotPrice& p) { return p.zoneId.empty(); })) return {};
+  auto zones = ec2.availabilityZones(region, options);
+  if (!zones) return zones.error().message;
+  std::map<std::string, std::string, std::less<>> idByName;
+  for (const auto& z : *zones) idByName[z.name] = z.id;
+  for (auto& p : prices) {
+    if (const auto it = idByName.find(p.zone); p.zoneId.empty() && it != idByName.end()) p.zoneId = it->second;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<FetchResult> fetchAwsSpotHistory(http::HttpClient& client, const AwsApiAccess& access,
+                                        const std::vector<std::string>& regions,
+                                        const std::vector<std::string>& instanceTypes, const FetchSettings& settings) {
+  if (access.credentials.accessKeyId.empty() || access.credentials.secretAccessKey.empty()) {
+    return makeError(ErrorCode::Unauthenticated, "AwsSpotHistory: no AWS credentials");
+  }
+  if (instanceTypes.empty()) return makeError(ErrorCode::InvalidArgument, "AwsSpotHistory: no instance types to ask for");
+  cloud::aws::Ec2Compute ec2 = ec2For(client, access, settings);
   const std::int64_t now = nowOr(settings.nowUnix);
   FetchResult result;
   for (const auto& region : regions) {
@@ -225,12 +252,39 @@ Result<FetchResult> fetchAwsSpotHistory(http::HttpClient& client, const AwsApiAc
     }
     ++result.pages;
     if (settings.onProgress) settings.onProgress({result.pages, regions.size(), "pages"});
+    // Zone IDs, which the catalog keys AWS zones by: current API versions send them with each item;
+    // otherwise this account's name → ID mapping. Without it the zone names stay, and a note says why.
+    if (const std::string why = fillZoneIds(ec2, region, *prices, options); !why.empty()) {
+      result.parsed.notes.push_back(region + ": zones are named as in this account, not by zone ID (" + why + ")");
+    }
     auto parsed = newestSpotPerZone(*prices, region, "aws-spot-history", now);
     result.parsed.itemsRead += parsed.itemsRead;
     std::ranges::move(parsed.records, std::back_inserter(result.parsed.records));
     for (auto& note : parsed.notes) result.parsed.notes.push_back(region + ": " + note);
   }
   return result;
+}
+
+Result<std::vector<HistoryPoint>> fetchAwsSpotPriceChanges(http::HttpClient& client, const AwsApiAccess& access,
+                                                           const std::string& region, const std::string& instanceType,
+                                                           const std::string& zone, std::int64_t sinceUnix,
+                                                           const FetchSettings& settings) {
+  const std::string where = "AwsSpotPriceHistory " + region;
+  if (access.credentials.accessKeyId.empty() || access.credentials.secretAccessKey.empty()) {
+    return makeError(ErrorCode::Unauthenticated, where + ": no AWS credentials");
+  }
+  cloud::aws::Ec2Compute ec2 = ec2For(client, access, settings);
+  cloud::CallOptions options;
+  options.deadline = std::chrono::steady_clock::now() + settings.timeout;
+  options.stop = settings.stop;
+  auto prices = ec2.spotPriceHistory(region, {instanceType}, zone, sinceUnix, options);
+  if (!prices) return named(where, prices.error());
+  if (cloud::aws::isAvailabilityZoneId(zone)) {
+    if (const std::string why = fillZoneIds(ec2, region, *prices, options); !why.empty()) {
+      return makeError(ErrorCode::FailedPrecondition, where + ": cannot tell which zone is " + zone + " in this account (" + why + ")");
+    }
+  }
+  return spotPriceChanges(*prices, instanceType, zone);
 }
 
 std::string azureGpuFilter() {

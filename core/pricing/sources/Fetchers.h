@@ -13,6 +13,7 @@
 #include "core/common/Result.h"
 #include "core/http/HttpClient.h"
 #include "core/http/Retry.h"
+#include "core/pricing/PriceHistory.h"
 #include "core/pricing/sources/PriceRecord.h"
 
 namespace spotwise::pricing::sources {
@@ -131,6 +132,19 @@ std::vector<std::string> awsGpuInstanceTypes();
 Result<FetchResult> fetchAwsSpotHistory(http::HttpClient& client, const AwsApiAccess& access,
                                         const std::vector<std::string>& regions,
                                         const std::vector<std::string>& instanceTypes, const FetchSettings& settings);
+
+/**
+ * AWS's own record of one offer's Linux spot price over time, for the History chart: signed
+ * `DescribeSpotPriceHistory` calls from `sinceUnix` for `instanceType` in `region`, in `zone` (a
+ * zone ID, as the catalog keys them, or a name) or, when `zone` is empty, the lowest price across
+ * the region's zones at each change. Points are the price changes, oldest first, each at the time it
+ * took effect (fetchedUnix = asOfUnix), with sourceId "aws-spot-history"; AWS keeps about 90 days.
+ * Errors name "AwsSpotPriceHistory" and the region.
+ */
+Result<std::vector<HistoryPoint>> fetchAwsSpotPriceChanges(http::HttpClient& client, const AwsApiAccess& access,
+                                                           const std::string& region, const std::string& instanceType,
+                                                           const std::string& zone, std::int64_t sinceUnix,
+                                                           const FetchSettings& settings);
 
 /** Percent-encodes a query value (RFC 3986 unreserved characters kept). */
 std::string percentEncode(std::string_view text);

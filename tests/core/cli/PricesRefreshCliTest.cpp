@@ -1,7 +1,8 @@
 // `spotwise-cli prices refresh` in-process against the loopback fixture server: the GCP Billing API
 // key from $SPOTWISE_GCP_API_KEY or --gcp-api-key-file (never an option value), GCP and the signed
-// AWS source skipped with the reason when their credentials are missing, and `prices` listing the
-// stored live data afterwards.
+// AWS source skipped with the reason when their credentials are missing (failed, naming the step,
+// when the AWS chain breaks), and `prices` listing the stored live data afterwards.
+#include <QFile>
 #include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>
@@ -119,6 +120,30 @@ class PricesRefreshCliTest : public QObject {
     sent = false;
     for (const auto& req : requests()) sent = sent || req.dump().find("key=test-file-key-7&") != std::string::npos;
     QVERIFY(sent);
+  }
+
+  void brokenAwsChainFailsTheSignedSourceOnly() {
+    // A named profile whose credential_process exits 1 (after printing a secret-looking line on
+    // stderr): the chain is resolved inside the refresh, so the other sources still load and are stored.
+    const QString script = m_dir.filePath(QStringLiteral("creds.sh"));
+    std::ofstream(script.toStdString()) << "#!/bin/sh\necho 'secret-on-stderr-99' >&2\nexit 1\n";
+    QFile::setPermissions(script, QFile::permissions(script) | QFileDevice::ExeOwner);
+    const QString config = m_dir.filePath(QStringLiteral("broken-aws-config"));
+    std::ofstream(config.toStdString()) << "[profile broken]\ncredential_process = " << script.toStdString() << "\n";
+    qputenv("AWS_CONFIG_FILE", config.toUtf8());
+    const std::string db = m_dir.filePath(QStringLiteral("d/prices.sqlite")).toStdString();
+    const auto r = runCli({"prices", "refresh", "--db", db.c_str(), "--endpoints", m_endpoints.c_str(), "--aws-regions", "us-east-2",
+                           "--profile", "broken", "--json"});
+    qputenv("AWS_CONFIG_FILE", m_dir.filePath(QStringLiteral("no-config")).toUtf8());
+    QVERIFY2(r.code == 1, (r.out + r.err).c_str());
+    const auto j = nlohmann::json::parse(r.out);
+    std::map<std::string, nlohmann::json> by;
+    for (const auto& s : j["sources"]) by[s["source"].get<std::string>()] = s;
+    QCOMPARE(by["aws-spot-history"]["state"].get<std::string>(), std::string("failed"));
+    QCOMPARE(by["aws-spot-history"]["why"].get<std::string>(),
+             std::string("AwsSpotHistory: AWS credentials: credential_process of profile 'broken': the command failed (exit status 1)"));
+    QCOMPARE(by["aws-offer"]["state"].get<std::string>(), std::string("fresh"));
+    QVERIFY((r.out + r.err).find("secret-on-stderr-99") == std::string::npos);
   }
 
   void badInputIsNamed() {

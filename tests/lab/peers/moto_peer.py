@@ -3,7 +3,8 @@ fault-injecting proxy.
 
 Usage: python3 moto_peer.py        (the pyenv python3 that has moto 5.2)
 Prints one JSON line: {"endpoint": proxy URL, "direct": moto URL, "accessKeyId", "secretAccessKey",
-"region", "gpuAmi", "ssmParameter", "accountId"}, then answers commands on stdin (see labhttp.py)
+"roleArn" (a role that key may assume, allowed everything), "region", "gpuAmi", "ssmParameter",
+"accountId"}, then answers commands on stdin (see labhttp.py)
 plus:
   {"cmd":"preempt","region":R,"id":I}   AWS reclaims a spot instance (Server.SpotInstanceTermination)
   {"cmd":"runCount","region":R}         instances moto holds in R, any state (proves "no second launch")
@@ -51,6 +52,7 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 BUCKET = "spotwise-lab"
 LAB_REGIONS = ("us-east-1", "us-west-2")
+LAB_ROLE = "spotwise-lab-role"  # assumable by the lab user (its ARN is "roleArn")
 INSTANCE_PROFILE = "spotwise-jobs"  # the instance profile job VMs get (RunInstances checks it exists)
 # The public SSM parameter of AWS's Deep Learning AMI (GPU, OSS NVIDIA driver, Ubuntu 22.04).
 DLAMI_PARAMETER = "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id"
@@ -95,10 +97,17 @@ def main():
 
     iam = boto3.client("iam", endpoint_url=direct, region_name=REGION,
                        aws_access_key_id="unchecked", aws_secret_access_key="unchecked")
-    iam.create_user(UserName="spotwise-lab")
+    user = iam.create_user(UserName="spotwise-lab")["User"]
     key = iam.create_access_key(UserName="spotwise-lab")["AccessKey"]
-    iam.put_user_policy(UserName="spotwise-lab", PolicyName="spotwise-lab-all", PolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    allow_all = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    iam.put_user_policy(UserName="spotwise-lab", PolicyName="spotwise-lab-all", PolicyDocument=allow_all)
+    # A role the lab user may assume (role_arn + source_profile profiles), allowed everything.
+    signed_iam = boto3.client("iam", endpoint_url=direct, region_name=REGION, aws_access_key_id=key["AccessKeyId"],
+                              aws_secret_access_key=key["SecretAccessKey"])
+    role = signed_iam.create_role(RoleName=LAB_ROLE, AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": user["Arn"]},
+                                                 "Action": "sts:AssumeRole"}]}))["Role"]
+    signed_iam.put_role_policy(RoleName=LAB_ROLE, PolicyName="spotwise-lab-all", PolicyDocument=allow_all)
 
     from moto.ec2.models import ec2_backends
     from moto.ssm.models import Parameter, ssm_backends
@@ -190,7 +199,7 @@ def main():
     commands["serverClock"] = server_clock
     labhttp.control_loop({
         "endpoint": server.url, "direct": direct, "region": REGION, "accountId": ACCOUNT,
-        "accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"],
+        "accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"], "roleArn": role["Arn"],
         "gpuAmi": gpu_ami, "gpuAmis": gpu_amis, "instanceProfile": INSTANCE_PROFILE, "bucket": BUCKET, "ssmParameter": DLAMI_PARAMETER,
     }, commands)
     server.shutdown()

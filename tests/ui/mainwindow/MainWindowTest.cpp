@@ -1,13 +1,18 @@
 // The main window, driven offscreen as a user would: the Prices table, sorting by header clicks,
-// page switching, and window geometry that survives a restart.
+// page switching, window geometry that survives a restart, and what is built before the first frame
+// (the real app's --exit-when-shown included).
 #include <QAction>
 #include <QCoreApplication>
+#include <QDir>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QProcess>
+#include <QSignalSpy>
 #include <QSettings>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTableView>
@@ -15,7 +20,10 @@
 #include "TestSupport.h"
 #include "core/pricing/Snapshot.h"
 #include "ui/mainwindow/MainWindow.h"
+#include "ui/jobs/JobsPage.h"
 #include "ui/models/OfferTableModel.h"
+#include "ui/prices/PriceCharts.h"
+#include "ui/prices/PricesPage.h"
 
 using spotwise::ui::MainWindow;
 using spotwise::ui::OfferTableModel;
@@ -95,7 +103,9 @@ class MainWindowTest : public QObject {
     auto* table = window.findChild<QTableView*>(QStringLiteral("offersTableView"));
     const int all = table->model()->rowCount();
     auto* search = window.findChild<QLineEdit*>(QStringLiteral("searchLineEdit"));
+    QVERIFY(!search->isClearButtonEnabled());  // its icon is loaded with the first text, not at start-up
     QTest::keyClicks(search, QStringLiteral("ND96isr"));
+    QVERIFY(search->isClearButtonEnabled());
     QVERIFY(table->model()->rowCount() > 0);
     QVERIFY(table->model()->rowCount() < all);
     for (int r = 0; r < table->model()->rowCount(); ++r) {
@@ -122,6 +132,79 @@ class MainWindowTest : public QObject {
       QVERIFY(pages->currentWidget()->isVisible());
     }
     QVERIFY(window.findChild<QAction*>(QStringLiteral("aboutAction"))->isEnabled());
+  }
+
+  void onlyTheFirstFrameIsBuiltBeforeItIsShown() {
+    using spotwise::ui::JobsPage;
+    using spotwise::ui::PriceCharts;
+    MainWindow window;
+    QVERIFY(!window.findChild<PriceCharts*>());
+    QVERIFY(!window.findChild<JobsPage*>());
+    QSignalSpy firstFrame(&window, &MainWindow::firstFrameShown);
+    int rowsAtFirstFrame = -1;
+    bool chartsAtFirstFrame = true;
+    bool tablePainted = false;
+    connect(&window, &MainWindow::firstFrameShown, this, [&] {
+      rowsAtFirstFrame = window.pricesPage()->model()->rowCount();
+      chartsAtFirstFrame = window.findChild<PriceCharts*>() != nullptr;
+      tablePainted = !window.pricesPage()->offersView()->viewport()->visibleRegion().isEmpty();
+    });
+    window.show();
+    QVERIFY(firstFrame.wait(5000));
+    QVERIFY(rowsAtFirstFrame > 0);
+    QVERIFY(tablePainted);
+    QVERIFY(!chartsAtFirstFrame);
+    // The charts follow on the next turn of the event loop, in the table's splitter, filled.
+    QTRY_VERIFY(window.findChild<PriceCharts*>());
+    auto* charts = window.findChild<PriceCharts*>();
+    QTRY_VERIFY(charts->isVisible());
+    QCOMPARE(window.pricesPage()->charts(), charts);
+    auto* splitter = qobject_cast<QSplitter*>(charts->parentWidget());
+    QVERIFY(splitter);
+    QCOMPARE(splitter->count(), 2);  // the table and the charts, in place of the placeholder
+    QCOMPARE(splitter->widget(0), static_cast<QWidget*>(window.pricesPage()->offersView()));
+    QCOMPARE(splitter->widget(1), static_cast<QWidget*>(charts));
+    // The Jobs page waits for supervision to start (the app does that after the first frame) or to be shown.
+    QVERIFY(!window.findChild<JobsPage*>());
+    window.showPage(MainWindow::JobsPageIndex);
+    QVERIFY(window.findChild<JobsPage*>());
+    QVERIFY(window.findChild<JobsPage*>()->isVisible());
+    QCOMPARE(window.jobsPage(), window.findChild<JobsPage*>());
+    // Later frames do not announce themselves again.
+    window.showPage(MainWindow::PricesPageIndex);
+    window.pricesPage()->offersView()->viewport()->repaint();
+    QCoreApplication::processEvents();
+    QCOMPARE(firstFrame.count(), 1);
+  }
+
+  void theFirstFrameIsAnnouncedWhicheverPageItShows() {
+    // Restored on the Jobs page, the first frame is that page's (and supervision then starts from it).
+    QSettings().setValue(QStringLiteral("mainWindow/page"), int(MainWindow::JobsPageIndex));
+    MainWindow window;
+    QCOMPARE(window.currentPage(), MainWindow::JobsPageIndex);
+    QSignalSpy firstFrame(&window, &MainWindow::firstFrameShown);
+    window.show();
+    QVERIFY(firstFrame.wait(5000));
+    QVERIFY(window.findChild<spotwise::ui::JobsPage*>()->isVisible());
+    QVERIFY(window.pricesPage()->model()->rowCount() > 0);
+  }
+
+  void theAppQuitsAfterAFilledFirstFrameWhenAsked() {
+    // The real app, as StartupBench starts it: exits 0 only once the table was painted with rows.
+    QProcess app;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    const QString home = QDir::temp().absoluteFilePath(QStringLiteral("spotwise-mainwindowtest-%1").arg(QCoreApplication::applicationPid()));
+    for (const char* var : {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"}) {
+      QDir().mkpath(home + QLatin1Char('/') + QLatin1String(var));
+      env.insert(QLatin1String(var), home + QLatin1Char('/') + QLatin1String(var));
+    }
+    app.setProcessEnvironment(env);
+    app.start(qEnvironmentVariable("SPOTWISE_BINARY_DIR") + QStringLiteral("/app/spotwise"), {QStringLiteral("--exit-when-shown")});
+    QVERIFY2(app.waitForFinished(30000), qPrintable(app.errorString()));
+    QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(app.exitCode(), 0);
+    QDir(home).removeRecursively();
   }
 
   void geometryAndPageAreRemembered() {

@@ -2,7 +2,9 @@
 
 #include <array>
 #include <algorithm>
+#include <iterator>
 #include <map>
+#include <set>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -203,19 +205,46 @@ ParsedPrices newestSpotPerZone(const std::vector<cloud::aws::SpotPrice>& items, 
     }
     PriceRecord record;
     record.provider = CloudProvider::Aws;
-    record.zone = item.zone;
+    record.zone = item.zoneId.empty() ? item.zone : item.zoneId;  // IDs, as the catalog keys AWS zones
     record.region = !region.empty() ? std::string(region) : item.zone.substr(0, item.zone.empty() ? 0 : item.zone.size() - 1);
     record.instanceType = item.instanceType;
     record.kind = PriceKind::Spot;
     record.usdPerHour = item.pricePerHour;
     record.sourceId = std::string(sourceId);
     record.asOfUnix = fetchedUnix != 0 ? fetchedUnix : item.timestampUnix;
-    auto& slot = newest[{item.zone, item.instanceType}];
+    auto& slot = newest[{record.zone, item.instanceType}];
     if (slot.second.instanceType.empty() || item.timestampUnix > slot.first) slot = {item.timestampUnix, std::move(record)};
   }
   for (auto& [key, entry] : newest) result.records.push_back(std::move(entry.second));
   if (otherOs > 0) result.notes.push_back(std::to_string(otherOs) + " non-Linux history items left out");
   return result;
+}
+
+std::vector<HistoryPoint> spotPriceChanges(const std::vector<cloud::aws::SpotPrice>& items, std::string_view instanceType,
+                                           std::string_view zone) {
+  // Each zone's changes in time order; the key is the zone as asked for (ID or name), or the item's own.
+  std::map<std::string, std::map<std::int64_t, double>, std::less<>> byZone;
+  for (const auto& p : items) {
+    if (p.instanceType != instanceType || !p.productDescription.starts_with("Linux/UNIX") || p.timestampUnix <= 0) continue;
+    if (!zone.empty() && p.zoneId != zone && p.zone != zone) continue;
+    byZone[p.zoneId.empty() ? p.zone : p.zoneId][p.timestampUnix] = p.pricePerHour;
+  }
+  std::set<std::int64_t> times;
+  for (const auto& [z, changes] : byZone)
+    for (const auto& [t, price] : changes) times.insert(t);
+  std::vector<HistoryPoint> points;
+  for (const std::int64_t t : times) {
+    double lowest = -1;
+    for (const auto& [z, changes] : byZone) {
+      const auto after = changes.upper_bound(t);  // the change in effect at t is the last one at or before it
+      if (after == changes.begin()) continue;
+      const double price = std::prev(after)->second;
+      if (lowest < 0 || price < lowest) lowest = price;
+    }
+    if (lowest < 0 || (!points.empty() && points.back().usdPerHour == lowest)) continue;
+    points.push_back(HistoryPoint{t, t, lowest, "aws-spot-history"});
+  }
+  return points;
 }
 
 Result<ParsedPrices> parseAwsSpotPriceHistory(std::string_view xml, std::string_view region, std::string_view sourceId) {

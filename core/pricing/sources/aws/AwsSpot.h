@@ -6,6 +6,7 @@
 
 #include "core/cloud/aws/Ec2Api.h"
 #include "core/common/Result.h"
+#include "core/pricing/PriceHistory.h"
 #include "core/pricing/sources/PriceRecord.h"
 
 namespace spotwise::pricing::sources {
@@ -34,11 +35,21 @@ Result<ParsedPrices> parseAwsSpotAdvisor(std::string_view text, std::string_view
 
 /**
  * The newest item per (zone, instance type) among the Linux/UNIX items of a spot price history,
- * as records of `sourceId`; `region` fills records (else derived from the zone). Each record's
- * asOfUnix is `fetchedUnix`, or the item's own timestamp when `fetchedUnix` is 0.
+ * as records of `sourceId`; `region` fills records (else derived from the zone). A record's zone is
+ * the item's zone ID when it has one (the catalog's key for AWS zones), else its zone name. Each
+ * record's asOfUnix is `fetchedUnix`, or the item's own timestamp when `fetchedUnix` is 0.
  */
 ParsedPrices newestSpotPerZone(const std::vector<cloud::aws::SpotPrice>& items, std::string_view region,
                                std::string_view sourceId, std::int64_t fetchedUnix);
+
+/**
+ * The Linux spot price of `instanceType` over time from a spot price history: in `zone` (matched
+ * against each item's zone ID, else its name) or, when `zone` is empty, the lowest price across the
+ * zones at each change, a zone's price holding until its next change. One point per change of that
+ * price, oldest first, at the time it took effect (fetchedUnix = asOfUnix), sourceId "aws-spot-history".
+ */
+std::vector<HistoryPoint> spotPriceChanges(const std::vector<cloud::aws::SpotPrice>& items, std::string_view instanceType,
+                                           std::string_view zone);
 
 /**
  * Parses one recorded `DescribeSpotPriceHistory` reply (EC2 Query API XML, read with the EC2

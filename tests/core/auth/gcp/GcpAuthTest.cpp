@@ -52,6 +52,19 @@ void writeFile(const QString& path, const std::string& text) {
   file.write(text.data(), static_cast<qint64>(text.size()));
 }
 
+/** A service-account token source (compute scope) on a fake HTTP client, with a clock the test moves. */
+struct ClockedTokenSource {
+  explicit ClockedTokenSource(ServiceAccountKey key) {
+    TokenSourceOptions options;
+    options.clock = [this] { return now; };
+    source = std::make_unique<ServiceAccountTokenSource>(std::move(key), std::vector<std::string>{"https://www.googleapis.com/auth/compute"},
+                                                         client, options);
+  }
+  test::FakeHttpClient client;
+  std::int64_t now = 1716508800;
+  std::unique_ptr<ServiceAccountTokenSource> source;
+};
+
 }  // namespace
 
 class GcpAuthTest : public QObject {
@@ -173,11 +186,9 @@ class GcpAuthTest : public QObject {
   void tokenIsCachedAndRefreshedBeforeExpiry() {
     auto key = parseServiceAccountKey(keyJson().dump(), "key.json");
     QVERIFY(key.ok());
-    test::FakeHttpClient client;
-    std::int64_t now = 1716508800;
-    TokenSourceOptions options;
-    options.clock = [&now] { return now; };
-    ServiceAccountTokenSource source(*key, {"https://www.googleapis.com/auth/compute"}, client, options);
+    ClockedTokenSource clocked(*key);
+    auto& [client, now, sourcePtr] = clocked;
+    auto& source = *sourcePtr;
     client.push(200, R"({"access_token": "ya29.first", "expires_in": 3599, "token_type": "Bearer"})");
     client.push(200, R"({"access_token": "ya29.second", "expires_in": 3599, "token_type": "Bearer"})");
 
@@ -203,11 +214,9 @@ class GcpAuthTest : public QObject {
     // expires_in near INT64_MAX overflowed now + expires_in (found by AzureEnvironmentFuzzer).
     auto key = parseServiceAccountKey(keyJson().dump(), "key.json");
     QVERIFY(key.ok());
-    test::FakeHttpClient client;
-    std::int64_t now = 1716508800;
-    TokenSourceOptions options;
-    options.clock = [&now] { return now; };
-    ServiceAccountTokenSource source(*key, {"https://www.googleapis.com/auth/compute"}, client, options);
+    ClockedTokenSource clocked(*key);
+    auto& [client, now, sourcePtr] = clocked;
+    auto& source = *sourcePtr;
     client.push(200, R"({"access_token": "ya29.forever", "expires_in": 9223372036854775807})");
     client.push(200, R"({"access_token": "ya29.next", "expires_in": 3599})");
     QCOMPARE(*source.accessToken({}), std::string("ya29.forever"));

@@ -214,6 +214,68 @@ class Ec2ApiTest : public QObject {
     QCOMPARE(bad.error().code, ErrorCode::DataLoss);
   }
 
+  void zoneIdsAreToldFromZoneNames_data() {
+    QTest::addColumn<QString>("zone");
+    QTest::addColumn<bool>("isId");
+    QTest::newRow("id") << "use1-az6" << true;
+    QTest::newRow("local zone id") << "usw2-lax1-az1" << true;
+    QTest::newRow("two-digit id") << "apne1-az14" << true;
+    QTest::newRow("name") << "us-east-1a" << false;
+    QTest::newRow("local zone name") << "us-west-2-lax-1a" << false;
+    QTest::newRow("no digits") << "use1-az" << false;
+    QTest::newRow("letters after az") << "use1-azx" << false;
+    QTest::newRow("bare suffix") << "-az1" << false;
+    QTest::newRow("empty") << "" << false;
+  }
+  void zoneIdsAreToldFromZoneNames() {
+    QFETCH(QString, zone);
+    QFETCH(bool, isId);
+    QCOMPARE(isAvailabilityZoneId(zone.toStdString()), isId);
+  }
+
+  void aZoneIdIsSentAsAvailabilityZoneId() {
+    // The catalog keys AWS zones by ID (the same physical zone in every account); EC2 takes either form.
+    auto spec = sampleSpec();
+    spec.zone = "use1-az6";
+    auto params = buildRunInstances(spec, placement("ami-0abc"));
+    QVERIFY(params.ok());
+    QCOMPARE(param(*params, "Placement.AvailabilityZoneId"), std::string("use1-az6"));
+    QCOMPARE(param(*params, "Placement.AvailabilityZone"), std::string("<absent>"));
+    spec.zone = "us-east-1c";
+    params = buildRunInstances(spec, placement("ami-0abc"));
+    QCOMPARE(param(*params, "Placement.AvailabilityZone"), std::string("us-east-1c"));
+    QCOMPARE(param(*params, "Placement.AvailabilityZoneId"), std::string("<absent>"));
+    const auto history = buildDescribeSpotPriceHistory({"g5.xlarge"}, "use1-az6", 0, "");
+    QCOMPARE(param(history, "AvailabilityZoneId"), std::string("use1-az6"));
+    QCOMPARE(param(history, "AvailabilityZone"), std::string("<absent>"));
+  }
+
+  void parsesAvailabilityZones() {
+    const auto zones = parseAvailabilityZones(sample("describe-availability-zones.xml"));
+    QVERIFY(zones.ok());
+    QCOMPARE(zones->size(), std::size_t{6});
+    QCOMPARE(zones->front().name, std::string("us-east-1a"));
+    QCOMPARE(zones->front().id, std::string("use1-az6"));
+    QCOMPARE(zones->at(2).name, std::string("us-east-1c"));
+    QCOMPARE(zones->at(2).id, std::string("use1-az2"));
+    const auto bad = parseAvailabilityZones("<DescribeAvailabilityZonesResponse/>");
+    QVERIFY(!bad.ok());
+    QVERIFY2(bad.error().message.find("availabilityZoneInfo") != std::string::npos, bad.error().message.c_str());
+  }
+
+  void spotPricesCarryTheirZoneIdWhenSent() {
+    // The current API sends availabilityZoneId with each item (older recordings, like moto's, do not).
+    const auto page = parseSpotPriceHistory(
+        "<DescribeSpotPriceHistoryResponse><spotPriceHistorySet><item><instanceType>g5.xlarge</instanceType>"
+        "<productDescription>Linux/UNIX</productDescription><spotPrice>0.4512</spotPrice>"
+        "<timestamp>2026-11-28T10:00:00.000Z</timestamp><availabilityZone>us-east-1a</availabilityZone>"
+        "<availabilityZoneId>use1-az6</availabilityZoneId></item></spotPriceHistorySet></DescribeSpotPriceHistoryResponse>");
+    QVERIFY(page.ok());
+    QCOMPARE(page->prices.at(0).zone, std::string("us-east-1a"));
+    QCOMPARE(page->prices.at(0).zoneId, std::string("use1-az6"));
+    QVERIFY(parseSpotPriceHistory(sample("describe-spot-price-history.xml"))->prices.at(0).zoneId.empty());
+  }
+
   void rootDeviceFromDescribeImages() {
     const std::string xml = sample("describe-images.xml");
     const auto root = parseXml(xml, "t");

@@ -165,6 +165,37 @@ class AwsSpotTest : public QObject {
     QCOMPARE(parsed->records[1].usdPerHour, 0.8);
   }
 
+  void spotPriceChangesForTheHistoryChart() {
+    // Two zones of us-east-1 over five instants; us-east-1a's items carry its ID, us-east-1b's do not.
+    using cloud::aws::SpotPrice;
+    const std::int64_t t1 = 1'764'000'000, t2 = t1 + 3600, t3 = t2 + 3600, t4 = t3 + 3600, t5 = t4 + 3600;
+    const std::vector<SpotPrice> items{
+        {"g5.xlarge", "us-east-1a", "use1-az6", "Linux/UNIX", 0.35, t5},  // the same price again: no change
+        {"g5.xlarge", "us-east-1a", "use1-az6", "Linux/UNIX", 0.30, t1},
+        {"g5.xlarge", "us-east-1b", "", "Linux/UNIX", 0.40, t4},
+        {"g5.xlarge", "us-east-1a", "use1-az6", "Linux/UNIX", 0.35, t3},
+        {"g5.xlarge", "us-east-1b", "", "Linux/UNIX", 0.28, t2},
+        {"g5.xlarge", "us-east-1b", "", "Windows", 0.10, t3},          // not Linux
+        {"g5.2xlarge", "us-east-1a", "use1-az6", "Linux/UNIX", 0.01, t3},  // another type
+    };
+    using Points = std::vector<std::pair<std::int64_t, double>>;
+    const auto pointsOf = [](const std::vector<HistoryPoint>& history) {
+      Points out;
+      for (const auto& p : history) {
+        if (p.fetchedUnix != p.asOfUnix || p.sourceId != "aws-spot-history") return Points{{-1, -1}};
+        out.emplace_back(p.fetchedUnix, p.usdPerHour);
+      }
+      return out;
+    };
+    QCOMPARE(pointsOf(spotPriceChanges(items, "g5.xlarge", "use1-az6")), (Points{{t1, 0.30}, {t3, 0.35}}));
+    QCOMPARE(pointsOf(spotPriceChanges(items, "g5.xlarge", "us-east-1a")), (Points{{t1, 0.30}, {t3, 0.35}}));
+    QCOMPARE(pointsOf(spotPriceChanges(items, "g5.xlarge", "us-east-1b")), (Points{{t2, 0.28}, {t4, 0.40}}));
+    // Region level: the lowest zone at each instant (t1 a 0.30; t2 b 0.28; t3 still b; t4 a 0.35 < b 0.40).
+    QCOMPARE(pointsOf(spotPriceChanges(items, "g5.xlarge", "")), (Points{{t1, 0.30}, {t2, 0.28}, {t4, 0.35}}));
+    QVERIFY(spotPriceChanges(items, "g5.xlarge", "use1-az1").empty());
+    QVERIFY(spotPriceChanges(items, "p5.48xlarge", "").empty());
+  }
+
   void spotHistoryErrors() {
     auto denied = parseAwsSpotPriceHistory(
         "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized &amp; so on</Message></Error></Errors></Response>");
