@@ -38,7 +38,15 @@ constexpr int kCheckpointEvery = 25;
 // Under AddressSanitizer (preset asan) every process starts and every poll runs several times
 // slower: the kill windows and the spend tolerance, which are timing, widen by this factor; what
 // they check (no orphan, no duplicate, spend close to the provider's record) does not change.
+// gcc defines __SANITIZE_ADDRESS__; clang (the asan preset's compiler) only answers __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
+#define SPOTWISE_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPOTWISE_TEST_ASAN 1
+#endif
+#endif
+#if defined(SPOTWISE_TEST_ASAN)
 constexpr int kSlowdown = 3;
 #else
 constexpr int kSlowdown = 1;
