@@ -63,6 +63,31 @@ QString sourceTitle(const QString& id) {
 
 }  // namespace
 
+/** What a fetch of AWS's spot price record came back with (on the worker thread). */
+struct AwsRecordResult {
+  std::vector<pricing::HistoryPoint> changes;
+  std::int64_t sinceUnix = 0;  ///< where the record shown starts
+  QString error;               ///< empty on success
+};
+
+namespace {
+/** The price in effect at `unix` among `changes` (oldest first): the last change at or before it, else the first. */
+double priceAt(const std::vector<pricing::HistoryPoint>& changes, std::int64_t unix) {
+  double price = changes.empty() ? 0 : changes.front().usdPerHour;
+  for (const auto& p : changes) {
+    if (p.asOfUnix > unix) break;
+    price = p.usdPerHour;
+  }
+  return price;
+}
+}  // namespace
+
+struct PricesPage::AwsRecord {
+  pricing::Offer offer;  ///< the offer asked about (the selection may have moved on since)
+  std::stop_source stop;
+  QFutureWatcher<AwsRecordResult> watcher;
+};
+
 PricesPage::PricesPage(QWidget* parent)
     : QWidget(parent),
       m_model(new OfferTableModel(this)),
@@ -282,31 +307,6 @@ PricesPage::PricesPage(QWidget* parent)
   m_baseConfig.cacheDir = (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/offers")).toStdString();
   m_refresh->setConfig(m_baseConfig, dataDir.isEmpty() ? QString() : dataDir + QStringLiteral("/prices.sqlite"));
 }
-
-/** What a fetch of AWS's spot price record came back with (on the worker thread). */
-struct AwsRecordResult {
-  std::vector<pricing::HistoryPoint> changes;
-  std::int64_t sinceUnix = 0;  ///< where the record shown starts
-  QString error;               ///< empty on success
-};
-
-namespace {
-/** The price in effect at `unix` among `changes` (oldest first): the last change at or before it, else the first. */
-double priceAt(const std::vector<pricing::HistoryPoint>& changes, std::int64_t unix) {
-  double price = changes.empty() ? 0 : changes.front().usdPerHour;
-  for (const auto& p : changes) {
-    if (p.asOfUnix > unix) break;
-    price = p.usdPerHour;
-  }
-  return price;
-}
-}  // namespace
-
-struct PricesPage::AwsRecord {
-  pricing::Offer offer;  ///< the offer asked about (the selection may have moved on since)
-  std::stop_source stop;
-  QFutureWatcher<AwsRecordResult> watcher;
-};
 
 PricesPage::~PricesPage() {
   for (auto& record : m_awsRecords) record->stop.request_stop();
