@@ -45,9 +45,10 @@ class JobsCliTest : public QObject {
 
   void aCloudWithoutCredentialsIsRefusedBeforeAnythingIsRecorded() {
     // This machine's own AWS configuration is out of the picture.
-    for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}) ::unsetenv(name);
-    ::setenv("AWS_SHARED_CREDENTIALS_FILE", path("no-credentials").c_str(), 1);
-    ::setenv("AWS_CONFIG_FILE", path("no-config").c_str(), 1);
+    // qputenv/qunsetenv, not setenv: QtTest's watchdog thread reads the environment under Qt's lock.
+    for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}) qunsetenv(name);
+    qputenv("AWS_SHARED_CREDENTIALS_FILE", QByteArray::fromStdString(path("no-credentials")));
+    qputenv("AWS_CONFIG_FILE", QByteArray::fromStdString(path("no-config")));
     std::filesystem::create_directories(path("code"));
     const nlohmann::json aws{
         {"name", "x"},

@@ -16,17 +16,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/** Sets an environment variable for one scope and restores it afterwards. */
+/**
+ * Sets an environment variable for one scope and restores it afterwards. Through qputenv/qunsetenv:
+ * they take Qt's environment lock, which QtTest's watchdog thread also takes to read
+ * QTEST_FUNCTION_TIMEOUT at each test function; a bare setenv() beside that getenv() crashed.
+ */
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : m_name(name) {
-    if (const char* old = std::getenv(name)) m_old = old;
-    if (value) ::setenv(name, value, 1);
-    else ::unsetenv(name);
+    if (qEnvironmentVariableIsSet(name)) m_old = qEnvironmentVariable(name).toStdString();
+    if (value) qputenv(name, QByteArray(value));
+    else qunsetenv(name);
   }
   ~ScopedEnv() {
-    if (m_old) ::setenv(m_name, m_old->c_str(), 1);
-    else ::unsetenv(m_name);
+    if (m_old) qputenv(m_name, QByteArray::fromStdString(*m_old));
+    else qunsetenv(m_name);
   }
   ScopedEnv(const ScopedEnv&) = delete;
   ScopedEnv& operator=(const ScopedEnv&) = delete;
