@@ -41,7 +41,13 @@ std::optional<std::int64_t> parseIso8601Utc(std::string_view text) {
                            std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
   const auto days = sys_days{ymd}.time_since_epoch().count();
-  return static_cast<std::int64_t>(days) * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
+  const std::int64_t unixSeconds =
+      static_cast<std::int64_t>(days) * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
+  // A leap second (:60) counts as the next second; on 9999-12-31 that would be year 10000, which has no
+  // four-digit form (found by Iso8601Fuzzer).
+  constexpr std::int64_t kLastFourDigitSecond = 253'402'300'799;  // 9999-12-31T23:59:59Z
+  if (unixSeconds > kLastFourDigitSecond) return std::nullopt;
+  return unixSeconds;
 }
 
 namespace {

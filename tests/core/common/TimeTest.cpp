@@ -12,6 +12,10 @@ class TimeTest : public QObject {
     QCOMPARE(*parseIso8601Utc("2026-11-28"), std::int64_t{1795824000});
     QCOMPARE(*parseIso8601Utc("2013-12-28T12:17:43.000Z"), std::int64_t{1388233063});
     QCOMPARE(*parseIso8601Utc("2024-02-29T23:59:59Z"), std::int64_t{1709251199});
+    // A leap second counts as the next second; the last instant with a four-digit year is the limit.
+    QCOMPARE(*parseIso8601Utc("2016-12-31T23:59:60Z"), *parseIso8601Utc("2017-01-01T00:00:00Z"));
+    QCOMPARE(*parseIso8601Utc("9999-12-31T23:59:59Z"), std::int64_t{253402300799});
+    QVERIFY(!parseIso8601Utc("9999-12-31T23:59:60.123Z"));  // would be year 10000 (Iso8601Fuzzer)
   }
 
   void rejectsMalformed() {
