@@ -4,9 +4,11 @@
 #include <array>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <system_error>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +37,17 @@ template <typename T>
 void read(const json& object, const char* key, T& target, const std::string& path, std::vector<std::string>& errors) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // A number outside T (1e300, 2^70) would be undefined behaviour to convert (found by JobSpecFuzzer).
+    if (it->is_number()) {
+      const double value = it->get<double>();
+      if (value != std::trunc(value) || value < static_cast<double>(std::numeric_limits<T>::min()) ||
+          value > static_cast<double>(std::numeric_limits<T>::max())) {
+        errors.push_back(path + key + ": " + it->dump() + " is not a whole number in range");
+        return;
+      }
+    }
+  }
   try {
     target = it->get<T>();
   } catch (const json::exception&) {

@@ -87,6 +87,16 @@ class JobSpecTest : public QObject {
     QVERIFY(!parseJobSpec("[]").ok());
     QVERIFY(!parseJobSpec(R"({"name":"x"})").ok());  // no offer
     QVERIFY(loadJobSpec("/nonexistent/job.json").error().code == spotwise::ErrorCode::NotFound);
+    // Whole numbers must fit their field (converting 1e300 to int is undefined: found by JobSpecFuzzer).
+    for (const char* count : {"1e300", "66666666666666666666666", "2.5", "-3000000000"}) {
+      auto big = parseJobSpec(std::string(R"({"name":"x","offer":{"provider":"aws","gpuCount":)") + count + "}}");
+      QVERIFY(!big.ok());
+      QVERIFY2(big.error().message.find("offer.gpuCount: ") != std::string::npos &&
+                   big.error().message.find("is not a whole number in range") != std::string::npos,
+               big.error().message.c_str());
+    }
+    const auto whole = parseJobSpec(R"({"name":"x","offer":{"provider":"aws","gpuCount":8.0}})");  // 8.0 is whole
+    QVERIFY(whole.ok() || whole.error().message.find("gpuCount") == std::string::npos);
   }
 
   void everyInvalidFieldIsExplained() {
