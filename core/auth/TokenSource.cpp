@@ -66,7 +66,9 @@ Result<CachedToken> exchangeToken(http::HttpClient& client, std::string_view ope
     error.providerCode = oauthError;
     return error;
   }
-  if (!body.is_object() || !body.contains("access_token") || !body["access_token"].is_string())
+  // An empty access_token is no token either (found by AzureEnvironmentFuzzer).
+  if (!body.is_object() || !body.contains("access_token") || !body["access_token"].is_string() ||
+      body["access_token"].get_ref<const std::string&>().empty())
     return makeError(ErrorCode::DataLoss, op + ": the answer has no access_token");
   CachedToken token;
   token.value = body["access_token"].get<std::string>();
