@@ -23,6 +23,12 @@ bool isSet(const auth::aws::Environment& env, const char* name) {
 }
 }  // namespace
 
+Result<std::optional<sources::AwsApiAccess>> awsAccessFor(const RefreshConfig& config, http::HttpClient& client,
+                                                          const std::stop_token& stop) {
+  if (config.aws || !config.resolveAws) return config.aws;
+  return config.resolveAws(client, stop);
+}
+
 AwsAccessResolver awsChainResolver(auth::aws::Environment env, std::optional<std::string> profile,
                                    auth::aws::ProcessRunner runProcess) {
   auth::aws::AwsResolverOptions defaults;
@@ -106,8 +112,8 @@ std::vector<SourceOutcome> refreshAll(http::HttpClient& client, const RefreshCon
         const std::string& id = ids[i];
         // AWS credentials not handed in are looked for now, on this thread (a process, an STS call).
         std::optional<sources::AwsApiAccess> aws = config.aws;
-        if (id == "aws-spot-history" && !aws && config.resolveAws) {
-          auto found = config.resolveAws(client, stop);
+        if (id == "aws-spot-history") {
+          auto found = awsAccessFor(config, client, stop);
           if (!found) {
             outcome.error = found.error();
             outcome.error.message = sourceName(id) + ": AWS credentials: " + outcome.error.message;

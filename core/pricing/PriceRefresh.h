@@ -58,6 +58,14 @@ struct RefreshConfig {
   sources::FetchSettings settings;  ///< timeouts, retries, max pages (onProgress/stop are set per source)
 };
 
+/**
+ * The AWS access a refresh uses: `config.aws` when set, else what `config.resolveAws` finds (on the
+ * caller's thread, with `client` for STS); nullopt when there are no credentials anywhere, an error
+ * when there are but they cannot be had.
+ */
+Result<std::optional<sources::AwsApiAccess>> awsAccessFor(const RefreshConfig& config, http::HttpClient& client,
+                                                          const std::stop_token& stop);
+
 /** The live sources, in the order they are shown. */
 const std::vector<std::string>& liveSourceIds();  // aws-offer, aws-spot-history, aws-spot-feed, aws-spot-advisor, azure-retail, gcp-billing
 

@@ -16,7 +16,6 @@
 #include <QScreen>
 #include <QSettings>
 #include <QStackedWidget>
-#include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
 

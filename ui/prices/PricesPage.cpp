@@ -61,8 +61,6 @@ QString sourceTitle(const QString& id) {
   return QObject::tr("GCP");
 }
 
-}  // namespace
-
 /** What a fetch of AWS's spot price record came back with (on the worker thread). */
 struct AwsRecordResult {
   std::vector<pricing::HistoryPoint> changes;
@@ -70,7 +68,6 @@ struct AwsRecordResult {
   QString error;               ///< empty on success
 };
 
-namespace {
 /** The price in effect at `unix` among `changes` (oldest first): the last change at or before it, else the first. */
 double priceAt(const std::vector<pricing::HistoryPoint>& changes, std::int64_t unix) {
   double price = changes.empty() ? 0 : changes.front().usdPerHour;
@@ -505,16 +502,12 @@ void PricesPage::loadAwsSpotRecord() {
     pending->watcher.setFuture(QtConcurrent::run([config = std::move(config), offer = pending->offer, stop, since]() mutable {
       http::CurlHttpClient client;
       config.settings.stop = stop;
-      std::optional<pricing::sources::AwsApiAccess> access = config.aws;
-      if (!access && config.resolveAws) {
-        auto resolved = config.resolveAws(client, stop);
-        if (!resolved) return AwsRecordResult{{}, since, toQString(resolved.error().message)};
-        access = *resolved;
-      }
-      if (!access) {
+      auto access = pricing::awsAccessFor(config, client, stop);
+      if (!access) return AwsRecordResult{{}, since, toQString(access.error().message)};
+      if (!*access) {
         return AwsRecordResult{{}, since, QObject::tr("no AWS credentials (add them on the Accounts page, or in the environment or ~/.aws)")};
       }
-      auto changes = pricing::sources::fetchAwsSpotPriceChanges(client, *access, offer.region, offer.instanceType, offer.zone, since,
+      auto changes = pricing::sources::fetchAwsSpotPriceChanges(client, **access, offer.region, offer.instanceType, offer.zone, since,
                                                                 config.settings);
       if (!changes) return AwsRecordResult{{}, since, toQString(changes.error().message)};
       return AwsRecordResult{std::move(*changes), since, {}};
