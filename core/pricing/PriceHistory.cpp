@@ -308,15 +308,31 @@ Result<std::vector<SourceHealth>> PriceHistory::health() {
   return out;
 }
 
-Result<std::vector<HistoryPoint>> PriceHistory::history(CloudProvider provider, const std::string& region, const std::string& zone,
-                                                        const std::string& instanceType, sources::PriceKind kind) {
+Result<OfferHistory> PriceHistory::history(const Offer& offer, sources::PriceKind kind) {
+  // An empty gpu_model / 0 gpu_count is a source that names only the instance type (the catalog takes
+  // its GPUs from the machine table); otherwise both must be the offer's (GCP N1 types come with
+  // several GPU choices under one instance type).
   Statement query(m_db,
-                  "SELECT r.at, p.as_of, p.usd_per_hour, r.source FROM prices_point p JOIN prices_refresh r ON r.id = p.refresh_id"
-                  " WHERE p.provider=? AND p.region=? AND p.instance_type=? AND p.kind=? AND p.zone=? ORDER BY r.at, r.id;");
-  query.bind(1, providerId(provider)).bind(2, region).bind(3, instanceType).bind(4, sources::priceKindName(kind)).bind(5, zone);
+                  "SELECT r.at, p.as_of, p.usd_per_hour, r.source, p.zone FROM prices_point p JOIN prices_refresh r ON r.id = p.refresh_id"
+                  " WHERE p.provider=? AND p.region=? AND p.instance_type=? AND p.kind=? AND (p.zone=? OR p.zone='')"
+                  " AND (p.gpu_model=? OR p.gpu_model='') AND (p.gpu_count=? OR p.gpu_count=0) ORDER BY r.at, r.id, p.rowid;");
+  query.bind(1, providerId(offer.provider)).bind(2, offer.region).bind(3, offer.instanceType).bind(4, sources::priceKindName(kind));
+  query.bind(5, offer.zone).bind(6, offer.gpuModel).bind(7, offer.gpuCount);
   if (!query.ok()) return dbError(m_db, "read price history");
-  std::vector<HistoryPoint> out;
-  while (query.step() == SQLITE_ROW) out.push_back(HistoryPoint{query.int64(0), query.int64(1), query.real(2), query.text(3)});
+  std::vector<HistoryPoint> zonePoints, regionPoints;
+  int rc = SQLITE_ROW;
+  while ((rc = query.step()) == SQLITE_ROW) {
+    HistoryPoint point{query.int64(0), query.int64(1), query.real(2), query.text(3)};
+    (query.text(4).empty() ? regionPoints : zonePoints).push_back(std::move(point));
+  }
+  if (rc != SQLITE_DONE) return dbError(m_db, "read price history of " + offer.instanceType + " in " + offer.region);
+  OfferHistory out;
+  if (!offer.zone.empty() && zonePoints.empty()) {
+    out.regionLevel = !regionPoints.empty();
+    out.points = std::move(regionPoints);
+  } else {
+    out.points = offer.zone.empty() ? std::move(regionPoints) : std::move(zonePoints);
+  }
   return out;
 }
 

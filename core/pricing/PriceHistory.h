@@ -37,6 +37,13 @@ struct HistoryPoint {
   std::string sourceId;
 };
 
+/** The recorded prices of one offer and one kind (PriceHistory::history). */
+struct OfferHistory {
+  std::vector<HistoryPoint> points;
+  /** A zone offer whose zone has no stored series of this kind: `points` are its region's (zone ""). */
+  bool regionLevel = false;
+};
+
 /**
  * Spotwise's own price history in a SQLite file (WAL): every live refresh of every source, its
  * records, and its outcome. The tables are prefixed `prices_`, with their own schema version
@@ -68,9 +75,14 @@ class PriceHistory {
   Result<std::optional<LastGood>> lastGood(const std::string& sourceId);
   /** Health of every source ever refreshed, by source id. */
   Result<std::vector<SourceHealth>> health();
-  /** Recorded prices of one offer (zone "" = region level), oldest first. */
-  Result<std::vector<HistoryPoint>> history(CloudProvider provider, const std::string& region, const std::string& zone,
-                                            const std::string& instanceType, sources::PriceKind kind);
+  /**
+   * Recorded `kind` prices of `offer`, oldest first: the stored prices of its provider, region and
+   * instance type whose GPU model and count are its own (a stored price names no GPU model, or count,
+   * when its source gives only the instance type, as AWS and Azure do: the catalog takes those from
+   * the machine table, so they match). For a zone offer, its zone's own series when one is stored,
+   * else the region-level series (zone ""), which OfferHistory::regionLevel then says.
+   */
+  Result<OfferHistory> history(const Offer& offer, sources::PriceKind kind);
 
  private:
   explicit PriceHistory(sqlite3* db) : m_db(db) {}

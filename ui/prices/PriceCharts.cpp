@@ -202,19 +202,23 @@ void PriceCharts::showSavings(const std::vector<pricing::Offer>& top) {
   resetValueAxis(m_savingsChart, Qt::Horizontal, 100, tr("savings vs on-demand"));
 }
 
-void PriceCharts::setHistory(const QString& title, const std::vector<pricing::HistoryPoint>& onDemand,
-                             const std::vector<pricing::HistoryPoint>& spot, bool awsRecordAvailable) {
-  auto fill = [](QLineSeries* series, const std::vector<pricing::HistoryPoint>& points) {
+void PriceCharts::setHistory(const QString& title, const pricing::OfferHistory& onDemand, const pricing::OfferHistory& spot,
+                             bool awsRecordAvailable) {
+  auto fill = [](QLineSeries* series, const pricing::OfferHistory& history) {
     QList<QPointF> xy;
-    for (const auto& p : points) xy << QPointF(static_cast<double>(p.fetchedUnix) * 1000.0, p.usdPerHour);
+    for (const auto& p : history.points) xy << QPointF(static_cast<double>(p.fetchedUnix) * 1000.0, p.usdPerHour);
     series->replace(xy);
   };
   fill(m_historyOnDemand, onDemand);
   fill(m_historySpot, spot);
+  // A zone offer's price that is stored only for its whole region (AWS on-demand is) is drawn, and named so.
+  m_historyOnDemand->setName(onDemand.regionLevel ? tr("On-demand (whole region)") : tr("On-demand"));
+  m_historySpot->setName(spot.regionLevel ? tr("Spot (whole region)") : tr("Spot"));
   m_historyAwsRecord->clear();
   fitHistoryAxes();
-  m_historyChart->setTitle(onDemand.empty() && spot.empty() ? tr("%1: no recorded history yet (refresh to record prices)").arg(title)
-                                                            : tr("Price history: %1").arg(title));
+  m_historyChart->setTitle(onDemand.points.empty() && spot.points.empty()
+                               ? tr("%1: no recorded history yet (refresh to record prices)").arg(title)
+                               : tr("Price history: %1").arg(title));
   setAwsSpotRecordStatus(awsRecordAvailable ? QString() : tr("AWS's own record is for AWS offers."), awsRecordAvailable);
 }
 

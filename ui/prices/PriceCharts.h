@@ -41,11 +41,12 @@ class PriceCharts : public QWidget {
   /** The same over offers held elsewhere (the page's shown rows), without copying them. */
   void setSavings(const std::vector<const pricing::Offer*>& offers);
   /**
-   * Draws the price history of one offer (on-demand and spot series; either may be empty). The AWS
+   * Draws the price history of one offer (on-demand and spot series; either may be empty). A series
+   * that is its region's, for a zone offer (OfferHistory::regionLevel), says so in the legend. The AWS
    * record series is cleared, and its button enabled when `awsRecordAvailable` (an AWS offer).
    */
-  void setHistory(const QString& title, const std::vector<pricing::HistoryPoint>& onDemand,
-                  const std::vector<pricing::HistoryPoint>& spot, bool awsRecordAvailable = false);
+  void setHistory(const QString& title, const pricing::OfferHistory& onDemand, const pricing::OfferHistory& spot,
+                  bool awsRecordAvailable = false);
   /**
    * Draws AWS's record of the offer's spot price from `sinceUnix` to `nowUnix`: `changes` (oldest first)
    * as steps, each price holding until the next change (the one in effect at `sinceUnix` may be older:

@@ -440,13 +440,11 @@ void PricesPage::updateHistoryChart() {
   const QModelIndex current = m_table->currentIndex();
   const auto* o = current.isValid() ? m_proxy->offerAt(current.row()) : nullptr;
   if (!o) return;
-  std::vector<pricing::HistoryPoint> onDemand, spot;
+  pricing::OfferHistory onDemand, spot;
   if (!m_refresh->databasePath().isEmpty() && QFileInfo::exists(m_refresh->databasePath())) {
     if (auto history = pricing::PriceHistory::open(m_refresh->databasePath().toStdString())) {
-      if (auto points = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::OnDemand))
-        onDemand = std::move(*points);
-      if (auto points = history->history(o->provider, o->region, o->zone, o->instanceType, pricing::sources::PriceKind::Spot))
-        spot = std::move(*points);
+      if (auto points = history->history(*o, pricing::sources::PriceKind::OnDemand)) onDemand = std::move(*points);
+      if (auto points = history->history(*o, pricing::sources::PriceKind::Spot)) spot = std::move(*points);
     }
   }
   const QString title = o->zone.empty() ? QStringLiteral("%1 %2").arg(toQString(o->instanceType), toQString(o->region))

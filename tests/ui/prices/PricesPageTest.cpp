@@ -4,8 +4,10 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -21,6 +23,7 @@
 #include "TestSupport.h"
 #include "core/http/CurlHttpClient.h"
 #include "core/pricing/Comparison.h"
+#include "core/pricing/PriceHistory.h"
 #include "core/pricing/PriceRefresh.h"
 #include "core/common/Time.h"
 #include "core/pricing/Snapshot.h"
@@ -185,6 +188,67 @@ class PricesPageTest : public QObject {
     const auto top = pricing::topSavings(shown(*page), 20);
     QCOMPARE(charts->savingsBars()->count(), static_cast<int>(top.size()));
     QCOMPARE(charts->savingsBars()->at(charts->savingsBars()->count() - 1), std::round(*top.front().savingsPercent() * 10) / 10);
+  }
+
+  // An AWS zone offer (what every AWS offer is once the per-zone spot source ran): its chart draws the
+  // region's on-demand series (AWS prices on-demand per region), named so, and its zone's own spot series.
+  void historyChartOfAZoneOfferDrawsRegionOnDemandAndZoneSpot() {
+    const QString db = m_dir.filePath(QStringLiteral("zones/prices.sqlite"));
+    QVERIFY(QDir().mkpath(QFileInfo(db).absolutePath()));
+    const std::int64_t t0 = *parseIso8601Utc("2026-11-28T00:00:00Z"), t1 = t0 + 6 * 3600;
+    {
+      auto history = pricing::PriceHistory::open(db.toStdString());
+      QVERIFY(history);
+      auto record = [](const char* source, const char* zone, pricing::sources::PriceKind kind, double usd, std::int64_t at, int gpus) {
+        pricing::sources::PriceRecord r;
+        r.provider = CloudProvider::Aws;
+        r.region = "eu-north-1";
+        r.zone = zone;
+        r.instanceType = "g4dn.xlarge";
+        r.kind = kind;
+        r.usdPerHour = usd;
+        r.asOfUnix = at;
+        r.sourceId = source;
+        r.gpuCount = gpus;  // as stored: AWS sources name no GPU model
+        return r;
+      };
+      using pricing::sources::PriceKind;
+      for (const auto& [at, onDemand, spotA, spotB] : {std::tuple{t0, 0.558, 0.1702, 0.1811}, std::tuple{t1, 0.561, 0.1733, 0.1820}}) {
+        pricing::sources::ParsedPrices offers, zones;
+        offers.records = {record("aws-offer", "", PriceKind::OnDemand, onDemand, at, 1)};
+        zones.records = {record("aws-spot-history", "eu-north-1a", PriceKind::Spot, spotA, at, 0),
+                         record("aws-spot-history", "eu-north-1b", PriceKind::Spot, spotB, at, 0)};
+        QVERIFY(history->recordSuccess("aws-offer", at, offers));
+        QVERIFY(history->recordSuccess("aws-spot-history", at, zones));
+      }
+    }
+    pricing::RefreshConfig config;
+    config.cacheDir = m_dir.filePath(QStringLiteral("zones-cache")).toStdString();
+    PricesPage page;
+    page.setRefreshConfig(config, db);
+    page.setSnapshot(m_snapshot);
+    page.refreshController()->wait();
+    QTRY_VERIFY(page.findChild<QLabel*>(QStringLiteral("asOfLabel"))->text().startsWith(QStringLiteral("Live prices")));
+    QTest::keyClicks(page.findChild<QLineEdit*>(QStringLiteral("searchLineEdit")), QStringLiteral("eu-north-1a"));
+    int row = -1;
+    for (int r = 0; r < page.proxy()->rowCount(); ++r) {
+      const auto* o = page.proxy()->offerAt(r);
+      if (o->provider == CloudProvider::Aws && o->zone == "eu-north-1a" && o->instanceType == "g4dn.xlarge") row = r;
+    }
+    QVERIFY2(row >= 0, "the zone offer is not in the table");
+    QCOMPARE(page.proxy()->offerAt(row)->onDemand->usdPerHour, 0.561);  // the region's price, folded into the zone offer
+    auto* charts = page.charts();
+    page.offersView()->setCurrentIndex(page.proxy()->index(row, 0));
+    const auto* onDemand = charts->historyOnDemand();
+    QCOMPARE(onDemand->count(), 2);
+    QCOMPARE(onDemand->at(0), QPointF(double(t0) * 1000.0, 0.558));
+    QCOMPARE(onDemand->at(1), QPointF(double(t1) * 1000.0, 0.561));
+    QVERIFY2(onDemand->name().contains(QStringLiteral("whole region")), qPrintable(onDemand->name()));
+    const auto* spot = charts->historySpot();
+    QCOMPARE(spot->count(), 2);  // eu-north-1a only, not eu-north-1b's series mixed in
+    QCOMPARE(spot->at(0), QPointF(double(t0) * 1000.0, 0.1702));
+    QCOMPARE(spot->at(1), QPointF(double(t1) * 1000.0, 0.1733));
+    QCOMPARE(spot->name(), QStringLiteral("Spot"));
   }
 
   void refreshRunsOffTheGuiThreadAndShowsEachSource() {
