@@ -6,6 +6,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QDateTimeAxis>
+#include <QGraphicsSimpleTextItem>
 #include <QHBoxLayout>
 #include <QHorizontalBarSeries>
 #include <QLabel>
@@ -63,9 +64,10 @@ PriceCharts::PriceCharts(QWidget* parent)
   setObjectName(QStringLiteral("priceCharts"));
   m_compareSeries->append(m_onDemandSet);
   m_compareSeries->append(m_spotSet);
-  m_compareSeries->setLabelsVisible(true);
-  m_compareSeries->setLabelsFormat(QStringLiteral("$@value"));
-  m_compareSeries->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
+  // The series' own labels would print a missing price's empty bar as "$0": the chart draws its own
+  // (positionComparisonLabels), one per present price. No border: an empty bar leaves no line either.
+  m_compareSeries->setLabelsVisible(false);
+  for (auto* set : {m_onDemandSet, m_spotSet}) set->setPen(Qt::NoPen);
   m_compareChart->addSeries(m_compareSeries);
   m_compareChart->addAxis(m_compareAxis, Qt::AlignBottom);
   auto* compareValue = new QValueAxis;
@@ -74,6 +76,7 @@ PriceCharts::PriceCharts(QWidget* parent)
   m_compareSeries->attachAxis(m_compareAxis);
   m_compareSeries->attachAxis(compareValue);
   m_compareChart->legend()->setAlignment(Qt::AlignBottom);
+  connect(m_compareChart, &QChart::plotAreaChanged, this, &PriceCharts::positionComparisonLabels);
 
   m_savingsSeries->append(m_savingsSet);
   m_savingsSeries->setLabelsVisible(true);
@@ -162,24 +165,59 @@ void PriceCharts::setComparison(const std::vector<pricing::Offer>& offers, const
   const auto cheapest = pricing::cheapestByProvider(offers, gpuModel.toStdString(), gpuCount);
   m_onDemandSet->remove(0, m_onDemandSet->count());
   m_spotSet->remove(0, m_spotSet->count());
+  for (auto& [onDemand, spot] : m_compareLabels) {
+    delete onDemand;
+    delete spot;
+  }
+  m_compareLabels.clear();
   QStringList categories;
   double max = 0;
+  const auto valueLabel = [this](const std::optional<double>& usd) -> QGraphicsSimpleTextItem* {
+    if (!usd) return nullptr;
+    auto* label = new QGraphicsSimpleTextItem(QStringLiteral("$%1").arg(*usd, 0, 'f', 2), m_compareChart);
+    label->setBrush(m_compareAxis->labelsBrush());  // the theme's text colour
+    label->setFont(m_compareAxis->labelsFont());
+    return label;
+  };
   for (const auto& c : cheapest) {
     const auto savings = c.savingsPercent();
     QString label = toQString(pricing::providerDisplayName(c.provider));
     if (savings) label += tr(" (−%1 %)").arg(*savings, 0, 'f', 0);
+    // A missing price has no bar (a bar set needs a value: 0, not drawn, without a label) and the
+    // category label says which is missing; it is never shown as $0.
+    if (!c.onDemandUsd && !c.spotUsd) label += tr(" (no offer)");
+    else if (!c.spotUsd) label += tr(" (no spot price)");
+    else if (!c.onDemandUsd) label += tr(" (no on-demand price)");
     categories << label;
-    // A missing price is drawn as an empty bar (0) and says so in the category label, never as $0.
-    if (!c.onDemandUsd && !c.spotUsd) categories.last() += tr(" (no offer)");
     m_onDemandSet->append(c.onDemandUsd.value_or(0));
     m_spotSet->append(c.spotUsd.value_or(0));
+    m_compareLabels.emplace_back(valueLabel(c.onDemandUsd), valueLabel(c.spotUsd));
     max = std::max({max, c.onDemandUsd.value_or(0), c.spotUsd.value_or(0)});
   }
   m_compareAxis->clear();
   m_compareAxis->append(categories);
   resetValueAxis(m_compareChart, Qt::Vertical, max, tr("$/h"));
+  positionComparisonLabels();
   m_compareChart->setTitle(gpuModel.isEmpty() ? tr("Choose a GPU model to compare providers")
                                               : tr("Cheapest %1 × %2: on-demand vs spot").arg(gpuCount).arg(gpuModel));
+}
+
+void PriceCharts::positionComparisonLabels() {
+  // Grouped bars: category i spans i ± barWidth/2 on the category axis, its sets side by side.
+  const qreal group = m_compareSeries->barWidth();
+  const qreal sets = m_compareSeries->count();
+  for (std::size_t i = 0; i < m_compareLabels.size(); ++i) {
+    const auto [onDemand, spot] = m_compareLabels[i];
+    for (int set = 0; set < 2; ++set) {
+      QGraphicsSimpleTextItem* label = set == 0 ? onDemand : spot;
+      if (!label) continue;
+      const qreal value = (set == 0 ? m_onDemandSet : m_spotSet)->at(static_cast<int>(i));
+      const qreal x = static_cast<qreal>(i) - group / 2 + group / sets * (set + 0.5);
+      const QPointF top = m_compareChart->mapToPosition(QPointF(x, value), m_compareSeries);
+      const QRectF box = label->boundingRect();
+      label->setPos(top.x() - box.width() / 2, top.y() - box.height() - 2);
+    }
+  }
 }
 
 void PriceCharts::setSavings(const std::vector<pricing::Offer>& offers) { showSavings(pricing::topSavings(offers, 20)); }

@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+#include <utility>
 #include <vector>
 
 #include "core/pricing/Comparison.h"
@@ -13,6 +14,7 @@ class QBarSet;
 class QBarCategoryAxis;
 class QChart;
 class QChartView;
+class QGraphicsSimpleTextItem;
 class QHorizontalBarSeries;
 class QLineSeries;
 class QLabel;
@@ -60,6 +62,13 @@ class PriceCharts : public QWidget {
   [[nodiscard]] QBarSet* onDemandBars() const { return m_onDemandSet; }
   [[nodiscard]] QBarSet* spotBars() const { return m_spotSet; }
   [[nodiscard]] QStringList comparisonCategories() const;
+  /**
+   * The value labels over the comparison bars, per provider (category): on-demand then spot. A missing
+   * price has no bar and no label (nullptr here), never "$0"; its category label names it.
+   */
+  [[nodiscard]] const std::vector<std::pair<QGraphicsSimpleTextItem*, QGraphicsSimpleTextItem*>>& comparisonLabels() const {
+    return m_compareLabels;
+  }
   [[nodiscard]] QBarSet* savingsBars() const { return m_savingsSet; }
   [[nodiscard]] QStringList savingsCategories() const;
   [[nodiscard]] QLineSeries* historyOnDemand() const { return m_historyOnDemand; }
@@ -74,6 +83,8 @@ class PriceCharts : public QWidget {
 
  private:
   void showSavings(const std::vector<pricing::Offer>& top);
+  /** Places the comparison's value labels over their bars (after a data or plot area change). */
+  void positionComparisonLabels();
   /** Fits the date and price axes to every point of the three history series. */
   void fitHistoryAxes();
 
@@ -82,6 +93,8 @@ class PriceCharts : public QWidget {
   QBarSet* m_onDemandSet;
   QBarSet* m_spotSet;
   QBarCategoryAxis* m_compareAxis;
+  /** Per category, the labels of its on-demand and spot bars (nullptr: no price, no bar). Children of m_compareChart. */
+  std::vector<std::pair<QGraphicsSimpleTextItem*, QGraphicsSimpleTextItem*>> m_compareLabels;
   QChart* m_savingsChart;
   QHorizontalBarSeries* m_savingsSeries;
   QBarSet* m_savingsSet;

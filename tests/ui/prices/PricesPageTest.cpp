@@ -1,6 +1,10 @@
 // The Prices page offscreen: filters, search, sorting, CSV, banner, chart data and a live refresh
 // against a real loopback HTTP server (one source failing).
+#include <QBarSeries>
 #include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QGraphicsSimpleTextItem>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
@@ -61,6 +65,45 @@ class PricesPageTest : public QObject {
     const int i = combo->findText(text);
     QVERIFY2(i >= 0, qPrintable(text));
     combo->setCurrentIndex(i);
+  }
+  /** The comparison chart draws `expected`: a bar and a "$x.xx" label per present price, no label (never "$0") for a missing one. */
+  static void checkComparison(const PriceCharts& charts, const std::vector<pricing::ProviderCheapest>& expected) {
+    QCOMPARE(charts.comparisonLabels().size(), expected.size());
+    QCOMPARE(charts.comparisonCategories().size(), static_cast<int>(expected.size()));
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const auto& e = expected[i];
+      const int bar = static_cast<int>(i);
+      const QString category = charts.comparisonCategories()[bar];
+      for (const auto& [usd, set, label, missing] :
+           {std::tuple{e.onDemandUsd, charts.onDemandBars(), charts.comparisonLabels()[i].first, QStringLiteral("no on-demand price")},
+            std::tuple{e.spotUsd, charts.spotBars(), charts.comparisonLabels()[i].second, QStringLiteral("no spot price")}}) {
+        if (usd) {
+          QCOMPARE(set->at(bar), *usd);
+          QVERIFY(label);
+          QCOMPARE(label->text(), QStringLiteral("$%1").arg(*usd, 0, 'f', 2));
+          QVERIFY2(!category.contains(missing), qPrintable(category));
+        } else {
+          QVERIFY2(!label, qPrintable(category + QStringLiteral(": a missing price has a label: ") + (label ? label->text() : QString())));
+          QVERIFY2(category.contains(e.onDemandUsd || e.spotUsd ? missing : QStringLiteral("no offer")), qPrintable(category));
+        }
+      }
+      if (const auto s = e.savingsPercent()) {
+        QVERIFY2(category.contains(QStringLiteral("(−%1 %)").arg(*s, 0, 'f', 0)), qPrintable(category));
+      } else {
+        QVERIFY2(!category.contains(QStringLiteral("%")), qPrintable(category));  // no savings without both prices
+      }
+    }
+  }
+  static Offer offer(CloudProvider provider, const char* type, const char* region, std::optional<double> onDemand, std::optional<double> spot) {
+    Offer o;
+    o.provider = provider;
+    o.instanceType = type;
+    o.region = region;
+    o.gpuModel = "A100-80GB";
+    o.gpuCount = 8;
+    if (onDemand) o.onDemand = pricing::Price{*onDemand, "test", 0};
+    if (spot) o.spot = pricing::Price{*spot, "test", 0};
+    return o;
   }
   static std::vector<Offer> shown(PricesPage& page) {
     std::vector<Offer> out;
@@ -177,13 +220,7 @@ class PricesPageTest : public QObject {
     QTRY_VERIFY(charts->comparisonCategories().size() == 3 && charts->comparisonCategories()[0].startsWith(QStringLiteral("AWS")));
     const auto expected = pricing::cheapestByProvider(m_snapshot.offers, "H100", 8);
     QTRY_COMPARE(charts->onDemandBars()->count(), 3);
-    for (int i = 0; i < 3; ++i) {
-      QCOMPARE(charts->onDemandBars()->at(i), expected[static_cast<std::size_t>(i)].onDemandUsd.value_or(0));
-      QCOMPARE(charts->spotBars()->at(i), expected[static_cast<std::size_t>(i)].spotUsd.value_or(0));
-      if (const auto s = expected[static_cast<std::size_t>(i)].savingsPercent()) {
-        QVERIFY(charts->comparisonCategories()[i].contains(QStringLiteral("−%1 %").arg(*s, 0, 'f', 0)));
-      }
-    }
+    checkComparison(*charts, expected);
     // Savings ranking over the shown offers, best first (drawn bottom-up).
     const auto top = pricing::topSavings(shown(*page), 20);
     QCOMPARE(charts->savingsBars()->count(), static_cast<int>(top.size()));
@@ -249,6 +286,46 @@ class PricesPageTest : public QObject {
     QCOMPARE(spot->at(0), QPointF(double(t0) * 1000.0, 0.1702));
     QCOMPARE(spot->at(1), QPointF(double(t1) * 1000.0, 0.1733));
     QCOMPARE(spot->name(), QStringLiteral("Spot"));
+  }
+
+  // One provider with both prices, one with on-demand only, one with spot only (prices chosen by hand):
+  // a missing price is no bar and no label, never "$0"; each label sits over its own bar.
+  void comparisonChartDrawsAMissingPriceAsNoBar() {
+    const std::vector<Offer> offers{
+        offer(CloudProvider::Aws, "p4de.24xlarge", "us-east-1", 40.96, 12.29),
+        offer(CloudProvider::Aws, "p4de.24xlarge", "us-west-2", 41.00, 10.24),  // cheaper spot elsewhere
+        offer(CloudProvider::Gcp, "a2-ultragpu-8g", "us-central1", 40.22, std::nullopt),
+        offer(CloudProvider::Azure, "Standard_ND96amsr_A100_v4", "eastus", std::nullopt, 9.83)};
+    PriceCharts charts;
+    charts.resize(900, 420);
+    charts.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&charts));
+    charts.setComparison(offers, QStringLiteral("A100-80GB"), 8);
+    const auto expected = pricing::cheapestByProvider(offers, "A100-80GB", 8);
+    checkComparison(charts, expected);
+    // Hand-checked: AWS 40.96 on-demand (us-east-1) vs 10.24 spot (us-west-2) = 75 % saved.
+    QCOMPARE(charts.comparisonCategories(),
+             (QStringList{QStringLiteral("AWS (−75 %)"), QStringLiteral("GCP (no spot price)"), QStringLiteral("Azure (no on-demand price)")}));
+    // Each label is centred over its bar and just above its top.
+    auto* view = charts.findChild<QChartView*>(QStringLiteral("compareChartView"));
+    QVERIFY(view);
+    QChart* chart = view->chart();
+    auto* series = static_cast<QBarSeries*>(chart->series().at(0));
+    const qreal width = series->barWidth() / 2;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      for (int set = 0; set < 2; ++set) {
+        const QGraphicsSimpleTextItem* label = set == 0 ? charts.comparisonLabels()[i].first : charts.comparisonLabels()[i].second;
+        if (!label) continue;
+        const qreal value = *(set == 0 ? expected[i].onDemandUsd : expected[i].spotUsd);
+        const qreal left = static_cast<qreal>(i) - series->barWidth() / 2 + width * set;
+        const QPointF barLeft = chart->mapToPosition(QPointF(left, value), series);
+        const QPointF barRight = chart->mapToPosition(QPointF(left + width, value), series);
+        const QRectF box = label->mapRectToItem(chart, label->boundingRect());
+        QVERIFY2(std::abs(box.center().x() - (barLeft.x() + barRight.x()) / 2) < 1.0, qPrintable(label->text()));
+        QVERIFY2(box.bottom() <= barLeft.y() && box.bottom() > barLeft.y() - 10, qPrintable(label->text()));
+      }
+    }
+    if (qEnvironmentVariableIsSet("SPOTWISE_CHART_PNG")) charts.grab().save(qEnvironmentVariable("SPOTWISE_CHART_PNG"));
   }
 
   void refreshRunsOffTheGuiThreadAndShowsEachSource() {
