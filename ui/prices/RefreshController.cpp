@@ -5,8 +5,6 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <chrono>
-#include <map>
-#include <mutex>
 
 #include "core/http/CurlHttpClient.h"
 #include "ui/models/QtConvert.h"
@@ -41,6 +39,21 @@ RefreshOutcome finish(const QString& databasePath, const pricing::Snapshot& embe
 
 }  // namespace
 
+bool ProgressThrottle::pass(std::string_view sourceId, const pricing::sources::FetchProgress& p) {
+  std::lock_guard lock(m_mutex);
+  auto it = m_last.find(sourceId);
+  if (it == m_last.end()) it = m_last.emplace(std::string(sourceId), Last{}).first;
+  Last& last = it->second;
+  if (!last.seen || p.done < last.done || p.total != last.total) {  // the first report, or a new file
+    last = Last{p.done, p.total, true};
+    return true;
+  }
+  const std::uint64_t step = p.total > 0 ? p.total / 100 : (p.unit == "pages" ? 1 : std::uint64_t{1} << 20);
+  if (p.done != p.total && p.done < last.done + step) return false;
+  last.done = p.done;
+  return true;
+}
+
 RefreshController::RefreshController(QObject* parent) : QObject(parent) {
   connect(&m_watcher, &QFutureWatcher<RefreshOutcome>::finished, this, [this] { Q_EMIT finished(m_watcher.result()); });
 }
@@ -63,17 +76,10 @@ void RefreshController::start(const pricing::Snapshot& embedded) {
   const QString path = m_databasePath;
   m_watcher.setFuture(QtConcurrent::run([this, stop, config, path, embedded] {
     http::CurlHttpClient client;
-    // Progress arrives from the source threads; forward at most every 1 % or page.
-    std::mutex mutex;
-    std::map<std::string, std::uint64_t> lastSent;
+    // Progress arrives from the source threads; forward at most every 1 % or page of each file.
+    ProgressThrottle throttle;
     auto progress = [&](std::string_view id, const pricing::sources::FetchProgress& p) {
-      {
-        std::lock_guard lock(mutex);
-        auto& last = lastSent[std::string(id)];
-        const std::uint64_t step = p.total > 0 ? p.total / 100 : (p.unit == "pages" ? 1 : 1u << 20);
-        if (p.done != p.total && p.done < last + step) return;
-        last = p.done;
-      }
+      if (!throttle.pass(id, p)) return;
       Q_EMIT sourceProgress(toQString(id), static_cast<qint64>(p.done), static_cast<qint64>(p.total), toQString(p.unit));
     };
     RefreshOutcome outcome;

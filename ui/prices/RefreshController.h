@@ -4,8 +4,13 @@
 #include <QObject>
 #include <QString>
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <stop_token>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/pricing/LiveCatalog.h"
@@ -21,6 +26,27 @@ struct RefreshOutcome {
   std::optional<pricing::LiveCatalog> catalog;      ///< the merged offers; nullopt when no live data
   std::vector<pricing::SourceHealth> health;        ///< per source: last success, last attempt
   QString error;                                    ///< storage failure (the refresh itself never fails as a whole)
+};
+
+/**
+ * Which progress reports of the sources go on to the GUI: per source, at most one per 1 % of its total
+ * (or per page, or per MiB when the total is unknown), and every report of a finished total. A report
+ * below the last one passed, or with another total, starts a new file (AWS on-demand downloads one per
+ * region; a retry starts over): it passes, and the counting starts again from it. Thread-safe.
+ */
+class ProgressThrottle {
+ public:
+  /** True when `progress` of `sourceId` should be shown. */
+  bool pass(std::string_view sourceId, const pricing::sources::FetchProgress& progress);
+
+ private:
+  struct Last {
+    std::uint64_t done = 0;
+    std::uint64_t total = 0;
+    bool seen = false;
+  };
+  std::mutex m_mutex;
+  std::map<std::string, Last, std::less<>> m_last;
 };
 
 /**

@@ -12,8 +12,10 @@ Routes:
   GET /stall                           headers + 10 of 100 promised bytes, then silence (until client leaves)
   GET /truncated                       promises 1000 bytes, sends 10, closes
   GET /files/<path>                    a file under --root, with ETag / If-None-Match → 304
-  POST /__script?path=P                body: JSON list of {status, body, headers, delay_ms}; requests to P
-                                       pop them in order (the last one repeats)
+  POST /__script?path=P                body: JSON list of {status, body, headers, delay_ms, chunk,
+                                       chunk_delay_ms}; requests to P pop them in order (the last one
+                                       repeats); with chunk, the body is sent `chunk` bytes at a time,
+                                       chunk_delay_ms apart
   GET /__requests                      JSON list of every request seen (method, path, query, headers, body)
 """
 import argparse
@@ -38,7 +40,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet: tests read their own output
         pass
 
-    def _send(self, status, body=b"", headers=None):
+    def _send(self, status, body=b"", headers=None, chunk=0, chunk_delay_ms=0):
         if isinstance(body, str):
             body = body.encode()
         self.send_response(status)
@@ -48,8 +50,15 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, str(v))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if chunk <= 0:
             self.wfile.write(body)
+            return
+        for start in range(0, len(body), chunk):  # a slow download: the client sees it arrive in parts
+            self.wfile.write(body[start:start + chunk])
+            self.wfile.flush()
+            time.sleep(chunk_delay_ms / 1000)
 
     def _handle(self):
         url = urlsplit(self.path)
@@ -75,7 +84,8 @@ class Handler(BaseHTTPRequestHandler):
             step = (script.pop(0) if len(script) > 1 else script[0]) if script else None
         if step is not None:
             time.sleep(step.get("delay_ms", 0) / 1000)
-            return self._send(step.get("status", 200), step.get("body", ""), step.get("headers"))
+            return self._send(step.get("status", 200), step.get("body", ""), step.get("headers"),
+                              step.get("chunk", 0), step.get("chunk_delay_ms", 0))
         if p.startswith("/status/"):
             code = int(p.split("/")[2])
             headers = {"Retry-After": query["retry_after"][0]} if "retry_after" in query else {}
