@@ -602,10 +602,6 @@ void PricesPage::cancelRefresh() {
 void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
   m_refreshButton->setEnabled(true);
   m_cancelButton->setEnabled(false);
-  m_launchButton->setObjectName(QStringLiteral("launchButton"));
-  m_launchButton->setToolTip(tr("Open the launch form for the selected offer (or double-click a row). "
-                                "You can rehearse any offer on this computer, without a cloud account."));
-  m_launchButton->setEnabled(false);
   for (const auto& h : outcome.health) {
     const auto it = m_sourceRows.find(toQString(h.sourceId));
     if (it == m_sourceRows.end()) continue;
@@ -658,6 +654,7 @@ void PricesPage::onRefreshFinished(const RefreshOutcome& outcome) {
     warned << sourceTitle(toQString(s.sourceId));
   }
   if (outcome.catalog) showOffers(outcome.catalog->offers, outcome.catalog->sources, outcome.catalog->notes, true);
+  m_launchButton->setEnabled(currentOffer() != nullptr);  // follows the selection, whether new offers came or not
   if (!outcome.error.isEmpty()) {
     m_status->setText(tr("Price history: %1").arg(outcome.error));
   } else if (outcome.ranNetwork) {

@@ -4,6 +4,8 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QClipboard>
+#include <QDateTime>
 #include <QGraphicsSimpleTextItem>
 #include <QCheckBox>
 #include <QComboBox>
@@ -12,6 +14,8 @@
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QFileInfo>
+#include <QGuiApplication>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -32,6 +36,7 @@
 #include "core/common/Time.h"
 #include "core/pricing/Snapshot.h"
 #include "ui/models/OfferTableModel.h"
+#include "ui/models/QtConvert.h"
 #include "ui/prices/PriceCharts.h"
 #include "ui/prices/PricesPage.h"
 #include "ui/prices/RefreshController.h"
@@ -104,6 +109,27 @@ class PricesPageTest : public QObject {
     if (onDemand) o.onDemand = pricing::Price{*onDemand, "test", 0};
     if (spot) o.spot = pricing::Price{*spot, "test", 0};
     return o;
+  }
+  /** Every live source's endpoint on `server` (what it does not script answers 404); one attempt each. */
+  pricing::RefreshConfig serverConfig(const test::LoopbackServer& server, const char* cache) {
+    pricing::RefreshConfig config;
+    config.endpoints.awsRegionIndexUrl = server.url("/aws/region_index.json");
+    config.endpoints.awsOfferBase = server.url("");
+    config.endpoints.awsSpotFeedUrl = server.url("/aws/spot.js");
+    config.endpoints.awsAdvisorUrl = server.url("/aws/advisor.json");
+    config.endpoints.azureRetailUrl = server.url("/azure/prices");
+    config.endpoints.gcpBillingUrl = server.url("/gcp/skus");
+    config.awsRegions = {"us-east-2"};
+    config.cacheDir = m_dir.filePath(QString::fromUtf8(cache)).toStdString();
+    config.settings.retry.maxAttempts = 1;
+    config.settings.timeout = std::chrono::seconds(10);
+    return config;
+  }
+  /** No AWS credentials from the environment or ~/.aws: the per-zone spot source is skipped. */
+  void clearAwsEnvironment() {
+    qunsetenv("AWS_ACCESS_KEY_ID");
+    qputenv("AWS_SHARED_CREDENTIALS_FILE", m_dir.filePath(QStringLiteral("no-aws-credentials")).toUtf8());
+    qputenv("AWS_CONFIG_FILE", m_dir.filePath(QStringLiteral("no-aws-config")).toUtf8());
   }
   static std::vector<Offer> shown(PricesPage& page) {
     std::vector<Offer> out;
@@ -326,6 +352,115 @@ class PricesPageTest : public QObject {
       }
     }
     if (qEnvironmentVariableIsSet("SPOTWISE_CHART_PNG")) charts.grab().save(qEnvironmentVariable("SPOTWISE_CHART_PNG"));
+  }
+
+  // Copy with rows selected puts exactly those rows on the clipboard (as CSV, header first); without a
+  // selection, every shown row.
+  void copyPutsTheSelectedRowsOnTheClipboard() {
+    auto page = makePage();
+    choose(page->findChild<QComboBox*>(QStringLiteral("gpuComboBox")), QStringLiteral("H100"));
+    QVERIFY(page->proxy()->rowCount() >= 3);
+    auto* selection = page->offersView()->selectionModel();
+    selection->select(page->proxy()->index(0, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    selection->select(page->proxy()->index(2, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    QGuiApplication::clipboard()->clear();
+    page->findChild<QPushButton*>(QStringLiteral("copyButton"))->click();
+    const QStringList lines = QGuiApplication::clipboard()->text().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines[0].startsWith(QStringLiteral("Provider,Region,Instance type,GPUs")));
+    for (const auto& [line, row] : {std::pair{lines[1], 0}, std::pair{lines[2], 2}}) {
+      const Offer& o = *page->proxy()->offerAt(row);
+      QVERIFY2(line.startsWith(QStringLiteral("%1,%2,%3,").arg(toQString(pricing::providerDisplayName(o.provider)), toQString(o.region),
+                                                                 toQString(o.instanceType))),
+               qPrintable(line));
+      if (o.spot) QVERIFY2(line.contains(QStringLiteral(",%1,").arg(o.spot->usdPerHour, 0, 'f', 6)), qPrintable(line));
+    }
+    QCOMPARE(page->findChild<QLabel*>(QStringLiteral("statusLabel"))->text(), QStringLiteral("Copied the selected rows"));
+    selection->clearSelection();
+    page->copySelection();
+    QCOMPARE(QGuiApplication::clipboard()->text().count(QLatin1Char('\n')), page->proxy()->rowCount() + 1);
+  }
+
+  // A refresh that brings no live data (every source fails, none ever worked) leaves the table as it
+  // was: Launch stays enabled for the selected row.
+  void launchFollowsTheSelectionAfterARefreshWithNoLiveData() {
+    test::LoopbackServer server = test::LoopbackServer::httpFixture();  // no scripts: every source gets 404
+    QVERIFY2(server.running(), "the fixture server (python3) did not start");
+    auto store = makePlaintextSecretStore(m_dir.filePath(QStringLiteral("nolive-secrets.json")));
+    QSettings settings(m_dir.filePath(QStringLiteral("nolive-settings.ini")), QSettings::IniFormat);
+    clearAwsEnvironment();
+    PricesPage page;
+    page.setAccounts(store.get(), &settings);
+    page.setRefreshConfig(serverConfig(server, "nolive-cache"), m_dir.filePath(QStringLiteral("nolive/prices.sqlite")));
+    page.setSnapshot(m_snapshot);
+    page.refreshController()->wait();
+    QCoreApplication::processEvents();
+    auto* launch = page.findChild<QPushButton*>(QStringLiteral("launchButton"));
+    page.offersView()->setCurrentIndex(page.proxy()->index(3, 0));
+    const Offer selected = *page.currentOffer();
+    QVERIFY(launch->isEnabled());
+    QSignalSpy done(page.refreshController(), &RefreshController::finished);
+    page.refresh();
+    QVERIFY(done.wait(20000));
+    const auto* aws = page.findChild<QLabel*>(QStringLiteral("sourceLabel_aws-offer"));
+    QVERIFY2(aws->text().endsWith(QStringLiteral(": failed")), qPrintable(aws->text()));
+    QVERIFY(page.findChild<QLabel*>(QStringLiteral("asOfLabel"))->text().startsWith(QStringLiteral("Offline snapshot")));
+    QVERIFY(page.currentOffer());
+    QCOMPARE(page.currentOffer()->instanceType, selected.instanceType);
+    QVERIFY(launch->isEnabled());
+    QSignalSpy launched(&page, &PricesPage::launchRequested);
+    launch->click();
+    QCOMPARE(launched.count(), 1);
+    QCOMPARE(launched.at(0).at(0).value<Offer>().instanceType, selected.instanceType);
+  }
+
+  // A source that worked once and then fails says since when its data is stale, and why in its tooltip.
+  void aFailedRefreshAfterAGoodOneSaysStaleSince() {
+    test::LoopbackServer server = test::LoopbackServer::httpFixture((test::sourceDir() / "tests/data").string());
+    QVERIFY2(server.running(), "the fixture server (python3) did not start");
+    http::CurlHttpClient client;
+    const nlohmann::json index{{"regions", {{"us-east-2", {{"currentVersionUrl", "/files/pricing/aws/derived_us-east-2_p3.8xlarge_linux.json"}}}}}};
+    http::Request script;
+    script.method = "POST";
+    script.url = server.url("/__script?path=/aws/region_index.json");
+    script.body = nlohmann::json{{{"status", 200}, {"body", index.dump()}}, {{"status", 503}, {"body", "unavailable"}}}.dump();
+    QVERIFY(client.send(script));
+    auto store = makePlaintextSecretStore(m_dir.filePath(QStringLiteral("stale-secrets.json")));
+    QSettings settings(m_dir.filePath(QStringLiteral("stale-settings.ini")), QSettings::IniFormat);
+    clearAwsEnvironment();
+    const QString db = m_dir.filePath(QStringLiteral("stale/prices.sqlite"));
+    PricesPage page;
+    page.setAccounts(store.get(), &settings);
+    page.setRefreshConfig(serverConfig(server, "stale-cache"), db);
+    page.setSnapshot(m_snapshot);
+    page.refreshController()->wait();
+    QCoreApplication::processEvents();  // the stored data's load ends first
+    const auto* aws = page.findChild<QLabel*>(QStringLiteral("sourceLabel_aws-offer"));
+    QSignalSpy done(page.refreshController(), &RefreshController::finished);
+    page.refresh();
+    QVERIFY(done.wait(20000));
+    QVERIFY2(aws->text().startsWith(QStringLiteral("AWS on-demand: fresh")), qPrintable(aws->text()));
+    page.refresh();
+    QVERIFY(done.wait(20000));
+    auto history = pricing::PriceHistory::open(db.toStdString());
+    QVERIFY(history);
+    std::optional<std::int64_t> lastGood;
+    const auto health = history->health();
+    QVERIFY(health);
+    for (const auto& h : *health) {
+      if (h.sourceId == "aws-offer") {
+        QVERIFY(!h.lastAttemptOk);
+        lastGood = h.lastSuccessUnix;
+      }
+    }
+    QVERIFY(lastGood);
+    QCOMPARE(aws->text(), QStringLiteral("AWS on-demand: stale since %1")
+                              .arg(QDateTime::fromSecsSinceEpoch(*lastGood, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
+    QVERIFY2(aws->toolTip().contains(QStringLiteral("503")), qPrintable(aws->toolTip()));
+    // The data of the good refresh is still what the table shows.
+    QTest::keyClicks(page.findChild<QLineEdit*>(QStringLiteral("searchLineEdit")), QStringLiteral("p3.8xlarge"));
+    QCOMPARE(page.proxy()->rowCount(), 1);
+    QCOMPARE(page.proxy()->offerAt(0)->onDemand->usdPerHour, 12.24);
   }
 
   void refreshRunsOffTheGuiThreadAndShowsEachSource() {
