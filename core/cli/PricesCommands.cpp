@@ -235,6 +235,7 @@ void printImport(std::ostream& out, const pricing::sources::ParsedPrices& parsed
                           {"records", records},
                           {"interruptions", bands},
                           {"notes", parsed.notes},
+                          {"warnings", parsed.warnings},
                           {"nextPage", parsed.nextPage.empty() ? nlohmann::json(nullptr) : nlohmann::json(parsed.nextPage)}}
                 .dump(2)
         << "\n";
@@ -333,6 +334,7 @@ void addPricesCommands(CLI::App& app, CliContext& context) {
       for (const auto& note : parsed->notes) context.err << "; " << note;
       if (!parsed->nextPage.empty()) context.err << "; next page: " << parsed->nextPage;
       context.err << "\n";
+      for (const auto& warning : parsed->warnings) context.err << "warning: " << warning << "\n";
     }
   });
 

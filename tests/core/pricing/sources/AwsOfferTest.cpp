@@ -1,5 +1,7 @@
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "TestSupport.h"
 #include "core/common/Time.h"
 #include "core/pricing/sources/JsonPullReader.h"
@@ -53,6 +55,28 @@ class AwsOfferTest : public QObject {
     QCOMPARE(r.ramGiB, 244.0);
     QCOMPARE(r.sourceId, std::string("aws-offer"));
     QCOMPARE(formatIso8601Utc(r.asOfUnix), std::string("2023-03-22T14:56:51Z"));  // publicationDate
+  }
+
+  // A product without regionCode: the region of the file (the fetcher's, or `import --region`), else left out
+  // with a warning naming its SKU; never a price in an empty region.
+  void productWithoutRegionCodeTakesTheFileRegionOrIsLeftOut() {
+    auto offer = nlohmann::json::parse(test::readText(data("derived_us-east-2_p3.8xlarge_linux.json")));
+    for (auto& product : offer["products"]) product["attributes"].erase("regionCode");
+    const std::string text = offer.dump();
+
+    auto hinted = parseText(text, AwsOfferOptions{"aws-offer", 0, "us-east-2"});
+    QVERIFY2(hinted, hinted ? "" : hinted.error().toString().c_str());
+    QCOMPARE(hinted->records.size(), std::size_t{1});
+    QCOMPARE(hinted->records[0].region, std::string("us-east-2"));
+    QVERIFY(hinted->warnings.empty());
+
+    auto unplaced = parseText(text);
+    QVERIFY2(unplaced, unplaced ? "" : unplaced.error().toString().c_str());
+    QCOMPARE(unplaced->records.size(), std::size_t{0});
+    QCOMPARE(unplaced->warnings,
+             std::vector<std::string>{"product 9ZEEN7WWWQKAG292 (p3.8xlarge, location 'US East (Ohio)') has no regionCode and the "
+                                      "file's region is not known: left out"});
+    QVERIFY(unplaced->notes.empty());  // not counted as left out by the Linux selection
   }
 
   void everyBufferSizeGivesTheSameResult() {
