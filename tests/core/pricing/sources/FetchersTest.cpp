@@ -99,6 +99,38 @@ class FetchersTest : public QObject {
     QVERIFY(etags[1].size() > 10);
   }
 
+  // A changed file (a new ETag) is downloaded again, replaces the cached copy, and its ETag is the one sent next time.
+  void awsOfferWithAChangedEtagIsDownloadedAgain() {
+    script("/aws/region_index.json",
+           {{{"status", 200},
+             {"body", nlohmann::json{{"regions", {{"us-east-2", {{"currentVersionUrl", "/aws/offer-us-east-2.json"}}}}}}.dump()}}});
+    const std::string v1 = file("aws/derived_us-east-2_p3.8xlarge_linux.json");
+    std::string v2 = v1;
+    v2.replace(v2.find("\"12.2400000000\""), 15, "\"13.5000000000\"");
+    script("/aws/offer-us-east-2.json", {{{"status", 200}, {"body", v1}, {"headers", {{"ETag", "\"v1\""}}}},
+                                         {{"status", 200}, {"body", v2}, {"headers", {{"ETag", "\"v2\""}}}},
+                                         {{"status", 304}, {"body", ""}, {"headers", {{"ETag", "\"v2\""}}}}});
+    const std::filesystem::path cache = m_dir.filePath(QStringLiteral("etag-change")).toStdString();
+    auto first = fetchAwsOnDemand(m_client, endpoints(), {"us-east-2"}, cache, settings());
+    QVERIFY2(first, first ? "" : first.error().toString().c_str());
+    QCOMPARE(first->parsed.records[0].usdPerHour, 12.24);
+    auto changed = fetchAwsOnDemand(m_client, endpoints(), {"us-east-2"}, cache, settings());
+    QVERIFY2(changed, changed ? "" : changed.error().toString().c_str());
+    QVERIFY(!changed->notModified);
+    QCOMPARE(changed->bytes, std::uint64_t{v2.size()});
+    QCOMPARE(changed->parsed.records.size(), std::size_t{1});
+    QCOMPARE(changed->parsed.records[0].usdPerHour, 13.5);
+    auto unchanged = fetchAwsOnDemand(m_client, endpoints(), {"us-east-2"}, cache, settings());
+    QVERIFY2(unchanged, unchanged ? "" : unchanged.error().toString().c_str());
+    QVERIFY(unchanged->notModified);
+    QCOMPARE(unchanged->parsed.records[0].usdPerHour, 13.5);  // the new file was kept
+    std::vector<std::string> sent;
+    for (const auto& r : requests()) {
+      if (r["path"] == "/aws/offer-us-east-2.json") sent.push_back(r["headers"].value("If-None-Match", std::string("(none)")));
+    }
+    QCOMPARE(sent, (std::vector<std::string>{"(none)", "\"v1\"", "\"v2\""}));
+  }
+
   void awsOfferInCnyFailsNamingRegionAndCurrency() {
     scriptRegionIndex("opencost_provider_test_AmazonEC2_cn-northwest-1_excerpt.json");
     auto r = fetchAwsOnDemand(m_client, endpoints(), {"us-east-2"}, m_dir.filePath(QStringLiteral("cny")).toStdString(), settings());
