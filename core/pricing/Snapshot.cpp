@@ -221,9 +221,22 @@ Result<Snapshot> buildSnapshotFromDirectory(const std::filesystem::path& dir) {
       source.url = entry.value("url", "");
       source.revision = entry.value("revision", "");
       const std::string format = entry.at("format").get<std::string>();
-      const auto file = dir / entry.at("file").get<std::string>();
+      // One recorded response ("file"), or the pages of a paged one in order ("files": Azure's
+      // NextPageLink pages, GCP's nextPageToken pages, DescribeSpotPriceHistory's NextToken pages).
+      std::vector<std::filesystem::path> files;
+      if (entry.contains("file") == entry.contains("files")) {
+        return makeError(ErrorCode::InvalidArgument, where + "give either \"file\" or \"files\"");
+      }
+      if (entry.contains("file")) {
+        files.push_back(dir / entry["file"].get<std::string>());
+      } else {
+        for (const auto& name : entry["files"]) files.push_back(dir / name.get<std::string>());
+        if (files.empty()) return makeError(ErrorCode::InvalidArgument, where + "\"files\" is empty");
+      }
       priority.push_back(source.id);
       if (format == "skypilot-vms-csv") {
+        if (files.size() != 1) return makeError(ErrorCode::InvalidArgument, where + "a SkyPilot catalog is one \"file\"");
+        const auto& file = files.front();
         auto text = readFile(file);
         if (!text) return makeError(text.error().code, where + text.error().message);
         auto report = importSkyPilotCatalog(*text, {source.provider, source.id, source.asOfUnix}, azureSizes);
@@ -236,13 +249,22 @@ Result<Snapshot> buildSnapshotFromDirectory(const std::filesystem::path& dir) {
         options.asOfUnix = source.asOfUnix;
         options.nowUnix = snapshot.createdUnix;
         options.region = entry.value("region", "");
-        auto parsed = sources::importSourceFile(format, file, options);
-        if (!parsed) return makeError(parsed.error().code, where + parsed.error().message);
-        for (auto& band : parsed->interruptions) band.band.sourceId = source.id;
-        source.interruptionsOnly = parsed->records.empty() && !parsed->interruptions.empty();
-        std::ranges::move(parsed->records, std::back_inserter(records));
-        std::ranges::move(parsed->interruptions, std::back_inserter(interruptions));
-        for (auto& note : parsed->notes) snapshot.notes.push_back(source.id + ": " + note);
+        bool anyPrice = false;
+        bool anyBand = false;
+        for (std::size_t page = 0; page < files.size(); ++page) {
+          auto parsed = sources::importSourceFile(format, files[page], options);
+          if (!parsed) {
+            const std::string which = files.size() > 1 ? "page " + std::to_string(page + 1) + " (" + files[page].filename().string() + "): " : "";
+            return makeError(parsed.error().code, where + which + parsed.error().message);
+          }
+          for (auto& band : parsed->interruptions) band.band.sourceId = source.id;
+          anyPrice = anyPrice || !parsed->records.empty();
+          anyBand = anyBand || !parsed->interruptions.empty();
+          std::ranges::move(parsed->records, std::back_inserter(records));
+          std::ranges::move(parsed->interruptions, std::back_inserter(interruptions));
+          for (auto& note : parsed->notes) snapshot.notes.push_back(source.id + ": " + note);
+        }
+        source.interruptionsOnly = !anyPrice && anyBand;
       } else {
         return makeError(ErrorCode::InvalidArgument, where + "unknown format '" + format + "'");
       }

@@ -51,7 +51,8 @@ Result<Snapshot> embeddedSnapshot();
  * Each manifest source has a `format`: "skypilot-vms-csv" or one of sources::importFormats()
  * ("aws-offer", "aws-spot-feed", "aws-advisor", "aws-spot-history", "azure-retail", "gcp-billing").
  * All of them are merged by pricing::buildCatalog (sources listed first win ties); "aws-advisor"
- * adds interruption bands to the AWS offers.
+ * adds interruption bands to the AWS offers. A source names its recorded response in `file`, or the
+ * pages of a paged response, in order, in `files` (an error names the page that failed).
  */
 Result<Snapshot> buildSnapshotFromDirectory(const std::filesystem::path& dir);
 

@@ -1,3 +1,5 @@
+#include <QTemporaryDir>
+
 #include <algorithm>
 
 #include "TestSupport.h"
@@ -6,6 +8,24 @@
 
 using namespace spotwise;
 using namespace spotwise::pricing;
+
+namespace {
+
+const Offer* findOffer(const Snapshot& snapshot, CloudProvider provider, std::string_view region, std::string_view type) {
+  const auto it = std::ranges::find_if(snapshot.offers, [&](const Offer& o) {
+    return o.provider == provider && o.region == region && o.instanceType == type;
+  });
+  return it == snapshot.offers.end() ? nullptr : &*it;
+}
+
+/** A manifest.json in `dir` with `sources` (JSON array text); data files are named by absolute path. */
+void writeManifest(const QTemporaryDir& dir, const std::string& sources) {
+  test::writeFile(dir.filePath(QStringLiteral("manifest.json")), R"({"createdAt": "2026-11-28T00:00:00Z", "sources": )" + sources + "}");
+}
+
+std::string dataFile(const char* relative) { return (test::sourceDir() / "tests/data/pricing" / relative).string(); }
+
+}  // namespace
 
 class SnapshotTest : public QObject {
   Q_OBJECT
@@ -88,6 +108,74 @@ class SnapshotTest : public QObject {
     QVERIFY(!result);
     const QString message = QString::fromStdString(result.error().message);
     QVERIFY2(message.startsWith(QStringLiteral("ReadSnapshot: ")) && message.contains(expected), qPrintable(message));
+  }
+
+  void liveSourceRecordingsBuildASnapshot() {
+    // `prices snapshot --from DIR` on recorded responses of the live sources, an Azure query recorded
+    // as its two pages: every price lands on its machine, with its source.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    writeManifest(dir, R"([
+      {"id": "aws-offer", "provider": "aws", "format": "aws-offer", "region": "us-east-2", "asOf": "2026-11-20T00:00:00Z",
+       "file": ")" + dataFile("aws/derived_us-east-2_p3.8xlarge_linux.json") + R"("},
+      {"id": "aws-spot-feed", "provider": "aws", "format": "aws-spot-feed", "asOf": "2026-11-21T00:00:00Z",
+       "file": ")" + dataFile("aws/spot-price-test-data.json") + R"("},
+      {"id": "gcp-billing", "provider": "gcp", "format": "gcp-billing", "asOf": "2026-11-22T00:00:00Z",
+       "file": ")" + dataFile("gcp/opencost_provider_test_skus_page_A100_A2.json") + R"("},
+      {"id": "azure-retail", "provider": "azure", "format": "azure-retail", "asOf": "2026-11-23T00:00:00Z",
+       "files": [")" + dataFile("azure/derived_pages_NC4as_T4_v3_eastus_1.json") + R"(", ")" +
+                                    dataFile("azure/derived_pages_NC4as_T4_v3_eastus_2.json") + R"("]}])");
+    auto snapshot = buildSnapshotFromDirectory(dir.path().toStdString());
+    QVERIFY2(snapshot, snapshot ? "" : snapshot.error().message.c_str());
+    QCOMPARE(snapshot->sources.size(), std::size_t{4});
+
+    const Offer* p3 = findOffer(*snapshot, CloudProvider::Aws, "us-east-2", "p3.8xlarge");
+    QVERIFY(p3 && p3->onDemand && p3->spot);
+    QCOMPARE(p3->onDemand->usdPerHour, 12.24);  // the offer file's Linux/Shared/Used price
+    QCOMPARE(p3->onDemand->sourceId, std::string("aws-offer"));
+    QCOMPARE(p3->spot->usdPerHour, 3.672);  // the spot feed's us-east-2 linux price
+    QCOMPARE(p3->spot->sourceId, std::string("aws-spot-feed"));
+    QCOMPARE(p3->gpuModel, std::string("V100"));
+    QCOMPARE(p3->gpuCount, 4);
+
+    const Offer* a2 = findOffer(*snapshot, CloudProvider::Gcp, "us-central1", "a2-highgpu-1g");
+    QVERIFY(a2 && a2->onDemand);
+    QCOMPARE(a2->onDemand->usdPerHour, 3.673385);  // 12 × 0.031611 + 85 × 0.004237 + 2.933908
+    QVERIFY(!a2->spot);  // the page has no Preemptible SKUs for it: missing, never $0
+
+    const Offer* t4 = findOffer(*snapshot, CloudProvider::Azure, "eastus", "Standard_NC4as_T4_v3");
+    QVERIFY(t4 && t4->onDemand && t4->spot);
+    QCOMPARE(t4->onDemand->usdPerHour, 0.526);  // page 1
+    QCOMPARE(t4->spot->usdPerHour, 0.062699);  // page 2
+    QCOMPARE(t4->spot->sourceId, std::string("azure-retail"));
+    QCOMPARE(t4->gpuModel, std::string("T4"));
+  }
+
+  void aBrokenPageOfARecordingIsNamed() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    test::writeFile(dir.filePath(QStringLiteral("page-2.json")), R"({"BillingCurrency": "USD", "Items": [)");  // cut short
+    writeManifest(dir, R"([{"id": "azure-retail", "provider": "azure", "format": "azure-retail", "asOf": "2026-11-23T00:00:00Z",
+       "files": [")" + dataFile("azure/derived_pages_NC4as_T4_v3_eastus_1.json") + R"(", "page-2.json"]}])");
+    auto result = buildSnapshotFromDirectory(dir.path().toStdString());
+    QVERIFY(!result);
+    const std::string& message = result.error().message;
+    QVERIFY2(message.starts_with("BuildSnapshot: source 'azure-retail': page 2 (page-2.json): "), message.c_str());
+  }
+
+  void aSourceGivesEitherOneFileOrItsPages() {
+    for (const std::string files : {std::string(R"("file": "a.json", "files": ["a.json"])"), std::string(R"("asOf2": 1)"),
+                                    std::string(R"("files": [])")}) {
+      QTemporaryDir dir;
+      QVERIFY(dir.isValid());
+      writeManifest(dir, R"([{"id": "x", "provider": "azure", "format": "azure-retail", "asOf": "2026-11-23T00:00:00Z", )" + files + "}]");
+      auto result = buildSnapshotFromDirectory(dir.path().toStdString());
+      QVERIFY(!result);
+      QCOMPARE(result.error().code, ErrorCode::InvalidArgument);
+      QVERIFY2(result.error().message.find("source 'x': ") != std::string::npos &&
+                   result.error().message.find("files") != std::string::npos,
+               result.error().message.c_str());
+    }
   }
 
   void missingRawDirectoryIsNotFound() {
