@@ -164,7 +164,7 @@ class SnapshotTest : public QObject {
   }
 
   void aSourceGivesEitherOneFileOrItsPages() {
-    for (const std::string files : {std::string(R"("file": "a.json", "files": ["a.json"])"), std::string(R"("asOf2": 1)"),
+    for (const std::string& files : {std::string(R"("file": "a.json", "files": ["a.json"])"), std::string(R"("asOf2": 1)"),
                                     std::string(R"("files": [])")}) {
       QTemporaryDir dir;
       QVERIFY(dir.isValid());
