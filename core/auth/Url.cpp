@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/http/HttpClient.h"
+
 namespace spotwise::auth {
 namespace {
 
@@ -35,7 +37,7 @@ Result<UrlParts> parseUrl(std::string_view url) {
   UrlParts parts;
   const auto schemeEnd = url.find("://");
   if (schemeEnd == std::string_view::npos)
-    return makeError(ErrorCode::InvalidArgument, "URL: '" + std::string(url.substr(0, 80)) + "' is not absolute (no scheme://)");
+    return makeError(ErrorCode::InvalidArgument, "URL: '" + http::redactedUrl(url).substr(0, 80) + "' is not absolute (no scheme://)");
   parts.scheme = lower(url.substr(0, schemeEnd));
   if (parts.scheme != "http" && parts.scheme != "https")
     return makeError(ErrorCode::InvalidArgument, "URL: unsupported scheme '" + parts.scheme + "' (http or https)");

@@ -88,6 +88,21 @@ std::string csvField(const std::string& s) {
   return quoted + "\"";
 }
 
+std::string asOf(const std::optional<pricing::Price>& price) { return price ? formatIso8601Utc(price->asOfUnix) : "-"; }
+
+/** The interruption band as the Prices page's column shows it ("<5%", "5-10%"...), "-" where none is published. */
+std::string band(const Offer& o) { return o.interruption ? o.interruption->label : "-"; }
+
+/** When the oldest of the offer's prices is from (what the Prices page's "Price age" counts from). */
+std::string oldestAsOf(const Offer& o) {
+  std::optional<std::int64_t> oldest;
+  for (const auto* p : {&o.onDemand, &o.spot}) {
+    if (*p && (!oldest || (*p)->asOfUnix < *oldest)) oldest = (*p)->asOfUnix;
+  }
+  return oldest ? formatIso8601Utc(*oldest) : "-";
+}
+
+// The first columns of the table and the CSV; new columns go at the end, so scripts that read by position keep working.
 std::vector<std::string> offerCells(const Offer& o) {
   const auto savings = o.savingsPercent();
   return {std::string(pricing::providerId(o.provider)),
@@ -105,27 +120,39 @@ std::vector<std::string> offerCells(const Offer& o) {
 
 const std::vector<std::string> kHeader{"provider", "region", "zone", "instance_type", "gpu", "gpus", "vcpus",
                                        "ram_gib", "on_demand_usd_h", "spot_usd_h", "savings_pct"};
+constexpr std::size_t kFirstNumeric = 5;  // gpus ... savings_pct are right-aligned in the table
 
 void printTable(std::ostream& out, const std::vector<Offer>& offers) {
-  std::vector<std::vector<std::string>> rows{kHeader};
-  for (const auto& o : offers) rows.push_back(offerCells(o));
-  std::vector<std::size_t> width(kHeader.size(), 0);
+  std::vector<std::string> header = kHeader;
+  header.insert(header.end(), {"interruptions", "as_of"});
+  std::vector<std::vector<std::string>> rows{header};
+  for (const auto& o : offers) {
+    auto cells = offerCells(o);
+    cells.insert(cells.end(), {band(o), oldestAsOf(o)});
+    rows.push_back(std::move(cells));
+  }
+  std::vector<std::size_t> width(header.size(), 0);
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
   }
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
-      const bool numeric = i >= 5;
-      out << (numeric ? std::right : std::left) << std::setw(static_cast<int>(width[i])) << row[i]
-          << (i + 1 < row.size() ? "  " : "\n");
+      const bool numeric = i >= kFirstNumeric && i < kHeader.size();
+      const bool last = i + 1 == row.size();
+      out << (numeric ? std::right : std::left) << std::setw(last && !numeric ? 0 : static_cast<int>(width[i])) << row[i]
+          << (last ? "\n" : "  ");
     }
   }
 }
 
 void printCsv(std::ostream& out, const std::vector<Offer>& offers) {
-  for (std::size_t i = 0; i < kHeader.size(); ++i) out << kHeader[i] << (i + 1 < kHeader.size() ? "," : "\n");
+  std::vector<std::string> header = kHeader;
+  header.insert(header.end(), {"interruptions", "on_demand_source", "on_demand_as_of", "spot_source", "spot_as_of"});
+  for (std::size_t i = 0; i < header.size(); ++i) out << header[i] << (i + 1 < header.size() ? "," : "\n");
   for (const auto& o : offers) {
-    const auto cells = offerCells(o);
+    auto cells = offerCells(o);
+    cells.insert(cells.end(), {band(o), o.onDemand ? o.onDemand->sourceId : "-", asOf(o.onDemand), o.spot ? o.spot->sourceId : "-",
+                               asOf(o.spot)});
     for (std::size_t i = 0; i < cells.size(); ++i) {
       const std::string& cell = (cells[i] == "-") ? std::string() : cells[i];
       out << csvField(cell) << (i + 1 < cells.size() ? "," : "\n");
@@ -138,6 +165,14 @@ void printJson(std::ostream& out, const std::vector<Offer>& offers, const pricin
   auto priceJson = [&](const std::optional<pricing::Price>& p) -> nlohmann::json {
     if (!p) return nullptr;
     return {{"usdPerHour", p->usdPerHour}, {"source", p->sourceId}, {"asOf", formatIso8601Utc(p->asOfUnix)}};
+  };
+  auto bandJson = [](const std::optional<pricing::InterruptionBand>& b) -> nlohmann::json {
+    if (!b) return nullptr;
+    return {{"band", b->label},
+            {"bandIndex", b->index},
+            {"minMonthlyPercent", b->minMonthlyPercent},
+            {"maxMonthlyPercent", b->maxMonthlyPercent},
+            {"source", b->sourceId}};
   };
   for (const auto& o : offers) {
     const auto savings = o.savingsPercent();
@@ -153,7 +188,8 @@ void printJson(std::ostream& out, const std::vector<Offer>& offers, const pricin
                     {"onDemand", priceJson(o.onDemand)},
                     {"spot", priceJson(o.spot)},
                     {"savingsPercent", savings ? nlohmann::json(*savings) : nlohmann::json(nullptr)},
-                    {"spotAboveOnDemand", o.spotAboveOnDemand()}});
+                    {"spotAboveOnDemand", o.spotAboveOnDemand()},
+                    {"interruption", bandJson(o.interruption)}});
   }
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& s : snapshot.sources) {
@@ -199,6 +235,7 @@ void printImport(std::ostream& out, const pricing::sources::ParsedPrices& parsed
                           {"records", records},
                           {"interruptions", bands},
                           {"notes", parsed.notes},
+                          {"warnings", parsed.warnings},
                           {"nextPage", parsed.nextPage.empty() ? nlohmann::json(nullptr) : nlohmann::json(parsed.nextPage)}}
                 .dump(2)
         << "\n";
@@ -297,6 +334,7 @@ void addPricesCommands(CLI::App& app, CliContext& context) {
       for (const auto& note : parsed->notes) context.err << "; " << note;
       if (!parsed->nextPage.empty()) context.err << "; next page: " << parsed->nextPage;
       context.err << "\n";
+      for (const auto& warning : parsed->warnings) context.err << "warning: " << warning << "\n";
     }
   });
 

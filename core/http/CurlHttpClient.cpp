@@ -162,7 +162,7 @@ struct EasyDeleter {
 };
 
 Error transferError(const Request& request, CURLcode code, const Transfer& t, const char* detail) {
-  const std::string where = request.method + " " + request.url.substr(0, request.url.find('?')) + ": ";
+  const std::string where = request.method + " " + redactedUrl(request.url) + ": ";
   switch (t.abort) {
     case Abort::Cancelled: return makeError(ErrorCode::Cancelled, where + "cancelled");
     case Abort::Stalled:
@@ -194,9 +194,10 @@ Error transferError(const Request& request, CURLcode code, const Transfer& t, co
 CurlHttpClient::CurlHttpClient() = default;
 
 Result<Response> CurlHttpClient::send(const Request& request) {
-  if (request.stop.stop_requested()) return makeError(ErrorCode::Cancelled, request.method + " " + request.url + ": cancelled");
+  // Messages name the request by its redacted URL only: the query may hold a key (GCP's ?key=, a SAS sig=).
+  if (request.stop.stop_requested()) return makeError(ErrorCode::Cancelled, request.method + " " + redactedUrl(request.url) + ": cancelled");
   const CurlApi& api = curl();
-  if (!api.error.empty()) return makeError(ErrorCode::Unavailable, request.method + " " + request.url.substr(0, request.url.find('?')) + ": " + api.error);
+  if (!api.error.empty()) return makeError(ErrorCode::Unavailable, request.method + " " + redactedUrl(request.url) + ": " + api.error);
   std::unique_ptr<CURL, EasyDeleter> easy(api.easyInit());
   if (!easy) return makeError(ErrorCode::Internal, "curl_easy_init failed");
   CURL* h = easy.get();

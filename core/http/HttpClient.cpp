@@ -65,4 +65,13 @@ std::optional<Error> errorFromResponse(std::string_view operation, const Respons
   return error;
 }
 
+std::string redactedUrl(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  const auto scheme = url.find("://");
+  const std::size_t authority = scheme == std::string_view::npos ? 0 : scheme + 3;
+  const auto at = url.find('@', authority);
+  if (at == std::string_view::npos || at > url.find('/', authority)) return std::string(url);
+  return std::string(url.substr(0, authority)) + std::string(url.substr(at + 1));
+}
+
 }  // namespace spotwise::http

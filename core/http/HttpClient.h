@@ -67,4 +67,11 @@ class HttpClient {
  */
 std::optional<Error> errorFromResponse(std::string_view operation, const Response& response);
 
+/**
+ * `url` as it may appear in a message, a log or a setting: without its query, fragment and
+ * user-info, any of which may hold a secret (GCP's `?key=`, an Azure SAS `sig=`, a presigned
+ * `X-Amz-Signature`, `user:password@`). Every error text built from a request URL goes through this.
+ */
+std::string redactedUrl(std::string_view url);
+
 }  // namespace spotwise::http

@@ -2,9 +2,10 @@
 // selection) on a format-faithful offer file of at least 500 MB, generated at bench time in /tmp by
 // scaling the real opencost us-east-2 excerpt (its three products, their OnDemand terms, plus
 // Reserved terms, with new SKUs; a quarter of the compute products are Linux GPU machines).
-// Time and peak RSS of each are measured in a child process (wait4 → ru_maxrss).
+// Time and peak RSS of each are measured in a child process (wait4 → ru_maxrss). Each child prints the
+// number of prices it found; the bench fails (an error, and exit status 1) unless both found every price.
 //   build/release/tests/bench/AwsOfferBench [--benchmark_filter=...]
-//   SPOTWISE_OFFER_BENCH_MB=500 (default) sets the file size.
+//   SPOTWISE_OFFER_BENCH_MB=500 (default) sets the file size (e.g. 2 for a quick check of the bench itself).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <optional>
 #include <string>
 
 #include "core/pricing/sources/aws/AwsOffer.h"
@@ -130,25 +132,53 @@ struct ChildRun {
   double seconds = 0;
   double peakRssMb = 0;
   int status = -1;
+  std::string output;  ///< what the child wrote to its standard output
 };
 
-/** Runs `work` in a forked child; wall time and the child's peak RSS. */
+/** Runs `work` in a forked child, its standard output read through a pipe; wall time and the child's peak RSS. */
 template <typename Work>
 ChildRun inChild(Work work) {
+  int pipeFds[2];
+  if (pipe(pipeFds) != 0) return {};
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = fork();
-  if (pid == 0) _exit(work());
+  if (pid == 0) {
+    close(pipeFds[0]);
+    dup2(pipeFds[1], STDOUT_FILENO);
+    close(pipeFds[1]);
+    _exit(work());
+  }
+  close(pipeFds[1]);
+  ChildRun run;
+  char buffer[256];
+  for (ssize_t n; (n = read(pipeFds[0], buffer, sizeof buffer)) > 0;) run.output.append(buffer, static_cast<std::size_t>(n));
+  close(pipeFds[0]);
   int status = 0;
   rusage usage{};
   wait4(pid, &status, 0, &usage);
-  ChildRun run;
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run.peakRssMb = static_cast<double>(usage.ru_maxrss) / 1024.0;
   run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
 }
 
+/** The price count a child printed (its only output line), if it printed one. */
+std::optional<std::size_t> printedCount(const std::string& output) {
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(output.c_str(), &end, 10);
+  if (end == output.c_str() || (*end != '\0' && *end != '\n')) return std::nullopt;
+  return static_cast<std::size_t>(n);
+}
+
 ChildRun g_streaming, g_python;
+std::optional<std::size_t> g_streamingPrices;
+bool g_failed = false;  // a count that does not match: the process exits 1 (SkipWithError alone leaves it 0)
+
+void fail(benchmark::State& state, const std::string& why) {
+  g_failed = true;
+  std::fprintf(stderr, "AwsOfferBench: %s\n", why.c_str());
+  state.SkipWithError(why.c_str());
+}
 
 void BM_AwsOfferStreaming(benchmark::State& state) {
   const auto& file = generated();
@@ -156,9 +186,20 @@ void BM_AwsOfferStreaming(benchmark::State& state) {
     g_streaming = inChild([&] {
       std::ifstream in(file.path, std::ios::binary);
       auto parsed = spotwise::pricing::sources::parseAwsOfferFile(in);
-      return (parsed && parsed->records.size() == file.expectedPrices) ? 0 : 1;
+      if (!parsed) return 1;
+      std::printf("%zu\n", parsed->records.size());
+      return std::fflush(stdout) == 0 ? 0 : 1;
     });
-    if (g_streaming.status != 0) state.SkipWithError("the streaming parser did not find every price");
+    g_streamingPrices = g_streaming.status == 0 ? printedCount(g_streaming.output) : std::nullopt;
+    if (!g_streamingPrices) {
+      fail(state, "the streaming parser failed (status " + std::to_string(g_streaming.status) + ")");
+      break;
+    }
+    if (*g_streamingPrices != file.expectedPrices) {
+      fail(state, "the streaming parser found " + std::to_string(*g_streamingPrices) + " prices, the file has " +
+                      std::to_string(file.expectedPrices));
+      break;
+    }
     state.SetIterationTime(g_streaming.seconds);
   }
   state.counters["file_MB"] = static_cast<double>(file.bytes) / 1e6;
@@ -172,11 +213,22 @@ void BM_PythonJsonLoad_Reference(benchmark::State& state) {
   const std::string script = (sourceDir() / "tests/bench/aws_offer_reference.py").string();
   for (auto _ : state) {
     g_python = inChild([&] {
-      if (!std::freopen("/dev/null", "w", stdout)) return 126;
       execlp("python3", "python3", script.c_str(), file.path.c_str(), static_cast<char*>(nullptr));
       return 127;
     });
-    if (g_python.status != 0) state.SkipWithError("python3 reference failed");
+    const auto pythonPrices = g_python.status == 0 ? printedCount(g_python.output) : std::nullopt;
+    if (!pythonPrices) {
+      fail(state, "python3 reference failed (status " + std::to_string(g_python.status) + ")");
+      break;
+    }
+    // The reference must have extracted the same prices: the same count as the C++ parser (when it ran) and the file.
+    const std::size_t expected = g_streamingPrices.value_or(file.expectedPrices);
+    if (*pythonPrices != expected || *pythonPrices != file.expectedPrices) {
+      fail(state, "the python reference found " + std::to_string(*pythonPrices) + " prices, the streaming parser " +
+                      (g_streamingPrices ? std::to_string(*g_streamingPrices) : std::string("(not run)")) + ", the file has " +
+                      std::to_string(file.expectedPrices));
+      break;
+    }
     state.SetIterationTime(g_python.seconds);
   }
   state.counters["file_MB"] = static_cast<double>(file.bytes) / 1e6;
@@ -190,4 +242,10 @@ BENCHMARK(BM_PythonJsonLoad_Reference)->Iterations(1)->UseManualTime()->Unit(ben
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return g_failed ? 1 : 0;
+}

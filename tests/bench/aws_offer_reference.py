@@ -23,6 +23,8 @@ def main():
         if (a.get("operatingSystem"), a.get("tenancy"), a.get("capacitystatus"), a.get("preInstalledSw"),
                 a.get("licenseModel")) != ("Linux", "Shared", "Used", "NA", "No License required"):
             continue
+        if not a.get("regionCode"):  # no region to place the price in (AwsOffer leaves it out, warning)
+            continue
         selected[sku] = a
     prices = 0
     for sku, terms in offer["terms"]["OnDemand"].items():

@@ -1,6 +1,9 @@
 // `spotwise-cli prices import FORMAT FILE`, in-process, on the real fixtures.
 #include <nlohmann/json.hpp>
 
+#include <QTemporaryDir>
+#include <fstream>
+
 #include "CliRun.h"
 #include "TestSupport.h"
 
@@ -58,6 +61,32 @@ class PricesImportTest : public QObject {
     const auto j = nlohmann::json::parse(r.out);
     QCOMPARE(j["interruptions"].size(), std::size_t{14962});
     QCOMPARE(j["records"].size(), std::size_t{0});
+  }
+
+  // An offer file whose products lack regionCode: placed with --region, else left out with a warning naming the SKU.
+  void awsOfferWithoutRegionCodeNeedsTheRegion() {
+    auto offer = nlohmann::json::parse(spotwise::test::readText(data("aws/derived_us-east-2_p3.8xlarge_linux.json")));
+    for (auto& product : offer["products"]) product["attributes"].erase("regionCode");
+    QTemporaryDir dir;
+    const std::string file = dir.filePath(QStringLiteral("index.json")).toStdString();
+    std::ofstream(file) << offer.dump();
+    const std::string warning =
+        "product 9ZEEN7WWWQKAG292 (p3.8xlarge, location 'US East (Ohio)') has no regionCode and the file's region is not known: left out";
+    const auto text = runCli({"prices", "import", "aws-offer", file});
+    QCOMPARE(text.code, 0);
+    QCOMPARE(text.out, std::string());
+    QVERIFY2(text.err.find("0 price records, 0 interruption bands from 3 items\nwarning: " + warning + "\n") == 0, text.err.c_str());
+    const auto json = runCli({"prices", "import", "aws-offer", file, "--json"});
+    QCOMPARE(json.code, 0);
+    const auto j = nlohmann::json::parse(json.out);
+    QCOMPARE(j["records"].size(), std::size_t{0});
+    QCOMPARE(j["warnings"], nlohmann::json::array({warning}));
+    const auto placed = runCli({"prices", "import", "aws-offer", file, "--region", "us-east-2", "--json"});
+    QCOMPARE(placed.code, 0);
+    const auto p = nlohmann::json::parse(placed.out);
+    QCOMPARE(p["records"].size(), std::size_t{1});
+    QCOMPARE(p["records"][0]["region"].get<std::string>(), std::string("us-east-2"));
+    QCOMPARE(p["warnings"], nlohmann::json::array());
   }
 
   void badInputFailsNamingTheSourceAndFile() {

@@ -6,11 +6,15 @@
 #include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
+#include <sstream>
 
 #include "CliRun.h"
 #include "LoopbackServer.h"
 #include "TestSupport.h"
+#include "core/common/Time.h"
 #include "core/http/CurlHttpClient.h"
 
 using spotwise::test::runCli;
@@ -96,6 +100,25 @@ class PricesRefreshCliTest : public QObject {
     QVERIFY2(live, listedJson["sources"].dump().c_str());
     const auto table = runCli({"prices", "--db", db.c_str(), "--gpu", "V100"});
     QVERIFY2(table.err.find("live prices from") != std::string::npos, table.err.c_str());
+    // The CSV says which source each price is from, and when it was fetched.
+    const auto csv = runCli({"prices", "--db", db.c_str(), "--gpu", "V100", "--region", "us-east-2", "--csv"});
+    QCOMPARE(csv.code, 0);
+    std::istringstream lines(csv.out);
+    std::string line;
+    bool sawLive = false;
+    while (std::getline(lines, line)) {
+      if (line.find(",p3.8xlarge,") == std::string::npos) continue;
+      std::vector<std::string> cells;
+      std::istringstream fields(line);
+      for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+      QCOMPARE(cells.size(), std::size_t{16});
+      QCOMPARE(cells[8], std::string("12.2400"));
+      QCOMPARE(cells[12], std::string("aws-offer"));
+      const auto fetched = spotwise::parseIso8601Utc(cells[13]);
+      QVERIFY2(fetched && std::abs(*fetched - static_cast<std::int64_t>(std::time(nullptr))) < 600, cells[13].c_str());  // fetched now
+      sawLive = true;
+    }
+    QVERIFY2(sawLive, csv.out.c_str());
   }
 
   void keyFromTheEnvironmentOrAFileLoadsGcp() {

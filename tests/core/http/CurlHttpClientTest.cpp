@@ -141,6 +141,61 @@ class CurlHttpClientTest : public QObject {
     QVERIFY(isTransient(response.error()));
   }
 
+  void redactedUrlKeepsNoSecret() {
+    QCOMPARE(redactedUrl("https://cloudbilling.googleapis.com/v1/services/X/skus?key=SECRET&pageToken=t"),
+             std::string("https://cloudbilling.googleapis.com/v1/services/X/skus"));
+    QCOMPARE(redactedUrl("https://acct.blob.core.windows.net/c/b#frag?sig=SECRET"), std::string("https://acct.blob.core.windows.net/c/b"));
+    QCOMPARE(redactedUrl("https://user:SECRET@host:8443/path?x=1"), std::string("https://host:8443/path"));
+    QCOMPARE(redactedUrl("https://host/a@b"), std::string("https://host/a@b"));  // an '@' in the path is no user-info
+    QCOMPARE(redactedUrl("http://127.0.0.1:1/nothing"), std::string("http://127.0.0.1:1/nothing"));
+  }
+
+  // Every error the client builds names the request without its query: a key there must not reach a message.
+  void errorsNeverShowTheQuery() {
+    const std::string secret = "SECRET-KEY-42";
+    std::stop_source cancelled;
+    cancelled.request_stop();
+    Request before = get("/bytes/3?key=" + secret);
+    before.stop = cancelled.get_token();  // stopped before it was sent (a refresh cancelled between pages)
+    auto early = m_client.send(before);
+    QVERIFY(!early);
+    QCOMPARE(early.error().code, ErrorCode::Cancelled);
+    QCOMPARE(early.error().message, "GET " + m_server.url("/bytes/3") + ": cancelled");
+
+    std::stop_source source;
+    Request during = get("/slow?ms=5000&key=" + secret);
+    during.stop = source.get_token();
+    std::thread canceller([&] {
+      std::this_thread::sleep_for(300ms);
+      source.request_stop();
+    });
+    auto mid = m_client.send(during);
+    canceller.join();
+    QVERIFY(!mid);
+    QCOMPARE(mid.error().message, "GET " + m_server.url("/slow") + ": cancelled");
+
+    Request stalled = get("/stall?sig=" + secret);
+    stalled.stallTimeout = 500ms;
+    auto stall = m_client.send(stalled);
+    QVERIFY(!stall);
+    QCOMPARE(stall.error().code, ErrorCode::DeadlineExceeded);
+    QVERIFY2(stall.error().message.find(secret) == std::string::npos, stall.error().message.c_str());
+
+    Request slow = get("/slow?ms=3000&key=" + secret);
+    slow.timeout = 300ms;
+    auto timeout = m_client.send(slow);
+    QVERIFY(!timeout);
+    QCOMPARE(timeout.error().code, ErrorCode::DeadlineExceeded);
+    QVERIFY2(timeout.error().message.find(secret) == std::string::npos, timeout.error().message.c_str());
+
+    Request refused;
+    refused.url = "http://127.0.0.1:1/nothing?key=" + secret;
+    auto unreachable = m_client.send(refused);
+    QVERIFY(!unreachable);
+    QVERIFY2(unreachable.error().message.starts_with("GET http://127.0.0.1:1/nothing: "), unreachable.error().message.c_str());
+    QVERIFY2(unreachable.error().message.find(secret) == std::string::npos, unreachable.error().message.c_str());
+  }
+
   void etagRevalidation() {
     auto first = m_client.send(get("/files/http/etag.txt"));
     QVERIFY(first);

@@ -16,7 +16,7 @@ constexpr std::string_view kOp = "AwsOffer: ";
 
 /** The attributes of one product that the selection needs. */
 struct Product {
-  std::string sku, productFamily, instanceType, regionCode, operatingSystem, tenancy, capacityStatus, preInstalledSw,
+  std::string sku, productFamily, instanceType, regionCode, location, operatingSystem, tenancy, capacityStatus, preInstalledSw,
       licenseModel, gpu, vcpu, memory;
 };
 
@@ -79,7 +79,11 @@ class OfferParser {
     std::int64_t asOf = m_options.asOfUnix;
     if (asOf == 0) asOf = parseIso8601Utc(m_header["publicationDate"]).value_or(0);
     for (auto& record : m_result.records) record.asOfUnix = asOf;
-    const std::size_t excluded = m_gpuProducts - m_selected.size();
+    if (m_noRegion > kMaxNamedWithoutRegion) {
+      m_result.warnings.push_back("... and " + std::to_string(m_noRegion - kMaxNamedWithoutRegion) +
+                                  " more GPU products without regionCode left out");
+    }
+    const std::size_t excluded = m_gpuProducts - m_selected.size() - m_noRegion;
     if (excluded > 0) {
       m_result.notes.push_back(std::to_string(excluded) +
                                " GPU products left out by the Linux/Shared/Used/NA/No License required selection");
@@ -141,6 +145,7 @@ class OfferParser {
       std::string* slot = nullptr;
       if (name == "instanceType") slot = &product.instanceType;
       else if (name == "regionCode") slot = &product.regionCode;
+      else if (name == "location") slot = &product.location;
       else if (name == "operatingSystem") slot = &product.operatingSystem;
       else if (name == "tenancy") slot = &product.tenancy;
       else if (name == "capacitystatus") slot = &product.capacityStatus;
@@ -169,9 +174,20 @@ class OfferParser {
         product.preInstalledSw != "NA" || product.licenseModel != "No License required") {
       return;
     }
+    // The region: the product's regionCode, else the region the file is for. `location` ("US East (Ohio)")
+    // is a display name whose wording changes over time (pricing-sources.md), so no price is placed by it:
+    // without either the product is left out, naming it, rather than priced in an empty region.
+    std::string region = product.regionCode.empty() ? m_options.regionHint : std::move(product.regionCode);
+    if (region.empty()) {
+      if (++m_noRegion <= kMaxNamedWithoutRegion) {
+        m_result.warnings.push_back("product " + product.sku + " (" + product.instanceType + ", location '" + product.location +
+                                    "') has no regionCode and the file's region is not known: left out");
+      }
+      return;
+    }
     Selected kept;
     kept.instanceType = std::move(product.instanceType);
-    kept.regionCode = std::move(product.regionCode);
+    kept.regionCode = std::move(region);
     kept.gpus = static_cast<int>(*gpus);
     kept.vcpus = static_cast<float>(parseDouble(product.vcpu).value_or(0));
     kept.ramGiB = static_cast<float>(parseMemoryGiB(product.memory).value_or(0));
@@ -280,7 +296,7 @@ class OfferParser {
       product->priced = true;
       PriceRecord record;
       record.provider = CloudProvider::Aws;
-      record.region = product->regionCode.empty() ? m_options.regionHint : product->regionCode;
+      record.region = product->regionCode;
       record.instanceType = product->instanceType;
       record.kind = PriceKind::OnDemand;
       record.usdPerHour = *price;
@@ -299,6 +315,8 @@ class OfferParser {
   std::unordered_map<std::string, Selected> m_selected;
   std::size_t m_gpuProducts = 0;
   std::size_t m_zeroPrices = 0;
+  std::size_t m_noRegion = 0;  ///< selected GPU products left out: no regionCode and no regionHint
+  static constexpr std::size_t kMaxNamedWithoutRegion = 10;
   bool m_sawProducts = false;
   bool m_checkedCurrency = false;
 };

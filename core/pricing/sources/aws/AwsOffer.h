@@ -12,7 +12,7 @@ namespace spotwise::pricing::sources {
 struct AwsOfferOptions {
   std::string sourceId = "aws-offer";
   std::int64_t asOfUnix = 0;  ///< 0 = the file's publicationDate
-  std::string regionHint;     ///< region of a per-region file, used when products lack regionCode
+  std::string regionHint;     ///< region of a per-region file, used when products lack regionCode (without it they are left out)
 };
 
 /**
@@ -23,7 +23,9 @@ struct AwsOfferOptions {
  * Selection (one price per instance type and region): productFamily "Compute Instance…", a `gpu`
  * attribute > 0, operatingSystem Linux, tenancy Shared, capacitystatus Used, preInstalledSw NA,
  * licenseModel "No License required"; the OnDemand term's hourly ("Hrs") USD dimension. Reserved
- * terms are skipped unread. A $0 price is left out (noted), never reported.
+ * terms are skipped unread. A $0 price is left out (noted), never reported. A selected product with no
+ * `regionCode` takes `regionHint`; with neither it is left out with a warning naming its SKU (its
+ * `location` display name is not trusted to place a price).
  *
  * Errors (naming "AwsOffer"): not an AmazonEC2 v1.0 offer file; malformed or truncated JSON (with
  * the byte offset); prices in another currency (China-partition files price in CNY); terms before

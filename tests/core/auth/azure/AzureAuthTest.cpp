@@ -96,6 +96,15 @@ class AzureAuthTest : public QObject {
     QCOMPARE(checked, 5);
   }
 
+  // A URL that is not absolute is named in the error without its query: a SAS there holds a signature.
+  void malformedUrlErrorKeepsNoSignature() {
+    http::Request request;
+    request.url = "devstoreaccount1.blob.core.windows.net/c/b?sv=2021-12-02&sig=SECRETSIG";
+    auto signed_ = signSharedKey(request, emulatorAccount(), {});
+    QVERIFY(!signed_);
+    QCOMPARE(signed_.error().message, std::string("SharedKey: URL: 'devstoreaccount1.blob.core.windows.net/c/b' is not absolute (no scheme://)"));
+  }
+
   void sasMatchesSdkVectors() {
     const auto v = vectors();
     const StorageAccountKey key{v["account"], v["account_key"]};

@@ -1,5 +1,7 @@
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "TestSupport.h"
 #include "core/common/Time.h"
 #include "core/pricing/sources/JsonPullReader.h"
@@ -15,6 +17,31 @@ std::filesystem::path data(const char* name) { return test::sourceDir() / "tests
 Result<ParsedPrices> parseText(const std::string& text, AwsOfferOptions options = {}) {
   std::istringstream in(text);
   return parseAwsOfferFile(in, options);
+}
+
+constexpr const char* kP3Sku = "9ZEEN7WWWQKAG292";  // p3.8xlarge in the derived Linux excerpt
+
+/**
+ * The derived Linux excerpt plus a second p3.8xlarge product (SKU VARIANT00000001, as AWS lists one per
+ * tenancy, capacity status, software and licence) that differs in `attribute` and costs 99 $/h.
+ */
+std::string withVariant(const std::string& attribute, const std::string& value) {
+  auto offer = nlohmann::json::parse(test::readText(data("derived_us-east-2_p3.8xlarge_linux.json")));
+  const std::string variant = "VARIANT00000001";
+  auto product = offer["products"][kP3Sku];
+  product["sku"] = variant;
+  product["attributes"][attribute] = value;
+  offer["products"][variant] = product;
+  nlohmann::json terms;
+  for (const auto& item : offer["terms"]["OnDemand"][kP3Sku].items()) {
+    const std::string code = item.key();
+    nlohmann::json term = item.value();  // a copy: the original product keeps its price
+    term["sku"] = variant;
+    for (auto& dimension : term["priceDimensions"]) dimension["pricePerUnit"]["USD"] = "99.0000000000";
+    terms[variant + code.substr(std::string(kP3Sku).size())] = term;
+  }
+  offer["terms"]["OnDemand"][variant] = terms;
+  return offer.dump();
 }
 }  // namespace
 
@@ -53,6 +80,61 @@ class AwsOfferTest : public QObject {
     QCOMPARE(r.ramGiB, 244.0);
     QCOMPARE(r.sourceId, std::string("aws-offer"));
     QCOMPARE(formatIso8601Utc(r.asOfUnix), std::string("2023-03-22T14:56:51Z"));  // publicationDate
+  }
+
+  // Each selection rule of pricing-sources.md §2a on its own: the variant is left out, the Linux/Shared/Used/NA/
+  // "No License required" product alone is priced (a rule not applied would give a second, 99 $/h, record).
+  void selectionLeavesOutEveryOtherVariant_data() {
+    QTest::addColumn<QString>("attribute");
+    QTest::addColumn<QString>("value");
+    QTest::newRow("Dedicated tenancy") << QStringLiteral("tenancy") << QStringLiteral("Dedicated");
+    QTest::newRow("Host tenancy") << QStringLiteral("tenancy") << QStringLiteral("Host");
+    QTest::newRow("UnusedCapacityReservation") << QStringLiteral("capacitystatus") << QStringLiteral("UnusedCapacityReservation");
+    QTest::newRow("AllocatedCapacityReservation") << QStringLiteral("capacitystatus") << QStringLiteral("AllocatedCapacityReservation");
+    QTest::newRow("SQL Std") << QStringLiteral("preInstalledSw") << QStringLiteral("SQL Std");
+    QTest::newRow("SQL Web") << QStringLiteral("preInstalledSw") << QStringLiteral("SQL Web");
+    QTest::newRow("Bring your own license") << QStringLiteral("licenseModel") << QStringLiteral("Bring your own license");
+    QTest::newRow("RHEL") << QStringLiteral("operatingSystem") << QStringLiteral("RHEL");
+  }
+  void selectionLeavesOutEveryOtherVariant() {
+    QFETCH(QString, attribute);
+    QFETCH(QString, value);
+    auto parsed = parseText(withVariant(attribute.toStdString(), value.toStdString()));
+    QVERIFY2(parsed, parsed ? "" : parsed.error().toString().c_str());
+    QCOMPARE(parsed->itemsRead, std::size_t{4});
+    QCOMPARE(parsed->records.size(), std::size_t{1});
+    QCOMPARE(parsed->records[0].instanceType, std::string("p3.8xlarge"));
+    QCOMPARE(parsed->records[0].usdPerHour, 12.24);
+    QCOMPARE(parsed->notes, std::vector<std::string>{"1 GPU products left out by the Linux/Shared/Used/NA/No License required selection"});
+  }
+
+  // The control for the test above: a variant that differs in nothing the selection reads is priced too.
+  void variantHelperIsSelectedWhenNothingDiffers() {
+    auto parsed = parseText(withVariant("tenancy", "Shared"));
+    QVERIFY2(parsed, parsed ? "" : parsed.error().toString().c_str());
+    QCOMPARE(parsed->records.size(), std::size_t{2});
+  }
+
+  // A product without regionCode: the region of the file (the fetcher's, or `import --region`), else left out
+  // with a warning naming its SKU; never a price in an empty region.
+  void productWithoutRegionCodeTakesTheFileRegionOrIsLeftOut() {
+    auto offer = nlohmann::json::parse(test::readText(data("derived_us-east-2_p3.8xlarge_linux.json")));
+    for (auto& product : offer["products"]) product["attributes"].erase("regionCode");
+    const std::string text = offer.dump();
+
+    auto hinted = parseText(text, AwsOfferOptions{"aws-offer", 0, "us-east-2"});
+    QVERIFY2(hinted, hinted ? "" : hinted.error().toString().c_str());
+    QCOMPARE(hinted->records.size(), std::size_t{1});
+    QCOMPARE(hinted->records[0].region, std::string("us-east-2"));
+    QVERIFY(hinted->warnings.empty());
+
+    auto unplaced = parseText(text);
+    QVERIFY2(unplaced, unplaced ? "" : unplaced.error().toString().c_str());
+    QCOMPARE(unplaced->records.size(), std::size_t{0});
+    QCOMPARE(unplaced->warnings,
+             std::vector<std::string>{"product 9ZEEN7WWWQKAG292 (p3.8xlarge, location 'US East (Ohio)') has no regionCode and the "
+                                      "file's region is not known: left out"});
+    QVERIFY(unplaced->notes.empty());  // not counted as left out by the Linux selection
   }
 
   void everyBufferSizeGivesTheSameResult() {

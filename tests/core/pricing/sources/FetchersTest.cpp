@@ -99,6 +99,38 @@ class FetchersTest : public QObject {
     QVERIFY(etags[1].size() > 10);
   }
 
+  // A changed file (a new ETag) is downloaded again, replaces the cached copy, and its ETag is the one sent next time.
+  void awsOfferWithAChangedEtagIsDownloadedAgain() {
+    script("/aws/region_index.json",
+           {{{"status", 200},
+             {"body", nlohmann::json{{"regions", {{"us-east-2", {{"currentVersionUrl", "/aws/offer-us-east-2.json"}}}}}}.dump()}}});
+    const std::string v1 = file("aws/derived_us-east-2_p3.8xlarge_linux.json");
+    std::string v2 = v1;
+    v2.replace(v2.find("\"12.2400000000\""), 15, "\"13.5000000000\"");
+    script("/aws/offer-us-east-2.json", {{{"status", 200}, {"body", v1}, {"headers", {{"ETag", "\"v1\""}}}},
+                                         {{"status", 200}, {"body", v2}, {"headers", {{"ETag", "\"v2\""}}}},
+                                         {{"status", 304}, {"body", ""}, {"headers", {{"ETag", "\"v2\""}}}}});
+    const std::filesystem::path cache = m_dir.filePath(QStringLiteral("etag-change")).toStdString();
+    auto first = fetchAwsOnDemand(m_client, endpoints(), {"us-east-2"}, cache, settings());
+    QVERIFY2(first, first ? "" : first.error().toString().c_str());
+    QCOMPARE(first->parsed.records[0].usdPerHour, 12.24);
+    auto changed = fetchAwsOnDemand(m_client, endpoints(), {"us-east-2"}, cache, settings());
+    QVERIFY2(changed, changed ? "" : changed.error().toString().c_str());
+    QVERIFY(!changed->notModified);
+    QCOMPARE(changed->bytes, std::uint64_t{v2.size()});
+    QCOMPARE(changed->parsed.records.size(), std::size_t{1});
+    QCOMPARE(changed->parsed.records[0].usdPerHour, 13.5);
+    auto unchanged = fetchAwsOnDemand(m_client, endpoints(), {"us-east-2"}, cache, settings());
+    QVERIFY2(unchanged, unchanged ? "" : unchanged.error().toString().c_str());
+    QVERIFY(unchanged->notModified);
+    QCOMPARE(unchanged->parsed.records[0].usdPerHour, 13.5);  // the new file was kept
+    std::vector<std::string> sent;
+    for (const auto& r : requests()) {
+      if (r["path"] == "/aws/offer-us-east-2.json") sent.push_back(r["headers"].value("If-None-Match", std::string("(none)")));
+    }
+    QCOMPARE(sent, (std::vector<std::string>{"(none)", "\"v1\"", "\"v2\""}));
+  }
+
   void awsOfferInCnyFailsNamingRegionAndCurrency() {
     scriptRegionIndex("opencost_provider_test_AmazonEC2_cn-northwest-1_excerpt.json");
     auto r = fetchAwsOnDemand(m_client, endpoints(), {"us-east-2"}, m_dir.filePath(QStringLiteral("cny")).toStdString(), settings());
@@ -200,6 +232,45 @@ class FetchersTest : public QObject {
     QVERIFY2(denied.error().message.starts_with("GcpBilling page 1: HTTP 403"), denied.error().message.c_str());
   }
 
+  // A GCP refresh cancelled between pages, stalled or timed out: the message names the page, never the key.
+  void gcpCancelledOrStalledNeverLeaksTheKey() {
+    const std::string key = "secret-key-456";
+    nlohmann::json first = nlohmann::json::parse(file("gcp/opencost_provider_test_skus_page_A100_A2.json"));
+    first["nextPageToken"] = "page-2";
+    nlohmann::json last{{"skus", nlohmann::json::array()}, {"nextPageToken", ""}};
+    script("/gcp/skus", {{{"status", 200}, {"body", first.dump()}}, {{"status", 200}, {"body", last.dump()}}});
+    std::stop_source stop;
+    auto s = settings();
+    s.stop = stop.get_token();
+    s.onProgress = [&](const FetchProgress& p) {
+      if (p.unit == std::string("pages") && p.done == 1) stop.request_stop();  // cancel after page 1, before page 2
+    };
+    auto cancelled = fetchGcpBilling(m_client, endpoints(), key, s);
+    QVERIFY(!cancelled);
+    QCOMPARE(cancelled.error().code, ErrorCode::Cancelled);
+    QVERIFY2(cancelled.error().message.starts_with("GcpBilling page 2: GET " + m_server.url("/gcp/skus") + ": cancelled"),
+             cancelled.error().message.c_str());
+    QVERIFY2(cancelled.error().message.find(key) == std::string::npos, cancelled.error().message.c_str());
+
+    auto e = endpoints();
+    e.gcpBillingUrl = m_server.url("/stall");
+    auto stalledSettings = settings();
+    stalledSettings.stallTimeout = 500ms;
+    auto stalled = fetchGcpBilling(m_client, e, key, stalledSettings);
+    QVERIFY(!stalled);
+    QCOMPARE(stalled.error().code, ErrorCode::DeadlineExceeded);
+    QVERIFY2(stalled.error().message.starts_with("GcpBilling page 1: GET " + m_server.url("/stall") + ": "), stalled.error().message.c_str());
+    QVERIFY2(stalled.error().message.find(key) == std::string::npos, stalled.error().message.c_str());
+
+    e.gcpBillingUrl = m_server.url("/slow");
+    auto slowSettings = settings();
+    slowSettings.timeout = 300ms;
+    auto timedOut = fetchGcpBilling(m_client, e, key, slowSettings);
+    QVERIFY(!timedOut);
+    QCOMPARE(timedOut.error().code, ErrorCode::DeadlineExceeded);
+    QVERIFY2(timedOut.error().message.find(key) == std::string::npos, timedOut.error().message.c_str());
+  }
+
   void oneSourceFailingLeavesTheOthersAndTheLastGoodData() {
     scriptRegionIndex("derived_us-east-2_p3.8xlarge_linux.json");
     script("/aws/spot.js", {{{"status", 500}, {"body", "internal error"}}});
@@ -296,9 +367,10 @@ class FetchersTest : public QObject {
   void cancellingStopsEveryTransferPromptly() {
     auto e = endpoints();
     e.awsRegionIndexUrl = e.awsSpotFeedUrl = e.awsAdvisorUrl = m_server.url("/slow?ms=20000");
-    e.azureRetailUrl = m_server.url("/stall");  // the fetcher appends its own query
+    e.azureRetailUrl = e.gcpBillingUrl = m_server.url("/stall");  // the fetchers append their own query
     RefreshConfig config;
     config.endpoints = e;
+    config.gcpApiKey = "secret-key-789";
     config.cacheDir = m_dir.filePath(QStringLiteral("cancel")).toStdString();
     config.settings = settings();
     config.settings.timeout = 30s;
@@ -311,8 +383,9 @@ class FetchersTest : public QObject {
     const auto start = std::chrono::steady_clock::now();
     auto outcomes = refreshAll(m_client, config, {}, stop.get_token());
     QVERIFY(std::chrono::steady_clock::now() - start < 5s);
-    for (std::size_t i : {0, 2, 3, 4}) {  // 1 (aws-spot-history) and 5 (gcp) are skipped: no credentials
+    for (std::size_t i : {0, 2, 3, 4, 5}) {  // 1 (aws-spot-history) is skipped: no AWS credentials
       QVERIFY2(outcomes[i].state == SourceOutcome::State::Cancelled, outcomes[i].error.toString().c_str());
+      QVERIFY2(outcomes[i].error.message.find("secret-key-789") == std::string::npos, outcomes[i].error.message.c_str());
     }
   }
 };
