@@ -227,8 +227,18 @@ Result<InstancePage> parseInstances(std::string_view xml, std::string_view opera
   if (!root) return root.error();
   InstancePage page;
   page.nextToken = root->textAt("nextToken");
+  // An instance without an ID could not be matched to a job, described again or terminated: the
+  // response is refused rather than read with a blank where the ID belongs.
+  const auto add = [&](const XmlElement& item) -> bool {
+    page.instances.push_back(parseInstance(item, region));
+    return !page.instances.back().id.empty();
+  };
+  const auto noId = [&] {
+    return makeError(ErrorCode::Unavailable, std::string(operation) + ": an instance in the response has no instanceId");
+  };
   if (const auto* direct = root->child("instancesSet")) {  // RunInstances
-    for (const auto* item : direct->childrenNamed("item")) page.instances.push_back(parseInstance(*item, region));
+    for (const auto* item : direct->childrenNamed("item"))
+      if (!add(*item)) return noId();
     return page;
   }
   const auto* reservations = root->child("reservationSet");
@@ -237,7 +247,8 @@ Result<InstancePage> parseInstances(std::string_view xml, std::string_view opera
                      std::string(operation) + ": the response has no reservationSet or instancesSet (<" + root->name + ">)");
   for (const auto* reservation : reservations->childrenNamed("item"))
     if (const auto* set = reservation->child("instancesSet"))
-      for (const auto* item : set->childrenNamed("item")) page.instances.push_back(parseInstance(*item, region));
+      for (const auto* item : set->childrenNamed("item"))
+        if (!add(*item)) return noId();
   return page;
 }
 

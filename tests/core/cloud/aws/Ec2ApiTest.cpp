@@ -169,6 +169,20 @@ class Ec2ApiTest : public QObject {
     QVERIFY(!onDemand.spot);
   }
 
+  void anInstanceWithoutAnIdIsRefused() {
+    // Found by CloudXmlFuzzer: an instance item with its instanceId removed was read as an instance with
+    // a blank ID, which the supervisor could neither match to a job nor terminate.
+    for (const auto& [file, operation] : {std::pair{"run-instances.xml", "RunInstances"}, std::pair{"describe-instances.xml", "DescribeInstances"}}) {
+      std::string xml = sample(file);
+      const auto start = xml.find("<instanceId>");
+      QVERIFY(start != std::string::npos);
+      xml.erase(start, xml.find("</instanceId>", start) + std::string_view("</instanceId>").size() - start);
+      const auto page = parseInstances(xml, operation, "us-east-1");
+      QVERIFY2(!page.ok(), file);
+      QCOMPARE(page.error().message, std::string(operation) + ": an instance in the response has no instanceId");
+    }
+  }
+
   void mapsStatesAndReasons() {
     QCOMPARE(mapInstanceState("pending"), InstanceState::Pending);
     QCOMPARE(mapInstanceState("running"), InstanceState::Running);
