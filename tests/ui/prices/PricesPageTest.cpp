@@ -80,8 +80,8 @@ class PricesPageTest : public QObject {
       const int bar = static_cast<int>(i);
       const QString category = charts.comparisonCategories()[bar];
       for (const auto& [usd, set, label, missing] :
-           {std::tuple{e.onDemandUsd, charts.onDemandBars(), charts.comparisonLabels()[i].first, QStringLiteral("no on-demand price")},
-            std::tuple{e.spotUsd, charts.spotBars(), charts.comparisonLabels()[i].second, QStringLiteral("no spot price")}}) {
+           {std::tuple{e.onDemandUsd, charts.onDemandBars(), charts.comparisonLabels()[i].first, QStringLiteral("no on-demand")},
+            std::tuple{e.spotUsd, charts.spotBars(), charts.comparisonLabels()[i].second, QStringLiteral("no spot")}}) {
         if (usd) {
           QCOMPARE(set->at(bar), *usd);
           QVERIFY(label);
@@ -331,7 +331,7 @@ class PricesPageTest : public QObject {
     checkComparison(charts, expected);
     // Hand-checked: AWS 40.96 on-demand (us-east-1) vs 10.24 spot (us-west-2) = 75 % saved.
     QCOMPARE(charts.comparisonCategories(),
-             (QStringList{QStringLiteral("AWS (−75 %)"), QStringLiteral("GCP (no spot price)"), QStringLiteral("Azure (no on-demand price)")}));
+             (QStringList{QStringLiteral("AWS (−75 %)"), QStringLiteral("GCP (no spot)"), QStringLiteral("Azure (no on-demand)")}));
     // Each label is centred over its bar and just above its top.
     auto* view = charts.findChild<QChartView*>(QStringLiteral("compareChartView"));
     QVERIFY(view);
