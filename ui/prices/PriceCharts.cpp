@@ -184,10 +184,13 @@ void PriceCharts::setComparison(const std::vector<pricing::Offer>& offers, const
     QString label = toQString(pricing::providerDisplayName(c.provider));
     if (savings) label += tr(" (−%1 %)").arg(*savings, 0, 'f', 0);
     // A missing price has no bar (a bar set needs a value: 0, not drawn, without a label) and the
-    // category label says which is missing; it is never shown as $0.
-    if (!c.onDemandUsd && !c.spotUsd) label += tr(" (no offer)");
-    else if (!c.spotUsd) label += tr(" (no spot)");
-    else if (!c.onDemandUsd) label += tr(" (no on-demand)");
+    // category label says which is missing; it is never shown as $0. With no GPU model chosen there is
+    // nothing to compare yet: the providers' names alone.
+    if (!gpuModel.isEmpty()) {
+      if (!c.onDemandUsd && !c.spotUsd) label += tr(" (no offer)");
+      else if (!c.spotUsd) label += tr(" (no spot)");
+      else if (!c.onDemandUsd) label += tr(" (no on-demand)");
+    }
     categories << label;
     m_onDemandSet->append(c.onDemandUsd.value_or(0));
     m_spotSet->append(c.spotUsd.value_or(0));
