@@ -27,9 +27,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "HttpFixture.h"
 #include "LoopbackServer.h"
 #include "TestSupport.h"
-#include "core/http/CurlHttpClient.h"
 #include "core/pricing/Comparison.h"
 #include "core/pricing/PriceHistory.h"
 #include "core/pricing/PriceRefresh.h"
@@ -112,16 +112,7 @@ class PricesPageTest : public QObject {
   }
   /** Every live source's endpoint on `server` (what it does not script answers 404); one attempt each. */
   pricing::RefreshConfig serverConfig(const test::LoopbackServer& server, const char* cache) {
-    pricing::RefreshConfig config;
-    config.endpoints.awsRegionIndexUrl = server.url("/aws/region_index.json");
-    config.endpoints.awsOfferBase = server.url("");
-    config.endpoints.awsSpotFeedUrl = server.url("/aws/spot.js");
-    config.endpoints.awsAdvisorUrl = server.url("/aws/advisor.json");
-    config.endpoints.azureRetailUrl = server.url("/azure/prices");
-    config.endpoints.gcpBillingUrl = server.url("/gcp/skus");
-    config.awsRegions = {"us-east-2"};
-    config.cacheDir = m_dir.filePath(QString::fromUtf8(cache)).toStdString();
-    config.settings.retry.maxAttempts = 1;
+    auto config = test::refreshOn(server, {"us-east-2"}, m_dir.filePath(QString::fromUtf8(cache)).toStdString());
     config.settings.timeout = std::chrono::seconds(10);
     return config;
   }
@@ -421,13 +412,9 @@ class PricesPageTest : public QObject {
   void aFailedRefreshAfterAGoodOneSaysStaleSince() {
     test::LoopbackServer server = test::LoopbackServer::httpFixture((test::sourceDir() / "tests/data").string());
     QVERIFY2(server.running(), "the fixture server (python3) did not start");
-    http::CurlHttpClient client;
     const nlohmann::json index{{"regions", {{"us-east-2", {{"currentVersionUrl", "/files/pricing/aws/derived_us-east-2_p3.8xlarge_linux.json"}}}}}};
-    http::Request script;
-    script.method = "POST";
-    script.url = server.url("/__script?path=/aws/region_index.json");
-    script.body = nlohmann::json{{{"status", 200}, {"body", index.dump()}}, {{"status", 503}, {"body", "unavailable"}}}.dump();
-    QVERIFY(client.send(script));
+    test::scriptAnswers(server, "/aws/region_index.json",
+                        {{{"status", 200}, {"body", index.dump()}}, {{"status", 503}, {"body", "unavailable"}}});
     auto store = makePlaintextSecretStore(m_dir.filePath(QStringLiteral("stale-secrets.json")));
     QSettings settings(m_dir.filePath(QStringLiteral("stale-settings.ini")), QSettings::IniFormat);
     clearAwsEnvironment();
@@ -469,14 +456,7 @@ class PricesPageTest : public QObject {
   void refreshRunsOffTheGuiThreadAndShowsEachSource() {
     test::LoopbackServer server = test::LoopbackServer::httpFixture((test::sourceDir() / "tests/data").string());
     QVERIFY2(server.running(), "the fixture server (python3) did not start");
-    http::CurlHttpClient client;
-    auto script = [&](const std::string& path, const nlohmann::json& steps) {
-      http::Request r;
-      r.method = "POST";
-      r.url = server.url("/__script?path=" + path);
-      r.body = steps.dump();
-      QVERIFY(client.send(r));
-    };
+    const auto script = [&](const std::string& path, const nlohmann::json& steps) { test::scriptAnswers(server, path, steps); };
     script("/aws/region_index.json", {{{"status", 200},
                                        {"body", nlohmann::json{{"regions", {{"us-east-2", {{"currentVersionUrl",
                                                                                             "/files/pricing/aws/derived_us-east-2_p3.8xlarge_linux.json"}}}}}}
@@ -492,16 +472,7 @@ class PricesPageTest : public QObject {
     auto azurePage = nlohmann::json::parse(test::readText(test::sourceDir() / "tests/data/pricing/azure/derived_page_B16als_v2_13-rows.json"));
     azurePage["Items"][0]["type"] = "SavingsPlanConsumption";
     script("/azure/prices", {{{"status", 200}, {"body", azurePage.dump()}}});
-    pricing::RefreshConfig config;
-    config.endpoints.awsRegionIndexUrl = server.url("/aws/region_index.json");
-    config.endpoints.awsOfferBase = server.url("");
-    config.endpoints.awsSpotFeedUrl = server.url("/aws/spot.js");
-    config.endpoints.awsAdvisorUrl = server.url("/aws/advisor.json");
-    config.endpoints.azureRetailUrl = server.url("/azure/prices");
-    config.endpoints.gcpBillingUrl = server.url("/gcp/skus");
-    config.awsRegions = {"us-east-2"};
-    config.cacheDir = m_dir.filePath(QStringLiteral("refresh-cache")).toStdString();
-    config.settings.retry.maxAttempts = 1;
+    auto config = serverConfig(server, "refresh-cache");
     config.settings.timeout = std::chrono::seconds(10);
 
     // The accounts: a labelled plaintext store (the keychain's stand-in) and settings with no AWS keys.
@@ -558,9 +529,7 @@ class PricesPageTest : public QObject {
     page.refresh();
     QVERIFY(again.wait(20000));
     QTRY_VERIFY2(gcp->text().contains(QStringLiteral("fresh")), qPrintable(gcp->text()));
-    http::Request seen;
-    seen.url = server.url("/__requests");
-    const auto requests = nlohmann::json::parse(client.send(seen)->body);
+    const auto requests = test::requestsSeen(server);
     bool keyed = false;
     for (const auto& r : requests) keyed = keyed || r.dump().find("key=test-billing-key-123") != std::string::npos;
     QVERIFY2(keyed, requests.dump().c_str());

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "HttpFixture.h"
 #include "LoopbackServer.h"
 #include "TestSupport.h"
 #include "core/http/CurlHttpClient.h"
@@ -46,14 +47,7 @@ class RefreshControllerTest : public QObject {
     QVERIFY(dir.isValid());
     test::LoopbackServer server = test::LoopbackServer::httpFixture();
     QVERIFY2(server.running(), "the fixture server (python3) did not start");
-    http::CurlHttpClient client;
-    auto script = [&](const std::string& path, const nlohmann::json& steps) {
-      http::Request r;
-      r.method = "POST";
-      r.url = server.url("/__script?path=" + path);
-      r.body = steps.dump();
-      QVERIFY(client.send(r));
-    };
+    const auto script = [&](const std::string& path, const nlohmann::json& steps) { test::scriptAnswers(server, path, steps); };
     // The real offer file excerpt, padded with JSON whitespace to 2 MB and 1 MB (still a valid offer file).
     const std::string offer = test::readText(test::sourceDir() / "tests/data/pricing/aws/derived_us-east-2_p3.8xlarge_linux.json");
     const auto padded = [&](std::size_t size) { return "{" + std::string(size - offer.size(), ' ') + offer.substr(1); };
@@ -68,16 +62,8 @@ class RefreshControllerTest : public QObject {
     script("/aws/us-east-2.json", {{{"status", 200}, {"body", first}, {"chunk", 65536}, {"chunk_delay_ms", 5}}});
     script("/aws/us-west-2.json", {{{"status", 200}, {"body", second}, {"chunk", 65536}, {"chunk_delay_ms", 5}}});
     for (const char* path : {"/aws/spot.js", "/aws/advisor.json", "/azure/prices"}) script(path, {{{"status", 404}, {"body", "no"}}});
-    pricing::RefreshConfig config;
-    config.endpoints.awsRegionIndexUrl = server.url("/aws/region_index.json");
-    config.endpoints.awsOfferBase = server.url("");
-    config.endpoints.awsSpotFeedUrl = server.url("/aws/spot.js");
-    config.endpoints.awsAdvisorUrl = server.url("/aws/advisor.json");
-    config.endpoints.azureRetailUrl = server.url("/azure/prices");
-    config.endpoints.gcpBillingUrl = server.url("/gcp/skus");  // no API key: skipped
-    config.awsRegions = {"us-east-2", "us-west-2"};
-    config.cacheDir = dir.filePath(QStringLiteral("cache")).toStdString();
-    config.settings.retry.maxAttempts = 1;
+    // GCP has no API key here: skipped.
+    auto config = test::refreshOn(server, {"us-east-2", "us-west-2"}, dir.filePath(QStringLiteral("cache")).toStdString());
     config.settings.timeout = std::chrono::seconds(20);
 
     RefreshController controller;
