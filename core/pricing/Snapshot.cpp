@@ -225,17 +225,17 @@ Result<Snapshot> buildSnapshotFromDirectory(const std::filesystem::path& dir) {
       // NextPageLink pages, GCP's nextPageToken pages, DescribeSpotPriceHistory's NextToken pages).
       std::vector<std::filesystem::path> files;
       if (entry.contains("file") == entry.contains("files")) {
-        return makeError(ErrorCode::InvalidArgument, where + "give either \"file\" or \"files\"");
+        return makeError(ErrorCode::InvalidArgument, where + R"(give either "file" or "files")");
       }
       if (entry.contains("file")) {
         files.push_back(dir / entry["file"].get<std::string>());
       } else {
         for (const auto& name : entry["files"]) files.push_back(dir / name.get<std::string>());
-        if (files.empty()) return makeError(ErrorCode::InvalidArgument, where + "\"files\" is empty");
+        if (files.empty()) return makeError(ErrorCode::InvalidArgument, where + R"("files" is empty)");
       }
       priority.push_back(source.id);
       if (format == "skypilot-vms-csv") {
-        if (files.size() != 1) return makeError(ErrorCode::InvalidArgument, where + "a SkyPilot catalog is one \"file\"");
+        if (files.size() != 1) return makeError(ErrorCode::InvalidArgument, where + R"(a SkyPilot catalog is one "file")");
         const auto& file = files.front();
         auto text = readFile(file);
         if (!text) return makeError(text.error().code, where + text.error().message);

@@ -213,7 +213,6 @@ PricesPage::PricesPage(QWidget* parent)
     combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     combo->setMinimumContentsLength(5);
   }
-  m_provider->setMinimumContentsLength(static_cast<int>(m_provider->itemText(0).size()));  // "All providers" whole
   auto* top = new QHBoxLayout;
   top->addWidget(title);
   top->addStretch(1);

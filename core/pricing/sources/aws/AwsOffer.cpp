@@ -177,7 +177,7 @@ class OfferParser {
     // The region: the product's regionCode, else the region the file is for. `location` ("US East (Ohio)")
     // is a display name whose wording changes over time (pricing-sources.md), so no price is placed by it:
     // without either the product is left out, naming it, rather than priced in an empty region.
-    std::string region = product.regionCode.empty() ? m_options.regionHint : std::move(product.regionCode);
+    std::string region = product.regionCode.empty() ? m_options.regionHint : product.regionCode;
     if (region.empty()) {
       if (++m_noRegion <= kMaxNamedWithoutRegion) {
         m_result.warnings.push_back("product " + product.sku + " (" + product.instanceType + ", location '" + product.location +
