@@ -42,10 +42,13 @@ RefreshOutcome finish(const QString& databasePath, const pricing::Snapshot& embe
 bool ProgressThrottle::pass(std::string_view sourceId, const pricing::sources::FetchProgress& p) {
   std::lock_guard lock(m_mutex);
   auto it = m_last.find(sourceId);
-  if (it == m_last.end()) it = m_last.emplace(std::string(sourceId), Last{}).first;
+  if (it == m_last.end()) {  // the source's first report
+    m_last.emplace(std::string(sourceId), Last{p.done, p.total});
+    return true;
+  }
   Last& last = it->second;
-  if (!last.seen || p.done < last.done || p.total != last.total) {  // the first report, or a new file
-    last = Last{p.done, p.total, true};
+  if (p.done < last.done || p.total != last.total) {  // a new file
+    last = Last{p.done, p.total};
     return true;
   }
   const std::uint64_t step = p.total > 0 ? p.total / 100 : (p.unit == "pages" ? 1 : std::uint64_t{1} << 20);

@@ -43,7 +43,6 @@ class ProgressThrottle {
   struct Last {
     std::uint64_t done = 0;
     std::uint64_t total = 0;
-    bool seen = false;
   };
   std::mutex m_mutex;
   std::map<std::string, Last, std::less<>> m_last;
